@@ -1,0 +1,69 @@
+// Package app wires the engine, its feature modules and a platform together: the one
+// place that knows every module, used by the CLI (run, sim) and end-to-end tests.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"qunbot/bot"
+	"qunbot/bot/config"
+	"qunbot/bot/sim"
+	"qunbot/storage"
+)
+
+// Modules builds the feature modules in the order they see a message.
+func Modules(cfg *config.Config) ([]bot.Module, error) {
+	return nil, nil
+}
+
+// SimOptions configure a simulator session.
+type SimOptions struct {
+	Config    *config.Config
+	DBPath    string // ":memory:" unless the user wants to keep state
+	JSON      bool
+	CanRemove bool
+	Out       io.Writer // bot actions
+	Logger    *slog.Logger
+}
+
+// Sim is a simulator session: the runner to feed, and what it runs on.
+type Sim struct {
+	Runner *sim.Runner
+	Engine *bot.Engine
+	Store  *storage.Store
+}
+
+// Close closes the session's database.
+func (s *Sim) Close() error { return s.Store.Close() }
+
+// NewSim opens the store and builds an engine on a simulated platform. clock is a
+// ManualClock for scripts or an OffsetClock for interactive use. idPrefix keeps message
+// ids apart between sources (see sim.NewRunner).
+func NewSim(ctx context.Context, o SimOptions, clock interface {
+	bot.Clock
+	Set(time.Time)
+}, idPrefix string) (*Sim, error) {
+	st, err := storage.Open(ctx, o.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	loc := o.Config.Location
+	out := sim.NewPrinter(o.Out, o.JSON, loc)
+	p := sim.NewPlatform(bot.Capabilities{CanRemove: o.CanRemove}, out, clock)
+	mods, err := Modules(o.Config)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	e, err := bot.New(bot.Options{Config: o.Config, Store: st, Platform: p, Clock: clock, Logger: o.Logger,
+		Observer: out, Modules: mods, Pacing: &bot.Pacing{}})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("build engine: %w", err)
+	}
+	return &Sim{Runner: sim.NewRunner(e, p, out, clock, loc, o.Config.Owner.Name, idPrefix), Engine: e, Store: st}, nil
+}

@@ -1,0 +1,209 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExampleConfigIsValid(t *testing.T) {
+	data, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse(data, "config.example.yaml")
+	if err != nil {
+		t.Fatalf("the example config must be valid:\n%v", err)
+	}
+	if cfg.Location == nil || cfg.Location.String() != "Asia/Shanghai" {
+		t.Fatalf("timezone = %v", cfg.Location)
+	}
+	g, managed := cfg.ForGroup("读书会")
+	if !managed || !strings.Contains(g.RulesText, "读书") {
+		t.Fatalf("读书会 override not applied: %+v", g)
+	}
+	if g.Welcome.BatchWindow.D() != time.Minute {
+		t.Fatalf("读书会 must inherit batch_window from defaults, got %v", g.Welcome.BatchWindow)
+	}
+	other, managed := cfg.ForGroup("别的群")
+	if !managed || other.RulesText == g.RulesText {
+		t.Fatalf("an unlisted group must get the defaults (all_groups: true)")
+	}
+}
+
+func TestThreeMistakesAllReportedWithLines(t *testing.T) {
+	src := `timezone: Mars/Olympus
+defaults:
+  welcome:
+    batch_window: soon
+    templat: "hi"
+`
+	_, err := Parse([]byte(src), "bad.yaml")
+	cerr, ok := AsError(err)
+	if !ok {
+		t.Fatalf("want *config.Error, got %v", err)
+	}
+	want := []struct {
+		line int
+		path string
+		msg  string
+	}{
+		{1, "timezone", "未知的时区"},
+		{4, "defaults.welcome.batch_window", "无效的时长"},
+		{5, "defaults.welcome.templat", "template"}, // suggestion names the right key
+	}
+	if len(cerr.Problems) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%v", len(cerr.Problems), len(want), err)
+	}
+	for i, w := range want {
+		p := cerr.Problems[i]
+		if p.Line != w.line || p.Path != w.path || !strings.Contains(p.Msg, w.msg) {
+			t.Errorf("problem %d = %+v, want line %d path %s containing %q", i, p, w.line, w.path, w.msg)
+		}
+	}
+	if !strings.Contains(err.Error(), "bad.yaml:4: defaults.welcome.batch_window") {
+		t.Errorf("message must name file:line: key, got:\n%v", err)
+	}
+}
+
+func TestBadTemplateAndTypes(t *testing.T) {
+	src := `outbox:
+  per_minute: lots
+groups:
+  读书会:
+    welcome:
+      template: "欢迎 {{.Nmae}}"
+  二群:
+    welcome:
+      template: "欢迎 {{if}}"
+`
+	_, err := Parse([]byte(src), "c.yaml")
+	cerr, ok := AsError(err)
+	if !ok {
+		t.Fatalf("want config error, got %v", err)
+	}
+	text := err.Error()
+	for _, want := range []string{
+		"c.yaml:2: outbox.per_minute", "整数",
+		"c.yaml:6: groups.读书会.welcome.template", "Nmae",
+		"c.yaml:9: groups.二群.welcome.template", "模板语法错误",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("error should mention %q:\n%s", want, text)
+		}
+	}
+	if len(cerr.Problems) != 3 {
+		t.Errorf("want 3 problems, got %d:\n%s", len(cerr.Problems), text)
+	}
+}
+
+func TestSyntaxError(t *testing.T) {
+	_, err := Parse([]byte("timezone: [oops\n"), "s.yaml")
+	if err == nil || !strings.Contains(err.Error(), "s.yaml") {
+		t.Fatalf("want a syntax error naming the file, got %v", err)
+	}
+}
+
+func TestEmptyFileUsesDefaults(t *testing.T) {
+	cfg, err := Parse(nil, "empty.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Timezone != "Asia/Shanghai" || !cfg.Defaults.Welcome.Enabled || cfg.Storage.Path != "data/qunbot.db" {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestGroupOverridesDoNotLeak(t *testing.T) {
+	src := `defaults:
+  rules_text: 默认群规
+groups:
+  甲:
+    rules_text: 甲的群规
+    welcome: {enabled: false}
+  乙: {}
+`
+	cfg, err := Parse([]byte(src), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := cfg.ForGroup("甲")
+	b, _ := cfg.ForGroup("乙")
+	if a.RulesText != "甲的群规" || a.Welcome.Enabled {
+		t.Errorf("甲 = %+v", a)
+	}
+	if b.RulesText != "默认群规" || !b.Welcome.Enabled {
+		t.Errorf("乙 must keep the defaults, got %+v", b)
+	}
+}
+
+func TestAllGroupsOff(t *testing.T) {
+	cfg, err := Parse([]byte("all_groups: false\ngroups:\n  读书会: {}\n  家人群: {enabled: false}\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.ForGroup("读书会"); !ok {
+		t.Error("a listed group is managed")
+	}
+	if _, ok := cfg.ForGroup("家人群"); ok {
+		t.Error("a disabled group is not managed")
+	}
+	if _, ok := cfg.ForGroup("陌生群"); ok {
+		t.Error("with all_groups: false an unlisted group is not managed")
+	}
+}
+
+func TestDurations(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"90s", 90 * time.Second, true},
+		{"7d", 7 * 24 * time.Hour, true},
+		{"1d12h", 36 * time.Hour, true},
+		{"1h30m", 90 * time.Minute, true},
+		{"d", 0, false},
+		{"-5m", 0, false},
+		{"abc", 0, false},
+		{"", 0, false},
+		{"99999999d", 0, false},
+	} {
+		got, err := ParseDuration(c.in)
+		if (err == nil) != c.ok || (c.ok && got != c.want) {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v ok=%v", c.in, got, err, c.want, c.ok)
+		}
+	}
+	if s := FormatDuration(36 * time.Hour); s != "1d12h" {
+		t.Errorf("FormatDuration = %q", s)
+	}
+	if s := FormatDuration(time.Hour); s != "1h" {
+		t.Errorf("FormatDuration(1h) = %q", s)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatalf("want an error naming the file, got %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	example, _ := os.ReadFile("../../config.example.yaml")
+	f.Add(string(example))
+	f.Add("timezone: Mars/X\ndefaults:\n  welcome:\n    template: '{{'\n")
+	f.Add("groups:\n  a: [1, 2]\n")
+	f.Add("defaults: &a\n  rules_text: x\ngroups:\n  b: *a\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		cfg, err := Parse([]byte(src), "fuzz.yaml")
+		if err == nil && cfg.Location == nil {
+			t.Fatal("a valid config must have a location")
+		}
+		if err != nil && err.Error() == "" {
+			t.Fatal("empty error message")
+		}
+	})
+}

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"reflect"
+	"time"
+)
+
+// DefaultWelcome is the built-in welcome. Variables are documented on WelcomeData.
+const DefaultWelcome = `欢迎 {{.Mentions}}加入「{{.Group}}」🎉 现在群里有 {{.Count}} 位成员。
+{{- if .Rules}}
+📌 群规：
+{{.Rules}}
+{{- end}}
+{{- if .AskIntro}}
+请简单做个自我介绍吧～（称呼、城市、为什么加入）
+{{- end}}`
+
+// Default is the configuration used for anything the file leaves out.
+func Default() *Config {
+	return &Config{
+		Timezone:  "Asia/Shanghai",
+		AllGroups: true,
+		Storage:   Storage{Path: "data/qunbot.db"},
+		Owner:     Owner{Name: "群主"},
+		Outbox: Outbox{
+			GroupInterval: Duration(2 * time.Second),
+			PerMinute:     20,
+			Jitter:        Duration(1500 * time.Millisecond),
+			MaxAttempts:   8,
+		},
+		Defaults: Group{
+			Enabled: true,
+			Welcome: Welcome{
+				Enabled:     true,
+				Template:    MustTemplate("welcome", DefaultWelcome),
+				BatchWindow: Duration(time.Minute),
+				ShowRules:   true,
+				AskIntro:    true,
+				MaxDelay:    Duration(6 * time.Hour),
+			},
+			Commands: Commands{Cooldown: Duration(30 * time.Second)},
+		},
+		Groups: map[string]Group{},
+	}
+}
+
+// clone deep-copies a group so that decoding one group's overrides never changes another's
+// (yaml.v3 decodes into existing maps in place).
+func (g Group) clone() Group {
+	return deepCopy(reflect.ValueOf(g)).Interface().(Group)
+}
+
+func deepCopy(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		m := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			m.SetMapIndex(it.Key(), deepCopy(it.Value()))
+		}
+		return m
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := 0; i < v.Len(); i++ {
+			s.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return s
+	case reflect.Struct:
+		out := reflect.New(v.Type()).Elem()
+		out.Set(v) // copies unexported fields too (parsed templates are immutable, so sharing is fine)
+		for i := 0; i < v.NumField(); i++ {
+			if f := out.Field(i); f.CanSet() {
+				f.Set(deepCopy(v.Field(i)))
+			}
+		}
+		return out
+	}
+	return v
+}

@@ -1,0 +1,153 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Duration is a time.Duration written as Go durations ("90s", "10m", "1h30m") plus days
+// ("7d", "1d12h"), because group owners think in days.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
+
+// MarshalYAML writes the same form ParseDuration reads.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// UnmarshalYAML parses the duration; errors are reported as type errors so that decoding
+// goes on and every mistake in the file is reported at once.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseDuration(n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return typeError(n, "无效的时长「%s」，请写成 30s、10m、1h、7d 这样的形式 / invalid duration, write e.g. 30s, 10m, 1h, 7d", n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// ParseDuration accepts Go durations and a leading whole number of days ("7d", "1d12h").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	var days time.Duration
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > 36500 {
+			return 0, fmt.Errorf("invalid days in %q", s)
+		}
+		days = time.Duration(n) * 24 * time.Hour
+		s = s[i+1:]
+		if s == "" {
+			return days, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("negative duration %q", s)
+	}
+	return days + d, nil
+}
+
+// FormatDuration prints whole days as "Nd" and the rest as Go does, trimming zero units.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	if days := d / (24 * time.Hour); days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+		d -= days * 24 * time.Hour
+	}
+	if d > 0 {
+		s := d.String()
+		s = strings.TrimSuffix(s, "0s")
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// Template is a Go text/template given in the config. Member-supplied strings only ever
+// reach it as data, so a nickname like "{{.Rules}}" is printed literally.
+type Template struct {
+	Source string
+	tmpl   *template.Template
+}
+
+// NewTemplate parses a template; name is used in error messages.
+func NewTemplate(name, src string) (Template, error) {
+	t, err := template.New(name).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return Template{}, err
+	}
+	return Template{Source: src, tmpl: t}, nil
+}
+
+// MustTemplate is for the built-in defaults, which tests parse.
+func MustTemplate(name, src string) Template {
+	t, err := NewTemplate(name, src)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// IsZero reports whether no template was given.
+func (t Template) IsZero() bool { return t.tmpl == nil }
+
+// Execute renders the template with data.
+func (t Template) Execute(data any) (string, error) {
+	if t.tmpl == nil {
+		return "", nil
+	}
+	var b strings.Builder
+	if err := t.tmpl.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// UnmarshalYAML parses the template text.
+func (t *Template) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return typeError(n, "模板必须是一段文字 / a template must be a string")
+	}
+	parsed, err := NewTemplate("template", n.Value)
+	if err != nil {
+		return typeError(n, "模板语法错误 / bad template: %s", cleanTemplateError(err))
+	}
+	*t = parsed
+	return nil
+}
+
+// MarshalYAML writes the source back.
+func (t Template) MarshalYAML() (any, error) { return t.Source, nil }
+
+func cleanTemplateError(err error) string {
+	s := err.Error()
+	// "template: template:2: unexpected ..." → "2: unexpected ..." (line within the template)
+	s = strings.TrimPrefix(s, "template: ")
+	s = strings.TrimPrefix(s, "template:")
+	return s
+}
+
+// typeError reports a problem at the node's line as a yaml.TypeError, which yaml.v3
+// collects instead of aborting, so all mistakes are listed together.
+func typeError(n *yaml.Node, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, fmt.Sprintf(format, args...))}}
+}

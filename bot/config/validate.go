@@ -1,0 +1,46 @@
+package config
+
+import (
+	"time"
+)
+
+// validate checks what decoding cannot: values in range and templates that run.
+func validate(c *Config, pos *positions, p *problems) {
+	at := func(path, format string, args ...any) { p.add(pos.line(path), path, format, args...) }
+
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil || c.Timezone == "" {
+		at("timezone", "未知的时区「%s」，请写成 Asia/Shanghai 这样的 IANA 时区名 / unknown timezone", c.Timezone)
+	} else {
+		c.Location = loc
+	}
+	if c.Storage.Path == "" {
+		at("storage.path", "数据库路径不能为空 / storage.path must not be empty")
+	}
+	if c.Outbox.PerMinute < 1 || c.Outbox.PerMinute > 120 {
+		at("outbox.per_minute", "应在 1 到 120 之间（建议 20），现在是 %d / must be between 1 and 120", c.Outbox.PerMinute)
+	}
+	if c.Outbox.MaxAttempts < 1 {
+		at("outbox.max_attempts", "至少为 1 / must be at least 1")
+	}
+	validateGroup(&c.Defaults, "defaults", at)
+	for name, g := range c.Groups {
+		validateGroup(&g, "groups."+name, at)
+	}
+}
+
+type reporter func(path, format string, args ...any)
+
+func validateGroup(g *Group, path string, at reporter) {
+	w := g.Welcome
+	if w.Enabled {
+		if w.Template.IsZero() {
+			at(path+".welcome.template", "启用了欢迎语但模板为空 / welcome is enabled but the template is empty")
+		} else if _, err := w.Template.Execute(SampleWelcome()); err != nil {
+			at(path+".welcome.template", "模板无法执行 / template fails: %s（可用变量见 WelcomeData / see WelcomeData for variables）", cleanTemplateError(err))
+		}
+	}
+	if w.BatchWindow.D() > 10*time.Minute {
+		at(path+".welcome.batch_window", "合并窗口最长 10m / batch_window must be at most 10m")
+	}
+}

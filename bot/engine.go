@@ -1,0 +1,549 @@
+// Package bot is qunbot's engine: platform events in, actions out. It owns the event loop,
+// dedupe, member identity, the command dispatcher, timers and the outbox, and calls the
+// feature modules (moderation, engagement, schedules) at fixed points of a message's trip.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"qunbot/bot/config"
+	"qunbot/storage"
+)
+
+// Outcome is a state change worth reporting outside the engine: the simulator prints each
+// one as a JSON line ("penalty", "points", …). Sends are reported by the platform itself.
+type Outcome struct {
+	Time   time.Time
+	Kind   string
+	Group  string         // group name
+	Member string         // the member's adapter id (the script name in the simulator)
+	Fields map[string]any // kind-specific fields, e.g. level/rule/strikes for "penalty"
+}
+
+// Observer receives outcomes after the transaction that caused them has committed.
+type Observer interface {
+	Outcome(Outcome)
+}
+
+// Module is a feature plugged into the engine. It implements any of the hook interfaces
+// below; the engine calls them in the order modules were given.
+type Module interface {
+	Name() string
+}
+
+// Starter modules set up timers and state when the engine starts and on config reload.
+type Starter interface {
+	Start(ctx context.Context, e *Engine) error
+}
+
+// Screener runs on every group message before commands: moderation. It may mark the turn
+// Caught, Muted or Duplicate.
+type Screener interface {
+	Screen(t *Turn) error
+}
+
+// MessageHook runs on every group message after commands: engagement, auto-replies.
+type MessageHook interface {
+	OnMessage(t *Turn) error
+}
+
+// JoinHook runs once per join event with the members that joined.
+type JoinHook interface {
+	OnJoin(t *Turn, joined []storage.Member) error
+}
+
+// LeaveHook runs once per leave event with the members that actually left now.
+type LeaveHook interface {
+	OnLeave(t *Turn, left []storage.Member) error
+}
+
+// CommandSource contributes chat commands.
+type CommandSource interface {
+	Commands() []*Command
+}
+
+// Options are the engine's dependencies.
+type Options struct {
+	Config   *config.Config
+	Store    *storage.Store
+	Platform Platform
+	Clock    Clock
+	Logger   *slog.Logger
+	Observer Observer // may be nil
+	Modules  []Module
+	// Pacing overrides the config's outbox pacing (the simulator delivers at once).
+	Pacing *Pacing
+}
+
+// Engine processes events for one platform. Handle, Advance and Stop must be called from
+// one goroutine (Run does that); Config may be swapped from anywhere.
+type Engine struct {
+	cfg      atomic.Pointer[config.Config]
+	store    *storage.Store
+	platform Platform
+	caps     Capabilities
+	clock    Clock
+	log      *slog.Logger
+	observer Observer
+	modules  []Module
+	commands *commandSet
+	outbox   *Outbox
+	timers   timers
+
+	groups    map[int64]*groupState // by group key
+	groupKeys map[string]int64      // by group name
+	idCache   map[memberRef]int64   // (group key, session id) → member key
+	recent    *recentIDs            // first-level dedupe before touching the DB
+	started   bool
+}
+
+type memberRef struct {
+	group int64
+	id    string
+}
+
+type groupState struct {
+	key  int64
+	name string
+	id   string // session id on the platform
+	// count is the platform's member count when the adapter reports one.
+	count int
+}
+
+// New builds an engine. It does not start anything; call Start (or Run).
+func New(o Options) (*Engine, error) {
+	if o.Config == nil || o.Store == nil || o.Platform == nil {
+		return nil, errors.New("bot.New: config, store and platform are required")
+	}
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	e := &Engine{
+		store:     o.Store,
+		platform:  o.Platform,
+		caps:      o.Platform.Capabilities(),
+		clock:     o.Clock,
+		log:       o.Logger,
+		observer:  o.Observer,
+		modules:   o.Modules,
+		groups:    map[int64]*groupState{},
+		groupKeys: map[string]int64{},
+		idCache:   map[memberRef]int64{},
+		recent:    newRecentIDs(4096),
+	}
+	e.cfg.Store(o.Config)
+	pacing := PacingFromConfig(o.Config.Outbox)
+	if o.Pacing != nil {
+		pacing = *o.Pacing
+	}
+	e.outbox = newOutbox(e, pacing)
+	cmds, err := newCommandSet(e.coreCommands(), o.Modules)
+	if err != nil {
+		return nil, err
+	}
+	e.commands = cmds
+	return e, nil
+}
+
+// Config is the configuration in force.
+func (e *Engine) Config() *config.Config { return e.cfg.Load() }
+
+// SetConfig swaps the configuration; modules re-plan on the next Start-like call.
+func (e *Engine) SetConfig(c *config.Config) { e.cfg.Store(c) }
+
+// Store is the engine's database.
+func (e *Engine) Store() *storage.Store { return e.store }
+
+// Capabilities are the platform's.
+func (e *Engine) Capabilities() Capabilities { return e.caps }
+
+// Logger is the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Now is the engine clock's time.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Location is the configured timezone.
+func (e *Engine) Location() *time.Location {
+	if loc := e.Config().Location; loc != nil {
+		return loc
+	}
+	return time.Local
+}
+
+// Outbox gives access to delivery (the real loop runs it on its own goroutine).
+func (e *Engine) Outbox() *Outbox { return e.outbox }
+
+// Start restores timers from the database and lets modules plan their work.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.started {
+		return nil
+	}
+	e.started = true
+	if err := e.restoreWelcomes(ctx); err != nil {
+		return err
+	}
+	for _, m := range e.modules {
+		if s, ok := m.(Starter); ok {
+			if err := e.safely(ctx, "start "+m.Name(), func() error { return s.Start(ctx, e) }); err != nil {
+				return fmt.Errorf("start %s: %w", m.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// Schedule arranges for fn to run on the engine loop at `at`. A timer with the same key
+// replaces the earlier one. Used by modules for cron jobs and deadlines.
+func (e *Engine) Schedule(key string, at time.Time, fn func(ctx context.Context, now time.Time)) {
+	e.timers.schedule(&timer{key: key, at: at, run: fn})
+}
+
+// Cancel drops a scheduled timer.
+func (e *Engine) Cancel(key string) { e.timers.cancel(key) }
+
+// NextDue is when the earliest timer is due (zero if none).
+func (e *Engine) NextDue() time.Time { return e.timers.next() }
+
+// RunDue fires every timer due at or before now, in time order.
+func (e *Engine) RunDue(ctx context.Context, now time.Time) {
+	for {
+		t := e.timers.popDue(now)
+		if t == nil {
+			return
+		}
+		e.fire(ctx, t, now)
+	}
+}
+
+// AdvanceTo moves a manual clock forward to target, firing each due timer at its own time
+// so that everything it sends is stamped when it was due. set moves the clock.
+func (e *Engine) AdvanceTo(ctx context.Context, target time.Time, set func(time.Time)) {
+	for {
+		t := e.timers.popDue(target)
+		if t == nil {
+			break
+		}
+		if t.at.After(e.clock.Now()) {
+			set(t.at)
+		}
+		e.fire(ctx, t, e.clock.Now())
+	}
+	set(target)
+	e.outbox.DeliverDue(ctx)
+}
+
+func (e *Engine) fire(ctx context.Context, t *timer, now time.Time) {
+	_ = e.safely(ctx, "timer "+t.key, func() error { t.run(ctx, now); return nil })
+	e.outbox.DeliverDue(ctx)
+}
+
+// Stop flushes work that should not be lost on a graceful stop (pending welcome batches)
+// and delivers what the platform lets it.
+func (e *Engine) Stop(ctx context.Context) {
+	now := e.clock.Now()
+	for _, t := range e.timers.takeFlushable() {
+		e.fire(ctx, t, now)
+	}
+	e.outbox.DeliverDue(ctx)
+}
+
+// safely runs fn, turning a panic into a logged error: one bad message or module must
+// never take the bot down.
+func (e *Engine) safely(ctx context.Context, what string, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.ErrorContext(ctx, "recovered from panic", "in", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("%s: panic: %v", what, p)
+		}
+	}()
+	return fn()
+}
+
+// Handle processes one event completely: state changes commit in one transaction, then
+// outcomes are reported and queued messages delivered.
+func (e *Engine) Handle(ctx context.Context, ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = e.clock.Now()
+	}
+	if ev.ID != "" && e.recent.seen(ev.Group.Name, ev.ID) {
+		return
+	}
+	var outcomes []Outcome
+	err := e.safely(ctx, "handle "+ev.Type.String(), func() error {
+		return e.store.Update(ctx, func(tx *storage.Tx) error {
+			t, err := e.newTurn(tx, &ev)
+			if err != nil || t == nil {
+				return err
+			}
+			if err := e.dispatch(t); err != nil {
+				return err
+			}
+			outcomes = t.outcomes
+			return nil
+		})
+	})
+	if err != nil {
+		e.log.ErrorContext(ctx, "event not processed", "type", ev.Type.String(), "group", ev.Group.Name, "id", ev.ID, "err", err)
+		e.resetCaches()
+		return
+	}
+	if ev.ID != "" {
+		e.recent.add(ev.Group.Name, ev.ID)
+	}
+	e.report(outcomes)
+	e.outbox.DeliverDue(ctx)
+}
+
+func (e *Engine) report(outcomes []Outcome) {
+	if e.observer == nil {
+		return
+	}
+	for _, o := range outcomes {
+		e.observer.Outcome(o)
+	}
+}
+
+// Update runs fn as a unit of work outside any event (timers, module jobs), with the
+// same guarantees: one transaction, outcomes reported after commit.
+func (e *Engine) Update(ctx context.Context, fn func(t *Turn) error) error {
+	var outcomes []Outcome
+	err := e.store.Update(ctx, func(tx *storage.Tx) error {
+		t := &Turn{e: e, Tx: tx, Now: e.clock.Now(), Ctx: ctx}
+		if err := fn(t); err != nil {
+			return err
+		}
+		outcomes = t.outcomes
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.report(outcomes)
+	return nil
+}
+
+// newTurn prepares the unit of work: group, dedupe in the DB, sender identity.
+// It returns nil when the event must be ignored.
+func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
+	t := &Turn{e: e, Tx: tx, Now: ev.Time, Event: ev, Ctx: context.Background()}
+	if ev.Console {
+		if !ev.FromOwner {
+			return nil, nil // only the owner's own messages reach the console
+		}
+		t.Owner = true
+		return t, nil
+	}
+	cfg, managed := e.Config().ForGroup(ev.Group.Name)
+	if !managed {
+		return nil, nil
+	}
+	g, err := e.group(tx, ev.Group, ev.Time)
+	if err != nil {
+		return nil, err
+	}
+	t.Group = GroupCtx{Key: g.key, Name: g.name, Config: cfg}
+	if ev.ID != "" {
+		fresh, err := tx.MarkProcessed(g.key, ev.ID, ev.Time)
+		if err != nil {
+			return nil, err
+		}
+		if !fresh {
+			return nil, nil
+		}
+	}
+	if ev.Type == EventMessage {
+		m, ambiguous, err := e.resolveMember(tx, g, ev.Sender, ev.Time)
+		if err != nil {
+			return nil, err
+		}
+		t.Member, t.Ambiguous = m, ambiguous
+		t.Owner = ev.FromOwner
+		t.Admin = m.Role == storage.RoleAdmin
+		if ev.FromOwner && m.Role != RoleOwner {
+			if err := tx.SetRole(m.Key, RoleOwner); err != nil {
+				return nil, err
+			}
+			t.Member.Role = RoleOwner
+		}
+	}
+	return t, nil
+}
+
+// RoleOwner marks the member row of the bot's own account; it is exempt from everything.
+const RoleOwner = "owner"
+
+func (e *Engine) dispatch(t *Turn) error {
+	ev := t.Event
+	switch ev.Type {
+	case EventMessage:
+		if ev.Console {
+			_, err := e.commands.dispatch(t, true)
+			return err
+		}
+		return e.onMessage(t)
+	case EventJoin:
+		return e.onJoin(t)
+	case EventLeave:
+		return e.onLeave(t)
+	}
+	return fmt.Errorf("unknown event type %v", ev.Type)
+}
+
+func (e *Engine) onMessage(t *Turn) error {
+	if err := t.Tx.SetLastSpoke(t.Member.Key, t.Now); err != nil {
+		return err
+	}
+	t.Member.LastSpoke = t.Now
+	if t.Member.JoinedAt.IsZero() && !t.Member.InGroup() {
+		// Someone we thought had left is talking: they are back.
+		if err := t.Tx.MarkJoined(t.Member.Key, t.Now, true); err != nil {
+			return err
+		}
+	}
+	for _, m := range e.modules {
+		if s, ok := m.(Screener); ok {
+			if err := s.Screen(t); err != nil {
+				return fmt.Errorf("%s: %w", m.Name(), err)
+			}
+		}
+	}
+	if !t.Caught {
+		handled, err := e.commands.dispatch(t, false)
+		if err != nil {
+			return err
+		}
+		t.Handled = handled
+	}
+	for _, m := range e.modules {
+		if h, ok := m.(MessageHook); ok {
+			if err := h.OnMessage(t); err != nil {
+				return fmt.Errorf("%s: %w", m.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) onJoin(t *Turn) error {
+	var joined []storage.Member
+	for _, info := range t.Event.Members {
+		m, _, err := e.resolveMember(t.Tx, e.groups[t.Group.Key], info, t.Now)
+		if err != nil {
+			return err
+		}
+		welcome := t.Group.Config.Welcome.Enabled
+		if err := t.Tx.MarkJoined(m.Key, t.Now, !welcome); err != nil {
+			return err
+		}
+		m.JoinedAt, m.LeftAt, m.Welcomed = t.Now, time.Time{}, !welcome
+		if err := t.Audit("join", m.Key, map[string]any{"name": m.Name(), "inviter": t.Event.Inviter}); err != nil {
+			return err
+		}
+		joined = append(joined, m)
+	}
+	if len(joined) == 0 {
+		return nil
+	}
+	if t.Group.Config.Welcome.Enabled {
+		e.armWelcome(t.Group.Key, t.Now.Add(t.Group.Config.Welcome.BatchWindow.D()))
+	}
+	for _, mod := range e.modules {
+		if h, ok := mod.(JoinHook); ok {
+			if err := h.OnJoin(t, joined); err != nil {
+				return fmt.Errorf("%s: %w", mod.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) onLeave(t *Turn) error {
+	var left []storage.Member
+	for _, info := range t.Event.Members {
+		m, _, err := e.resolveMember(t.Tx, e.groups[t.Group.Key], info, t.Now)
+		if err != nil {
+			return err
+		}
+		changed, err := t.Tx.MarkLeft(m.Key, t.Now)
+		if err != nil {
+			return err
+		}
+		if !changed {
+			continue // a late or repeated leave: already recorded
+		}
+		m.LeftAt = t.Now
+		if err := t.Audit("leave", m.Key, map[string]any{"name": m.Name()}); err != nil {
+			return err
+		}
+		left = append(left, m)
+	}
+	for _, mod := range e.modules {
+		if h, ok := mod.(LeaveHook); ok && len(left) > 0 {
+			if err := h.OnLeave(t, left); err != nil {
+				return fmt.Errorf("%s: %w", mod.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// group finds or creates our record of a group and remembers its session id.
+func (e *Engine) group(tx *storage.Tx, info GroupInfo, now time.Time) (*groupState, error) {
+	if key, ok := e.groupKeys[info.Name]; ok {
+		g := e.groups[key]
+		if info.ID != "" && g.id != info.ID {
+			g.id = info.ID
+			e.outbox.SetGroupID(key, info.ID)
+		}
+		if info.MemberCount > 0 {
+			g.count = info.MemberCount
+		}
+		return g, nil
+	}
+	rec, err := tx.EnsureGroup(info.Name, now)
+	if err != nil {
+		return nil, err
+	}
+	g := &groupState{key: rec.Key, name: rec.Name, id: info.ID, count: info.MemberCount}
+	if info.ID != "" {
+		e.outbox.SetGroupID(g.key, info.ID)
+	}
+	e.groups[g.key] = g
+	e.groupKeys[g.name] = g.key
+	return g, nil
+}
+
+// GroupKey returns our key for a group name known to this engine.
+func (e *Engine) GroupKey(name string) (int64, bool) {
+	k, ok := e.groupKeys[name]
+	return k, ok
+}
+
+// GroupName returns a known group's name.
+func (e *Engine) GroupName(key int64) string {
+	if g, ok := e.groups[key]; ok {
+		return g.name
+	}
+	return ""
+}
+
+// GroupKeys lists the groups seen in this run.
+func (e *Engine) GroupKeys() []int64 {
+	out := make([]int64, 0, len(e.groups))
+	for k := range e.groups {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,302 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"qunbot/bot/config"
+	"qunbot/storage"
+)
+
+// Pacing keeps the owner's account looking human: WeChat bans accounts that post like
+// machines. Zero values mean no limit (the simulator).
+type Pacing struct {
+	GroupInterval time.Duration // at most one message per group this often
+	PerMinute     int           // at most this many messages a minute overall (0 = no limit)
+	Jitter        time.Duration // up to this much random extra delay per message
+	MaxAttempts   int           // tries before giving up and telling the owner
+	// Retryable tells transient errors (rate limited, network) from permanent ones.
+	// Nil treats every error except ErrNotSupported as transient.
+	Retryable func(error) bool
+}
+
+// PacingFromConfig converts the outbox section of the config.
+func PacingFromConfig(c config.Outbox) Pacing {
+	return Pacing{GroupInterval: c.GroupInterval.D(), PerMinute: c.PerMinute, Jitter: c.Jitter.D(), MaxAttempts: c.MaxAttempts}
+}
+
+// Outbox delivers queued messages from the outbox table. Every message the bot sends goes
+// through it; it never drops one silently: a message is sent, retried, or marked failed
+// and reported to the owner.
+type Outbox struct {
+	e      *Engine
+	pacing Pacing
+	rand   *rand.Rand
+
+	mu        sync.Mutex
+	groupIDs  map[int64]string    // our group key → this session's platform id
+	lastGroup map[int64]time.Time // last send per group
+	sentAt    []time.Time         // sends in the last minute
+	notBefore map[int64]time.Time // jittered earliest next send per group
+
+	wake chan struct{} // async mode: poke the delivery goroutine
+}
+
+func newOutbox(e *Engine, p Pacing) *Outbox {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 8
+	}
+	return &Outbox{e: e, pacing: p, rand: rand.New(rand.NewPCG(1, 2)),
+		groupIDs: map[int64]string{}, lastGroup: map[int64]time.Time{}, notBefore: map[int64]time.Time{}}
+}
+
+// SetGroupID records the platform id of a group for this session.
+func (o *Outbox) SetGroupID(groupKey int64, id string) {
+	o.mu.Lock()
+	o.groupIDs[groupKey] = id
+	o.mu.Unlock()
+}
+
+func (o *Outbox) groupID(groupKey int64) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.groupIDs[groupKey]
+}
+
+// DeliverDue sends what is due now. In async mode (Run started) it only pokes the
+// delivery goroutine; otherwise it delivers inline (the simulator).
+func (o *Outbox) DeliverDue(ctx context.Context) time.Time {
+	if o.wake != nil {
+		select {
+		case o.wake <- struct{}{}:
+		default:
+		}
+		return time.Time{}
+	}
+	next, err := o.deliver(ctx)
+	if err != nil {
+		o.e.log.ErrorContext(ctx, "outbox delivery failed", "err", err)
+	}
+	return next
+}
+
+// Run delivers on its own goroutine until ctx ends, waking on DeliverDue and when paced
+// messages become due. sleep waits (real timers in production, fakes in tests).
+func (o *Outbox) Run(ctx context.Context, sleep func(ctx context.Context, d time.Duration) error) {
+	o.wake = make(chan struct{}, 1)
+	for {
+		next, err := o.deliver(ctx)
+		if err != nil {
+			o.e.log.ErrorContext(ctx, "outbox delivery failed", "err", err)
+			next = o.e.clock.Now().Add(5 * time.Second)
+		}
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(next.Sub(o.e.clock.Now()), 10*time.Millisecond)
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { sleep(wctx, wait); close(done) }()
+		select {
+		case <-ctx.Done():
+			cancel()
+			return
+		case <-o.wake:
+		case <-done:
+		}
+		cancel()
+	}
+}
+
+// deliver sends every pending message the pacing allows now, in queue order, keeping
+// each group's messages in order. It returns when the next held-back message is due.
+func (o *Outbox) deliver(ctx context.Context) (time.Time, error) {
+	var pending []storage.OutMessage
+	if err := o.e.store.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		pending, err = tx.PendingOutbox(500)
+		return err
+	}); err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	later := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	blocked := map[int64]bool{} // a group whose earlier message waits keeps the rest in order
+	for _, m := range pending {
+		now := o.e.clock.Now()
+		lane := m.GroupKey
+		if m.Kind == storage.OutDM {
+			lane = -1 // DMs share one lane
+		}
+		if blocked[lane] {
+			continue
+		}
+		if at := o.readyAt(m, lane, now); at.After(now) {
+			blocked[lane] = true
+			later(at)
+			continue
+		}
+		err := o.send(ctx, m)
+		if err := o.record(ctx, m, err, now); err != nil {
+			return next, err
+		}
+		if err != nil {
+			blocked[lane] = true
+			continue
+		}
+		o.noteSent(lane, now)
+	}
+	return next, nil
+}
+
+// readyAt is the earliest time m may go out under the pacing rules.
+func (o *Outbox) readyAt(m storage.OutMessage, lane int64, now time.Time) time.Time {
+	at := m.NextTry
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p := o.pacing.GroupInterval; p > 0 {
+		if last, ok := o.lastGroup[lane]; ok && last.Add(p).After(at) {
+			at = last.Add(p)
+		}
+	}
+	if nb, ok := o.notBefore[lane]; ok && nb.After(at) {
+		at = nb
+	}
+	if o.pacing.PerMinute > 0 {
+		cut := now.Add(-time.Minute)
+		kept := o.sentAt[:0]
+		for _, s := range o.sentAt {
+			if s.After(cut) {
+				kept = append(kept, s)
+			}
+		}
+		o.sentAt = kept
+		if len(o.sentAt) >= o.pacing.PerMinute {
+			if free := o.sentAt[0].Add(time.Minute); free.After(at) {
+				at = free
+			}
+		}
+	}
+	return at
+}
+
+func (o *Outbox) noteSent(lane int64, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.lastGroup[lane] = now
+	if o.pacing.PerMinute > 0 {
+		o.sentAt = append(o.sentAt, now)
+	}
+	if o.pacing.Jitter > 0 {
+		o.notBefore[lane] = now.Add(o.pacing.GroupInterval + time.Duration(o.rand.Int64N(int64(o.pacing.Jitter))))
+	}
+}
+
+// send resolves our keys to this session's ids and calls the platform.
+func (o *Outbox) send(ctx context.Context, m storage.OutMessage) error {
+	p := o.e.platform
+	var target string
+	var mentions []string
+	err := o.e.store.View(ctx, func(tx *storage.Tx) error {
+		for _, k := range m.Mentions {
+			if id := o.e.platformID(tx, k); id != "" {
+				mentions = append(mentions, id)
+			}
+		}
+		if m.Kind != storage.OutSend && m.Target != Filehelper {
+			key, err := strconv.ParseInt(m.Target, 10, 64)
+			if err != nil {
+				return fmt.Errorf("bad outbox target %q", m.Target)
+			}
+			target = o.e.platformID(tx, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	groupID := o.groupID(m.GroupKey)
+	if groupID == "" && m.GroupKey != 0 {
+		groupID = o.e.GroupName(m.GroupKey)
+	}
+	switch m.Kind {
+	case storage.OutSend:
+		return p.SendText(ctx, groupID, m.Text, mentions)
+	case storage.OutDM:
+		if m.Target == Filehelper {
+			return p.SendDM(ctx, Filehelper, m.Text)
+		}
+		if target == "" {
+			return fmt.Errorf("%w: member %s has no id in this session", errPermanent, m.Target)
+		}
+		return p.SendDM(ctx, target, m.Text)
+	case storage.OutRemove:
+		if !o.e.caps.CanRemove {
+			return ErrNotSupported
+		}
+		if target == "" {
+			return fmt.Errorf("%w: member %s has no id in this session", errPermanent, m.Target)
+		}
+		return p.RemoveMember(ctx, groupID, target)
+	}
+	return fmt.Errorf("%w: unknown outbox kind %q", errPermanent, m.Kind)
+}
+
+var errPermanent = errors.New("cannot be delivered")
+
+// record writes the result of one attempt, with its audit entry, in one transaction.
+func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error, now time.Time) error {
+	return o.e.store.Update(ctx, func(tx *storage.Tx) error {
+		audit := storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "sent",
+			Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "target": m.Target, "text": truncate(m.Text, 200)}}
+		if sendErr == nil {
+			if err := tx.MarkSent(m.ID, now); err != nil {
+				return err
+			}
+			_, err := tx.Audit(audit)
+			return err
+		}
+		attempts := m.Attempts + 1
+		permanent := errors.Is(sendErr, ErrNotSupported) || errors.Is(sendErr, errPermanent)
+		if o.pacing.Retryable != nil && !o.pacing.Retryable(sendErr) {
+			permanent = true
+		}
+		if !permanent && attempts < o.pacing.MaxAttempts {
+			backoff := min(time.Duration(1<<min(attempts, 10))*time.Second, 10*time.Minute)
+			o.e.log.WarnContext(ctx, "send failed; will retry", "outbox", m.ID, "attempt", attempts, "retry_in", backoff, "err", sendErr)
+			return tx.MarkRetry(m.ID, now.Add(backoff), sendErr.Error())
+		}
+		o.e.log.ErrorContext(ctx, "send failed; giving up", "outbox", m.ID, "attempts", attempts, "err", sendErr)
+		if err := tx.MarkFailed(m.ID, now, sendErr.Error()); err != nil {
+			return err
+		}
+		audit.Action = "send_failed"
+		audit.Detail["error"] = sendErr.Error()
+		if _, err := tx.Audit(audit); err != nil {
+			return err
+		}
+		if m.Kind == storage.OutDM && m.Target == Filehelper {
+			return nil // the owner's console itself is unreachable; the log has it
+		}
+		_, err := tx.Enqueue(storage.OutMessage{Created: now, Kind: storage.OutDM, Target: Filehelper,
+			Text: fmt.Sprintf("⚠️ 有一条消息发送失败（已尝试 %d 次）：%s\n原因：%v", attempts, truncate(m.Text, 80), sendErr)})
+		return err
+	})
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

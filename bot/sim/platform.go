@@ -1,0 +1,136 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"qunbot/bot"
+)
+
+// Platform is a simulated chat platform. By default it has WeChat's capabilities (no
+// remove, no mute); CanRemove makes it behave like a platform that can kick.
+type Platform struct {
+	mu      sync.Mutex
+	caps    bot.Capabilities
+	out     *Printer
+	clock   bot.Clock
+	groups  map[string]map[string]bool // group → member script names
+	removed []removal                  // removals to turn into leave events
+}
+
+type removal struct{ group, member string }
+
+// NewPlatform makes a simulated platform that prints what the bot does.
+func NewPlatform(caps bot.Capabilities, out *Printer, clock bot.Clock) *Platform {
+	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}}
+}
+
+// Capabilities are what the simulation was started with.
+func (p *Platform) Capabilities() bot.Capabilities { return p.caps }
+
+// SendText prints a send.
+func (p *Platform) SendText(ctx context.Context, groupID, text string, mentions []string) error {
+	p.mu.Lock()
+	_, ok := p.groups[groupID]
+	p.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("sim: no group %q", groupID)
+	}
+	p.out.Send(p.clock.Now(), groupID, text, mentions)
+	return nil
+}
+
+// SendDM prints a DM.
+func (p *Platform) SendDM(ctx context.Context, to, text string) error {
+	p.out.DM(p.clock.Now(), to, text)
+	return nil
+}
+
+// RemoveMember prints a removal and takes the member out of the group.
+func (p *Platform) RemoveMember(ctx context.Context, groupID, memberID string) error {
+	if !p.caps.CanRemove {
+		return bot.ErrNotSupported
+	}
+	p.mu.Lock()
+	members, ok := p.groups[groupID]
+	if ok {
+		delete(members, memberID)
+		p.removed = append(p.removed, removal{groupID, memberID})
+	}
+	p.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("sim: no group %q", groupID)
+	}
+	p.out.Remove(p.clock.Now(), groupID, memberID)
+	return nil
+}
+
+// Groups lists the simulated groups.
+func (p *Platform) Groups(ctx context.Context) ([]bot.GroupInfo, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]bot.GroupInfo, 0, len(p.groups))
+	for name, members := range p.groups {
+		out = append(out, bot.GroupInfo{ID: name, Name: name, MemberCount: len(members) + 1})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Members lists a simulated group's members (script names are their ids and nicknames).
+func (p *Platform) Members(ctx context.Context, groupID string) ([]bot.MemberInfo, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	members, ok := p.groups[groupID]
+	if !ok {
+		return nil, fmt.Errorf("sim: no group %q", groupID)
+	}
+	out := make([]bot.MemberInfo, 0, len(members))
+	for name := range members {
+		out = append(out, memberInfo(name))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func memberInfo(name string) bot.MemberInfo { return bot.MemberInfo{ID: name, Nickname: name} }
+
+// ensureGroup creates a group; it reports the group's info (the owner counts as a member).
+func (p *Platform) ensureGroup(name string) bot.GroupInfo {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.groups[name] == nil {
+		p.groups[name] = map[string]bool{}
+	}
+	return bot.GroupInfo{ID: name, Name: name, MemberCount: len(p.groups[name]) + 1}
+}
+
+// setMember adds or removes a member and returns the group's info afterwards.
+func (p *Platform) setMember(group, member string, in bool) bot.GroupInfo {
+	p.ensureGroup(group)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if in {
+		p.groups[group][member] = true
+	} else {
+		delete(p.groups[group], member)
+	}
+	return bot.GroupInfo{ID: group, Name: group, MemberCount: len(p.groups[group]) + 1}
+}
+
+func (p *Platform) isMember(group, member string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.groups[group][member]
+}
+
+// takeRemovals returns removals made since the last call.
+func (p *Platform) takeRemovals() []removal {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.removed
+	p.removed = nil
+	return r
+}

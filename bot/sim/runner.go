@@ -1,0 +1,206 @@
+package sim
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"qunbot/bot"
+)
+
+// Runner feeds script steps to an engine on a simulated platform.
+type Runner struct {
+	engine    *bot.Engine
+	platform  *Platform
+	out       *Printer
+	clock     settableClock
+	loc       *time.Location
+	ownerNick string
+
+	group    string // current group (@group)
+	started  bool
+	moved    bool // something happened: from now on @time may only go forward
+	idPrefix string
+}
+
+type settableClock interface {
+	bot.Clock
+	Set(time.Time)
+}
+
+// NewRunner wires a runner. idPrefix makes message ids unique per source: script lines
+// keep the same id on every run (re-running a script on the same DB replays it, and
+// replays change nothing), interactive lines get a per-session prefix.
+func NewRunner(e *bot.Engine, p *Platform, out *Printer, clock settableClock, loc *time.Location, ownerNick, idPrefix string) *Runner {
+	return &Runner{engine: e, platform: p, out: out, clock: clock, loc: loc, ownerNick: ownerNick, idPrefix: idPrefix}
+}
+
+// Step executes one parsed line.
+func (r *Runner) Step(ctx context.Context, s Step) error {
+	if s.Kind != StepNone && s.Kind != StepTime && s.Kind != StepGroup {
+		r.moved = true
+	}
+	if !r.started {
+		if err := r.engine.Start(ctx); err != nil {
+			return err
+		}
+		r.started = true
+	}
+	switch s.Kind {
+	case StepNone:
+		return nil
+	case StepTime:
+		if !r.moved {
+			// A script's first @time sets the start, past or future.
+			r.clock.Set(s.Time)
+			r.moved = true
+			return nil
+		}
+		if s.Time.Before(r.clock.Now()) {
+			return &LineError{Line: s.Line, Msg: fmt.Sprintf("时间不能倒退：现在已经是 %s / time cannot go backwards",
+				r.clock.Now().In(r.loc).Format("2006-01-02 15:04"))}
+		}
+		r.advanceTo(ctx, s.Time)
+		return nil
+	case StepAdvance:
+		r.advanceTo(ctx, r.clock.Now().Add(s.Advance))
+		return nil
+	case StepGroup:
+		r.group = s.Group
+		r.platform.ensureGroup(s.Group)
+		return nil
+	case StepConsole:
+		r.handle(ctx, bot.Event{Type: bot.EventMessage, ID: r.id(s), Console: true, FromOwner: true,
+			Sender: r.owner(), Kind: bot.KindText, Text: s.Text})
+		return nil
+	}
+	if r.group == "" {
+		return &LineError{Line: s.Line, Msg: "还没有选择群：请先写一行 @group 群名 / no group yet: add '@group NAME' first"}
+	}
+	switch s.Kind {
+	case StepJoin:
+		info := r.platform.setMember(r.group, s.Member, true)
+		r.handle(ctx, bot.Event{Type: bot.EventJoin, ID: r.id(s), Group: info,
+			Members: []bot.MemberInfo{memberInfo(s.Member)}, Inviter: s.Inviter})
+	case StepLeave:
+		info := r.platform.setMember(r.group, s.Member, false)
+		r.handle(ctx, bot.Event{Type: bot.EventLeave, ID: r.id(s), Group: info, Members: []bot.MemberInfo{memberInfo(s.Member)}})
+	case StepMessage:
+		ev := bot.Event{Type: bot.EventMessage, ID: r.id(s), Kind: s.MsgKind, Text: s.Text}
+		if s.Member == OwnerName {
+			ev.Sender, ev.FromOwner = r.owner(), true
+			ev.Group = r.platform.ensureGroup(r.group)
+		} else {
+			// Someone speaking is in the group, even if the script never said they joined:
+			// they were there before the bot.
+			ev.Sender = memberInfo(s.Member)
+			ev.Group = r.platform.setMember(r.group, s.Member, true)
+		}
+		r.handle(ctx, ev)
+	}
+	return nil
+}
+
+func (r *Runner) owner() bot.MemberInfo {
+	return bot.MemberInfo{ID: OwnerName, Nickname: r.ownerNick}
+}
+
+func (r *Runner) id(s Step) string { return r.idPrefix + strconv.Itoa(s.Line) }
+
+// handle passes an event to the engine, then turns removals the platform carried out
+// into the leave events a real platform would deliver.
+func (r *Runner) handle(ctx context.Context, ev bot.Event) {
+	ev.Time = r.clock.Now()
+	r.engine.Handle(ctx, ev)
+	r.followUp(ctx)
+}
+
+func (r *Runner) followUp(ctx context.Context) {
+	for _, rm := range r.platform.takeRemovals() {
+		r.engine.Handle(ctx, bot.Event{Type: bot.EventLeave, Time: r.clock.Now(),
+			Group: r.platform.ensureGroup(rm.group), Members: []bot.MemberInfo{memberInfo(rm.member)}})
+	}
+}
+
+func (r *Runner) advanceTo(ctx context.Context, t time.Time) {
+	r.engine.AdvanceTo(ctx, t, r.clock.Set)
+	r.followUp(ctx)
+}
+
+// Finish fires whatever is due at the final clock (nothing later) and flushes batches
+// that a graceful stop sends early rather than loses (a pending welcome).
+func (r *Runner) Finish(ctx context.Context) {
+	if !r.started {
+		if err := r.engine.Start(ctx); err != nil {
+			return
+		}
+		r.started = true
+	}
+	r.engine.RunDue(ctx, r.clock.Now())
+	r.engine.Stop(ctx)
+	r.followUp(ctx)
+}
+
+// RunScript parses and runs a whole script. Parse errors stop before anything runs, so
+// a typo at line 90 never leaves a half-applied script; all of them are reported.
+func (r *Runner) RunScript(ctx context.Context, src io.Reader) error {
+	steps, err := ParseScript(src, r.loc)
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.Step(ctx, s); err != nil {
+			return err
+		}
+	}
+	r.Finish(ctx)
+	return nil
+}
+
+// ScriptError lists every bad line of a script.
+type ScriptError struct{ Lines []*LineError }
+
+func (e *ScriptError) Error() string {
+	msg := fmt.Sprintf("脚本有 %d 处错误 / script has %d error(s):", len(e.Lines), len(e.Lines))
+	for _, l := range e.Lines {
+		msg += "\n  " + l.Error()
+	}
+	return msg
+}
+
+// ParseScript parses every line, collecting all errors.
+func ParseScript(src io.Reader, loc *time.Location) ([]Step, error) {
+	sc := bufio.NewScanner(src)
+	sc.Buffer(make([]byte, 0, 64*1024), maxLine+1)
+	var steps []Step
+	var bad []*LineError
+	n := 0
+	for sc.Scan() {
+		n++
+		s, err := ParseLine(n, sc.Text(), loc)
+		var le *LineError
+		if errors.As(err, &le) {
+			bad = append(bad, le)
+			continue
+		}
+		steps = append(steps, s)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			bad = append(bad, &LineError{Line: n + 1, Msg: fmt.Sprintf("这一行太长（最多 %d 字节）/ line too long", maxLine)})
+		} else {
+			return nil, fmt.Errorf("read script: %w", err)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, &ScriptError{Lines: bad}
+	}
+	return steps, nil
+}

@@ -1,0 +1,142 @@
+package bot
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"qunbot/bot/config"
+	"qunbot/storage"
+)
+
+// GroupCtx is the group a turn is about, with its effective configuration.
+type GroupCtx struct {
+	Key    int64
+	Name   string
+	Config config.Group
+}
+
+// Turn is one unit of work: one event (or one timer) and its transaction. Modules read
+// the facts on it and record what they did; nothing leaves the engine until it commits.
+type Turn struct {
+	e     *Engine
+	Ctx   context.Context
+	Tx    *storage.Tx
+	Now   time.Time
+	Event *Event // nil for timer work
+
+	Group  GroupCtx
+	Member storage.Member // the sender of a message
+
+	Owner     bool // sent by the owner's own account
+	Admin     bool // sender holds the admin role (bound to the member key)
+	Ambiguous bool // sender's identity is a guess: take no penalty or points action
+
+	// Facts set along the pipeline.
+	Caught    bool // moderation acted on the message
+	Muted     bool // the sender is (soft-)muted
+	Duplicate bool // the text repeats a recent message
+	Handled   bool // a command answered the message
+
+	outcomes []Outcome
+}
+
+// Engine is the engine the turn runs in.
+func (t *Turn) Engine() *Engine { return t.e }
+
+// Privileged is true for the owner and admins: exempt from moderation.
+func (t *Turn) Privileged() bool {
+	return t.Owner || t.Admin || t.Member.Role == RoleOwner
+}
+
+// Mention renders "@Name" the way WeChat does (a four-per-em space ends the mention).
+func Mention(m storage.Member) string { return "@" + m.Name() + "\u2005" }
+
+// Say queues text to the turn's group, mentioning members (their "@Name" should be in
+// the text; see Mention).
+func (t *Turn) Say(text string, mentions ...storage.Member) error {
+	return t.SayIn(t.Group.Key, text, mentions...)
+}
+
+// SayIn queues text to any group.
+func (t *Turn) SayIn(groupKey int64, text string, mentions ...storage.Member) error {
+	keys := make([]int64, 0, len(mentions))
+	for _, m := range mentions {
+		keys = append(keys, m.Key)
+	}
+	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutSend, GroupKey: groupKey, Text: text, Mentions: keys})
+	return err
+}
+
+// Reply answers the sender in the group, mentioning them.
+func (t *Turn) Reply(text string) error {
+	if t.Owner {
+		return t.Say(text) // the owner needs no @ from their own bot
+	}
+	return t.Say(Mention(t.Member)+text, t.Member)
+}
+
+// Answer replies where the message came from: the console or the group.
+func (t *Turn) Answer(text string) error {
+	if t.Event != nil && t.Event.Console {
+		return t.NotifyOwner(text)
+	}
+	return t.Reply(text)
+}
+
+// NotifyOwner queues a DM to the owner's file helper (the private console).
+func (t *Turn) NotifyOwner(text string) error {
+	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutDM, Target: Filehelper, Text: text})
+	return err
+}
+
+// DM queues a private message to a member; the caller must know they can receive it.
+func (t *Turn) DM(m storage.Member, text string) error {
+	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutDM, GroupKey: m.GroupKey,
+		Target: strconv.FormatInt(m.Key, 10), Text: text})
+	return err
+}
+
+// Remove queues a real removal. Only valid where the platform can remove.
+func (t *Turn) Remove(m storage.Member) error {
+	if !t.e.caps.CanRemove {
+		return ErrNotSupported
+	}
+	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutRemove, GroupKey: m.GroupKey,
+		Target: strconv.FormatInt(m.Key, 10)})
+	return err
+}
+
+// Audit records an action in the audit log, inside the turn's transaction.
+func (t *Turn) Audit(action string, memberKey int64, detail map[string]any) error {
+	actor := "bot"
+	if t.Event != nil && t.Event.Type == EventMessage {
+		switch {
+		case t.Owner:
+			actor = "owner"
+		case t.Admin:
+			actor = "admin:" + strconv.FormatInt(t.Member.Key, 10)
+		}
+	}
+	_, err := t.Tx.Audit(storage.AuditEntry{Time: t.Now, GroupKey: t.Group.Key, MemberKey: memberKey,
+		Actor: actor, Action: action, Detail: detail})
+	return err
+}
+
+// Emit reports an outcome once the turn commits.
+func (t *Turn) Emit(kind string, m storage.Member, fields map[string]any) {
+	t.outcomes = append(t.outcomes, Outcome{Time: t.Now, Kind: kind, Group: t.e.GroupName(m.GroupKey),
+		Member: m.PlatformID, Fields: fields})
+}
+
+// Day is the local calendar day of the turn, "2006-01-02" in the configured timezone.
+func (t *Turn) Day() string { return t.Now.In(t.e.Location()).Format("2006-01-02") }
+
+// Text is the message text, trimmed.
+func (t *Turn) Text() string {
+	if t.Event == nil {
+		return ""
+	}
+	return strings.TrimSpace(t.Event.Text)
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"qunbot"
+	"qunbot/bot/config"
+	"qunbot/storage"
+)
+
+// loadConfig reads --config, or the embedded example when none is given.
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Parse(qunbot.ExampleConfig, "config.example.yaml (内置 / embedded)")
+	}
+	return config.Load(path)
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check [--config FILE] [--db FILE]",
+		"检查配置文件：列出所有错误（文件、行号、键名），有错误时退出码为 1。\n给出 --db 时还会检查数据库的完整性。\nValidates the config and lists every error with file, line and key; exits 1 on error.", stderr)
+	cfgPath := fs.String("config", "", "配置文件 / config file (默认内置示例 / default: embedded example)")
+	dbPath := fs.String("db", "", "同时检查这个数据库文件 / also check this database file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	groups := len(cfg.Groups)
+	fmt.Fprintf(stdout, "✓ 配置没有问题 / config OK: %s（时区 %s，单独设置的群 %d 个）\n", cfg.Source, cfg.Timezone, groups)
+	if *dbPath != "" {
+		st, err := storage.Open(ctx, *dbPath)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		problems, err := st.IntegrityCheck(ctx)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("数据库 %s 完整性检查失败 / integrity check failed: %v（请用备份恢复 / restore from a backup）", *dbPath, problems)
+		}
+		v, _ := st.Version(ctx)
+		fmt.Fprintf(stdout, "✓ 数据库完好 / database OK: %s（结构版本 %d）\n", *dbPath, v)
+	}
+	return nil
+}

@@ -1,0 +1,281 @@
+package storage
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Group is a group the bot has seen, keyed by our own key (names are what config uses).
+type Group struct {
+	Key       int64
+	Name      string
+	FirstSeen time.Time
+}
+
+// Roles a member can hold. Admin is granted by the owner's command and bound to the
+// member key, never to a display name.
+const (
+	RoleMember = "member"
+	RoleAdmin  = "admin"
+)
+
+// Member is one person in one group, under our own stable key. Adapter ids are
+// session-scoped, so PlatformID is only the id seen in the latest session.
+type Member struct {
+	Key         int64
+	GroupKey    int64
+	PlatformID  string
+	Nickname    string
+	DisplayName string
+	AttrStatus  int64
+	FirstSeen   time.Time
+	JoinedAt    time.Time // zero when the member was there before the bot
+	LeftAt      time.Time // zero while in the group
+	LastSpoke   time.Time // zero if never heard
+	Welcomed    bool
+	Role        string
+}
+
+// Name is how the member is shown in the group.
+func (m Member) Name() string {
+	if m.DisplayName != "" {
+		return m.DisplayName
+	}
+	return m.Nickname
+}
+
+// InGroup reports whether the member has not left (or came back since).
+func (m Member) InGroup() bool { return m.LeftAt.IsZero() }
+
+// EnsureGroup returns the group with this name, creating it on first sight.
+func (t *Tx) EnsureGroup(name string, now time.Time) (Group, error) {
+	g := Group{Name: name}
+	var first int64
+	err := t.queryRow(`SELECT key, first_seen FROM groups WHERE name = ?`, name).Scan(&g.Key, &first)
+	if err == nil {
+		g.FirstSeen = fromMS(first)
+		return g, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return g, fmt.Errorf("look up group %q: %w", name, err)
+	}
+	res, err := t.exec(`INSERT INTO groups(name, first_seen) VALUES (?, ?)`, name, ms(now))
+	if err != nil {
+		return g, fmt.Errorf("create group %q: %w", name, err)
+	}
+	g.Key, _ = res.LastInsertId()
+	g.FirstSeen = now
+	return g, nil
+}
+
+// Groups lists every group the bot has seen.
+func (t *Tx) Groups() ([]Group, error) {
+	rows, err := t.query(`SELECT key, name, first_seen FROM groups ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	defer rows.Close()
+	var out []Group
+	for rows.Next() {
+		var g Group
+		var first int64
+		if err := rows.Scan(&g.Key, &g.Name, &first); err != nil {
+			return nil, err
+		}
+		g.FirstSeen = fromMS(first)
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+const memberColumns = `key, group_key, platform_id, nickname, display_name, attr_status, first_seen,
+	joined_at, left_at, last_spoke, welcomed, role`
+
+func scanMember(sc interface{ Scan(...any) error }) (Member, error) {
+	var m Member
+	var first int64
+	var joined, left, spoke sql.NullInt64
+	err := sc.Scan(&m.Key, &m.GroupKey, &m.PlatformID, &m.Nickname, &m.DisplayName, &m.AttrStatus,
+		&first, &joined, &left, &spoke, &m.Welcomed, &m.Role)
+	m.FirstSeen = fromMS(first)
+	m.JoinedAt, m.LeftAt, m.LastSpoke = nullMS(joined), nullMS(left), nullMS(spoke)
+	return m, err
+}
+
+func (t *Tx) members(query string, args ...any) ([]Member, error) {
+	rows, err := t.query(`SELECT `+memberColumns+` FROM members `+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Member loads a member by key.
+func (t *Tx) Member(key int64) (Member, error) {
+	m, err := scanMember(t.queryRow(`SELECT `+memberColumns+` FROM members WHERE key = ?`, key))
+	if err != nil {
+		return m, fmt.Errorf("load member %d: %w", key, err)
+	}
+	return m, nil
+}
+
+// MembersByPlatformID finds members last seen under this session id in the group.
+func (t *Tx) MembersByPlatformID(groupKey int64, id string) ([]Member, error) {
+	ms, err := t.members(`WHERE group_key = ? AND platform_id = ? ORDER BY key`, groupKey, id)
+	if err != nil {
+		return nil, fmt.Errorf("find member by id %q: %w", id, err)
+	}
+	return ms, nil
+}
+
+// MembersByIdentity finds members matching the identity tuple a new session re-links by.
+func (t *Tx) MembersByIdentity(groupKey int64, nickname, displayName string, attrStatus int64) ([]Member, error) {
+	ms, err := t.members(`WHERE group_key = ? AND nickname = ? AND display_name = ? AND attr_status = ? ORDER BY key`,
+		groupKey, nickname, displayName, attrStatus)
+	if err != nil {
+		return nil, fmt.Errorf("find member by identity %q: %w", nickname, err)
+	}
+	return ms, nil
+}
+
+// MembersNamed finds members of the group whose nickname or display name is name, those
+// still in the group first. Used to resolve "@name" in commands.
+func (t *Tx) MembersNamed(groupKey int64, name string) ([]Member, error) {
+	ms, err := t.members(`WHERE group_key = ? AND (nickname = ? OR display_name = ?)
+		ORDER BY left_at IS NOT NULL, key`, groupKey, name, name)
+	if err != nil {
+		return nil, fmt.Errorf("find member named %q: %w", name, err)
+	}
+	return ms, nil
+}
+
+// GroupMembers lists the members currently in the group.
+func (t *Tx) GroupMembers(groupKey int64) ([]Member, error) {
+	ms, err := t.members(`WHERE group_key = ? AND left_at IS NULL ORDER BY key`, groupKey)
+	if err != nil {
+		return nil, fmt.Errorf("list members of group %d: %w", groupKey, err)
+	}
+	return ms, nil
+}
+
+// CountMembers counts the members currently in the group.
+func (t *Tx) CountMembers(groupKey int64) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM members WHERE group_key = ? AND left_at IS NULL`, groupKey).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count members of group %d: %w", groupKey, err)
+	}
+	return n, nil
+}
+
+// InsertMember stores a member seen for the first time and returns it with its key.
+func (t *Tx) InsertMember(m Member) (Member, error) {
+	if m.Role == "" {
+		m.Role = RoleMember
+	}
+	res, err := t.exec(`INSERT INTO members(group_key, platform_id, nickname, display_name, attr_status,
+		first_seen, joined_at, left_at, last_spoke, welcomed, role) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		m.GroupKey, m.PlatformID, m.Nickname, m.DisplayName, m.AttrStatus, ms(m.FirstSeen),
+		toNullMS(m.JoinedAt), toNullMS(m.LeftAt), toNullMS(m.LastSpoke), m.Welcomed, m.Role)
+	if err != nil {
+		return m, fmt.Errorf("insert member %q: %w", m.Nickname, err)
+	}
+	m.Key, _ = res.LastInsertId()
+	return m, nil
+}
+
+// UpdateIdentity records the names and session id a member is seen under now.
+func (t *Tx) UpdateIdentity(key int64, platformID, nickname, displayName string, attrStatus int64) error {
+	_, err := t.exec(`UPDATE members SET platform_id = ?, nickname = ?, display_name = ?, attr_status = ? WHERE key = ?`,
+		platformID, nickname, displayName, attrStatus, key)
+	if err != nil {
+		return fmt.Errorf("update identity of member %d: %w", key, err)
+	}
+	return nil
+}
+
+// SetLastSpoke records when the member last said something.
+func (t *Tx) SetLastSpoke(key int64, at time.Time) error {
+	if _, err := t.exec(`UPDATE members SET last_spoke = ? WHERE key = ?`, ms(at), key); err != nil {
+		return fmt.Errorf("record last message of member %d: %w", key, err)
+	}
+	return nil
+}
+
+// MarkJoined records a (re)join; welcomed=false queues the member for the next welcome.
+func (t *Tx) MarkJoined(key int64, at time.Time, welcomed bool) error {
+	if _, err := t.exec(`UPDATE members SET joined_at = ?, left_at = NULL, welcomed = ? WHERE key = ?`,
+		ms(at), welcomed, key); err != nil {
+		return fmt.Errorf("record join of member %d: %w", key, err)
+	}
+	return nil
+}
+
+// MarkLeft records a leave. A leave that arrives twice keeps the first time.
+func (t *Tx) MarkLeft(key int64, at time.Time) (changed bool, err error) {
+	res, err := t.exec(`UPDATE members SET left_at = ?, welcomed = 1 WHERE key = ? AND left_at IS NULL`, ms(at), key)
+	if err != nil {
+		return false, fmt.Errorf("record leave of member %d: %w", key, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Unwelcomed lists members of the group who joined since `since` and were not welcomed yet,
+// in join order.
+func (t *Tx) Unwelcomed(groupKey int64, since time.Time) ([]Member, error) {
+	ms, err := t.members(`WHERE group_key = ? AND welcomed = 0 AND left_at IS NULL AND joined_at >= ?
+		ORDER BY joined_at, key`, groupKey, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("list members awaiting welcome: %w", err)
+	}
+	return ms, nil
+}
+
+// PendingWelcomeGroups lists groups with members waiting for a welcome, with the earliest
+// join time among them, so a restarted engine can re-arm its welcome timers.
+func (t *Tx) PendingWelcomeGroups() (map[int64]time.Time, error) {
+	rows, err := t.query(`SELECT group_key, MIN(joined_at) FROM members WHERE welcomed = 0 AND left_at IS NULL
+		AND joined_at IS NOT NULL GROUP BY group_key`)
+	if err != nil {
+		return nil, fmt.Errorf("list pending welcomes: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var g, at int64
+		if err := rows.Scan(&g, &at); err != nil {
+			return nil, err
+		}
+		out[g] = fromMS(at)
+	}
+	return out, rows.Err()
+}
+
+// MarkWelcomed clears the pending-welcome flag of a group's members. Old joiners that were
+// too stale to greet are cleared too, so they never pile up.
+func (t *Tx) MarkWelcomed(groupKey int64) error {
+	if _, err := t.exec(`UPDATE members SET welcomed = 1 WHERE group_key = ? AND welcomed = 0`, groupKey); err != nil {
+		return fmt.Errorf("mark welcomed in group %d: %w", groupKey, err)
+	}
+	return nil
+}
+
+// SetRole grants or revokes a role.
+func (t *Tx) SetRole(key int64, role string) error {
+	if _, err := t.exec(`UPDATE members SET role = ? WHERE key = ?`, role, key); err != nil {
+		return fmt.Errorf("set role of member %d: %w", key, err)
+	}
+	return nil
+}

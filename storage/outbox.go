@@ -1,0 +1,117 @@
+package storage
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Outbox kinds.
+const (
+	OutSend   = "send"   // text to a group
+	OutDM     = "dm"     // text to a member (friend) or the owner's file helper
+	OutRemove = "remove" // remove a member (only enqueued where the platform can)
+)
+
+// OutMessage is one queued action. It names groups and members by our keys, never by
+// session ids, so it survives a re-login: the dispatcher resolves ids at delivery time.
+type OutMessage struct {
+	ID        int64
+	Created   time.Time
+	Kind      string
+	GroupKey  int64
+	Target    string  // OutDM: "filehelper" or a member key as decimal; OutRemove: member key
+	Text      string
+	Mentions  []int64 // member keys the text @-mentions
+	Attempts  int
+	NextTry   time.Time
+	LastError string
+}
+
+// Enqueue queues a message inside the transaction that caused it: if the transaction
+// rolls back, the message was never promised; if it commits, it will be delivered.
+func (t *Tx) Enqueue(m OutMessage) (int64, error) {
+	mentions, err := json.Marshal(m.Mentions)
+	if err != nil {
+		return 0, fmt.Errorf("encode mentions: %w", err)
+	}
+	if m.NextTry.IsZero() {
+		m.NextTry = m.Created
+	}
+	res, err := t.exec(`INSERT INTO outbox(created, kind, group_key, target, text, mentions, next_try) VALUES (?,?,?,?,?,?,?)`,
+		ms(m.Created), m.Kind, nullKey(m.GroupKey), m.Target, m.Text, string(mentions), ms(m.NextTry))
+	if err != nil {
+		return 0, fmt.Errorf("queue %s message: %w", m.Kind, err)
+	}
+	return res.LastInsertId()
+}
+
+// PendingOutbox lists undelivered messages in the order they were queued.
+func (t *Tx) PendingOutbox(limit int) ([]OutMessage, error) {
+	rows, err := t.query(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error
+		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutMessage
+	for rows.Next() {
+		var m OutMessage
+		var created, next int64
+		var mentions string
+		if err := rows.Scan(&m.ID, &created, &m.Kind, &m.GroupKey, &m.Target, &m.Text, &mentions, &m.Attempts, &next, &m.LastError); err != nil {
+			return nil, err
+		}
+		m.Created, m.NextTry = fromMS(created), fromMS(next)
+		if err := json.Unmarshal([]byte(mentions), &m.Mentions); err != nil {
+			return nil, fmt.Errorf("decode outbox %d mentions: %w", m.ID, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent records a delivery.
+func (t *Tx) MarkSent(id int64, at time.Time) error {
+	if _, err := t.exec(`UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?`, ms(at), id); err != nil {
+		return fmt.Errorf("mark outbox %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkRetry records a failed attempt to be tried again at next.
+func (t *Tx) MarkRetry(id int64, next time.Time, cause string) error {
+	if _, err := t.exec(`UPDATE outbox SET attempts = attempts + 1, next_try = ?, error = ? WHERE id = ?`, ms(next), cause, id); err != nil {
+		return fmt.Errorf("reschedule outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed gives up on a message; it stays in the table (and the audit log) for the owner.
+func (t *Tx) MarkFailed(id int64, at time.Time, cause string) error {
+	if _, err := t.exec(`UPDATE outbox SET attempts = attempts + 1, failed_at = ?, error = ? WHERE id = ?`, ms(at), cause, id); err != nil {
+		return fmt.Errorf("mark outbox %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// MarkProcessed remembers a platform message id; it reports false when the id was already
+// processed, which makes a replayed message a no-op.
+func (t *Tx) MarkProcessed(groupKey int64, msgID string, at time.Time) (fresh bool, err error) {
+	res, err := t.exec(`INSERT OR IGNORE INTO processed(group_key, msg_id, time) VALUES (?,?,?)`, groupKey, msgID, ms(at))
+	if err != nil {
+		return false, fmt.Errorf("record message id %q: %w", msgID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// PruneProcessed forgets message ids older than before; replays older than that are
+// stopped by the adapter's session-start cut-off.
+func (t *Tx) PruneProcessed(before time.Time) (int64, error) {
+	res, err := t.exec(`DELETE FROM processed WHERE time < ?`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune processed message ids: %w", err)
+	}
+	return res.RowsAffected()
+}
