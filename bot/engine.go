@@ -432,7 +432,7 @@ func (e *Engine) onMessage(t *Turn) error {
 			}
 		}
 	}
-	return nil
+	return t.Tx.CountMessage(t.Group.Key, t.Member.Key, t.Day(), t.Valid())
 }
 
 func (e *Engine) onJoin(t *Turn) error {
@@ -485,6 +485,16 @@ func (e *Engine) onLeave(t *Turn) error {
 		m.LeftAt = t.Now
 		if err := t.Audit("leave", m.Key, map[string]any{"name": m.Name()}); err != nil {
 			return err
+		}
+		// A pending removal request is done once the member is gone, however they went.
+		closed, err := t.Tx.CloseRemovals(m.Key, storage.RemovalDone, t.Now)
+		if err != nil {
+			return err
+		}
+		if closed > 0 {
+			if err := t.Audit("remove_done", m.Key, map[string]any{"name": m.Name()}); err != nil {
+				return err
+			}
 		}
 		left = append(left, m)
 	}

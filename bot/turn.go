@@ -42,6 +42,13 @@ type Turn struct {
 	outcomes []Outcome
 }
 
+// Valid says whether the message counts as a contribution (activity rankings, message
+// points): not caught by moderation, not a duplicate, not while muted, not a command, not
+// the owner's, and from a member we are sure of. Admins' messages count: they are members too.
+func (t *Turn) Valid() bool {
+	return !t.Caught && !t.Duplicate && !t.Muted && !t.Handled && !t.Owner && t.Member.Role != RoleOwner && !t.Ambiguous
+}
+
 // Engine is the engine the turn runs in.
 func (t *Turn) Engine() *Engine { return t.e }
 

@@ -10,8 +10,8 @@ import (
 type AuditEntry struct {
 	ID        int64
 	Time      time.Time
-	GroupKey  int64 // 0 when not about a group
-	MemberKey int64 // 0 when not about a member
+	GroupKey  int64  // 0 when not about a group
+	MemberKey int64  // 0 when not about a member
 	Actor     string // "bot", "owner", or "admin:<key>"
 	Action    string // e.g. "welcome", "warn", "mute", "remove_request", "points", "send"
 	Detail    map[string]any

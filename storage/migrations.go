@@ -18,6 +18,8 @@ type migration struct {
 // migrations lists every schema step in order; version i+1 is at index i.
 var migrations = []migration{
 	{1, "foundation: groups, members, audit log, outbox, processed messages", schemaFoundation},
+	{2, "activity counters and job runs", schemaActivityJobs},
+	{3, "removal requests", schemaRemovals},
 }
 
 // SchemaVersion is the newest schema this build knows.

@@ -20,7 +20,7 @@ type OutMessage struct {
 	Created   time.Time
 	Kind      string
 	GroupKey  int64
-	Target    string  // OutDM: "filehelper" or a member key as decimal; OutRemove: member key
+	Target    string // OutDM: "filehelper" or a member key as decimal; OutRemove: member key
 	Text      string
 	Mentions  []int64 // member keys the text @-mentions
 	Attempts  int

@@ -17,7 +17,10 @@ import (
 
 // Modules builds the feature modules in the order they see a message.
 func Modules(cfg *config.Config) ([]bot.Module, error) {
-	return nil, nil
+	mods := []bot.Module{
+		// Order matters: moderation screens a message before commands and engagement see it.
+	}
+	return mods, nil
 }
 
 // SimOptions configure a simulator session.

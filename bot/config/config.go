@@ -21,6 +21,7 @@ type Config struct {
 	Storage   Storage        `yaml:"storage"`
 	Owner     Owner          `yaml:"owner"`
 	Outbox    Outbox         `yaml:"outbox"`
+	Scheduler Scheduler      `yaml:"scheduler"`
 
 	// Defaults apply to every group; Groups holds the effective (merged) config of each
 	// group named in the file.
@@ -47,12 +48,35 @@ type Outbox struct {
 	MaxAttempts   int      `yaml:"max_attempts"`   // give up (and tell the owner) after this many tries
 }
 
+// Scheduler configures cron jobs for all groups.
+type Scheduler struct {
+	// Grace: a job missed while the bot was down runs on start if it is at most this late;
+	// later than that it is skipped and logged (a morning post at 3 pm helps nobody).
+	Grace Duration `yaml:"grace"`
+}
+
 // Group is the configuration of one group (or the defaults for all groups).
 type Group struct {
 	Enabled   bool     `yaml:"enabled"`
 	RulesText string   `yaml:"rules_text"`
 	Welcome   Welcome  `yaml:"welcome"`
 	Commands  Commands `yaml:"commands"`
+
+	// Moderation (moderation.go).
+	Moderation Moderation `yaml:"moderation"`
+
+	// Engagement (engagement.go).
+	Checkin     Checkin     `yaml:"checkin"`
+	Points      Points      `yaml:"points"`
+	Redeem      Redeem      `yaml:"redeem"`
+	AutoReplies []AutoReply `yaml:"auto_replies"`
+	WeeklyTop   WeeklyTop   `yaml:"weekly_top"`
+
+	// Schedules and member lifecycle (schedule.go).
+	Posts     []Post    `yaml:"posts"`
+	Silent    Silent    `yaml:"silent"`
+	Screening Screening `yaml:"screening"`
+	Reports   Reports   `yaml:"reports"`
 }
 
 // Commands configures chat commands for everyone.
@@ -101,6 +125,7 @@ type topLevel struct {
 	Storage   Storage   `yaml:"storage"`
 	Owner     Owner     `yaml:"owner"`
 	Outbox    Outbox    `yaml:"outbox"`
+	Scheduler Scheduler `yaml:"scheduler"`
 	Defaults  yaml.Node `yaml:"defaults"`
 	Groups    yaml.Node `yaml:"groups"`
 }
@@ -125,7 +150,7 @@ func Parse(data []byte, source string) (*Config, error) {
 
 	builtin := Default()
 	top := topLevel{Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
-		Owner: builtin.Owner, Outbox: builtin.Outbox}
+		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler}
 	if doc.Kind == yaml.MappingNode {
 		checkKeys(doc, typeOf[topLevel](), "", p)
 		if err := doc.Decode(&top); err != nil {
@@ -133,7 +158,7 @@ func Parse(data []byte, source string) (*Config, error) {
 		}
 	}
 	cfg := &Config{Source: source, Timezone: top.Timezone, AllGroups: top.AllGroups, Storage: top.Storage,
-		Owner: top.Owner, Outbox: top.Outbox, Groups: map[string]Group{}}
+		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Groups: map[string]Group{}}
 
 	defaultsNode := nodeOrNil(&top.Defaults)
 	if defaultsNode != nil {

@@ -28,6 +28,7 @@ func Default() *Config {
 			Jitter:        Duration(1500 * time.Millisecond),
 			MaxAttempts:   8,
 		},
+		Scheduler: Scheduler{Grace: Duration(30 * time.Minute)},
 		Defaults: Group{
 			Enabled: true,
 			Welcome: Welcome{
@@ -38,7 +39,17 @@ func Default() *Config {
 				AskIntro:    true,
 				MaxDelay:    Duration(6 * time.Hour),
 			},
-			Commands: Commands{Cooldown: Duration(30 * time.Second)},
+			Commands:    Commands{Cooldown: Duration(30 * time.Second)},
+			Moderation:  defaultModeration(),
+			Checkin:     defaultCheckin(),
+			Points:      defaultPoints(),
+			Redeem:      defaultRedeem(),
+			AutoReplies: defaultAutoReplies(),
+			WeeklyTop:   defaultWeeklyTop(),
+			Posts:       defaultPosts(),
+			Silent:      defaultSilent(),
+			Screening:   defaultScreening(),
+			Reports:     defaultReports(),
 		},
 		Groups: map[string]Group{},
 	}

@@ -7,6 +7,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
 
@@ -151,3 +152,49 @@ func cleanTemplateError(err error) string {
 func typeError(n *yaml.Node, format string, args ...any) error {
 	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, fmt.Sprintf(format, args...))}}
 }
+
+// CronSpec is a schedule in cron syntax: 5 fields ("0 8 * * *"), an optional leading
+// seconds field, or a descriptor (@daily, @weekly, @every 1h). It runs in the config
+// timezone.
+type CronSpec struct {
+	Spec     string
+	Schedule cron.Schedule
+}
+
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseCron parses a cron spec.
+func ParseCron(spec string) (CronSpec, error) {
+	s, err := cronParser.Parse(strings.TrimSpace(spec))
+	if err != nil {
+		return CronSpec{}, err
+	}
+	return CronSpec{Spec: strings.TrimSpace(spec), Schedule: s}, nil
+}
+
+// MustCron is for built-in defaults.
+func MustCron(spec string) CronSpec {
+	c, err := ParseCron(spec)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// IsZero reports whether no schedule was given.
+func (c CronSpec) IsZero() bool { return c.Schedule == nil }
+
+func (c CronSpec) String() string { return c.Spec }
+
+// UnmarshalYAML parses and checks the spec.
+func (c *CronSpec) UnmarshalYAML(n *yaml.Node) error {
+	parsed, err := ParseCron(n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return typeError(n, "无效的 cron 表达式「%s」，请写成「分 时 日 月 周」，例如 \"0 8 * * *\"（每天 8:00）、\"30 9 * * 1\"（每周一 9:30）或 @daily / invalid cron spec", n.Value)
+	}
+	*c = parsed
+	return nil
+}
+
+// MarshalYAML writes the spec back.
+func (c CronSpec) MarshalYAML() (any, error) { return c.Spec, nil }

@@ -43,4 +43,7 @@ func validateGroup(g *Group, path string, at reporter) {
 	if w.BatchWindow.D() > 10*time.Minute {
 		at(path+".welcome.batch_window", "合并窗口最长 10m / batch_window must be at most 10m")
 	}
+	validateModeration(g, path, at)
+	validateEngagement(g, path, at)
+	validateSchedule(g, path, at)
 }

@@ -41,25 +41,27 @@ func NewRunner(e *bot.Engine, p *Platform, out *Printer, clock settableClock, lo
 
 // Step executes one parsed line.
 func (r *Runner) Step(ctx context.Context, s Step) error {
-	if s.Kind != StepNone && s.Kind != StepTime && s.Kind != StepGroup {
+	if s.Kind == StepTime && !r.moved {
+		// A script's first @time sets the start, past or future; the engine starts after
+		// it, so cron jobs are planned from the script's own time.
+		r.clock.Set(s.Time)
 		r.moved = true
-	}
-	if !r.started {
-		if err := r.engine.Start(ctx); err != nil {
-			return err
-		}
-		r.started = true
+		return r.start(ctx)
 	}
 	switch s.Kind {
 	case StepNone:
 		return nil
+	case StepGroup:
+		r.group = s.Group
+		r.platform.ensureGroup(s.Group)
+		return nil
+	}
+	r.moved = true
+	if err := r.start(ctx); err != nil {
+		return err
+	}
+	switch s.Kind {
 	case StepTime:
-		if !r.moved {
-			// A script's first @time sets the start, past or future.
-			r.clock.Set(s.Time)
-			r.moved = true
-			return nil
-		}
 		if s.Time.Before(r.clock.Now()) {
 			return &LineError{Line: s.Line, Msg: fmt.Sprintf("时间不能倒退：现在已经是 %s / time cannot go backwards",
 				r.clock.Now().In(r.loc).Format("2006-01-02 15:04"))}
@@ -68,10 +70,6 @@ func (r *Runner) Step(ctx context.Context, s Step) error {
 		return nil
 	case StepAdvance:
 		r.advanceTo(ctx, r.clock.Now().Add(s.Advance))
-		return nil
-	case StepGroup:
-		r.group = s.Group
-		r.platform.ensureGroup(s.Group)
 		return nil
 	case StepConsole:
 		r.handle(ctx, bot.Event{Type: bot.EventMessage, ID: r.id(s), Console: true, FromOwner: true,
@@ -131,14 +129,19 @@ func (r *Runner) advanceTo(ctx context.Context, t time.Time) {
 	r.followUp(ctx)
 }
 
+func (r *Runner) start(ctx context.Context) error {
+	if r.started {
+		return nil
+	}
+	r.started = true
+	return r.engine.Start(ctx)
+}
+
 // Finish fires whatever is due at the final clock (nothing later) and flushes batches
 // that a graceful stop sends early rather than loses (a pending welcome).
 func (r *Runner) Finish(ctx context.Context) {
-	if !r.started {
-		if err := r.engine.Start(ctx); err != nil {
-			return
-		}
-		r.started = true
+	if err := r.start(ctx); err != nil {
+		return
 	}
 	r.engine.RunDue(ctx, r.clock.Now())
 	r.engine.Stop(ctx)

@@ -1,0 +1,80 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"qunbot/bot/config"
+	"qunbot/storage"
+)
+
+// JobFunc is the body of a recurring job. It runs in one transaction together with the
+// record of its run, so a job that committed is never repeated after a restart and one
+// that did not is not lost.
+type JobFunc func(t *Turn) error
+
+// maxCatchUp bounds the search for the latest missed occurrence after a long outage.
+const maxCatchUp = 100000
+
+// Every registers a recurring job under a stable name (it keys the stored last run) on a
+// cron schedule in the config timezone. Registering the same name again replaces it (config
+// reload). A job missed while the bot was down runs once on start if it is within the grace
+// period, otherwise it is skipped and logged.
+func (e *Engine) Every(ctx context.Context, name string, spec config.CronSpec, fn JobFunc) error {
+	var last time.Time
+	if err := e.store.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		last, err = tx.JobLastRun(name)
+		return err
+	}); err != nil {
+		return err
+	}
+	now := e.clock.Now().In(e.Location())
+	next := spec.Schedule.Next(now)
+	if !last.IsZero() {
+		// The latest occurrence that should have run but did not.
+		var missed time.Time
+		for t, i := spec.Schedule.Next(last.In(e.Location())), 0; !t.After(now) && i < maxCatchUp; t, i = spec.Schedule.Next(t), i+1 {
+			missed = t
+		}
+		if !missed.IsZero() {
+			grace := e.Config().Scheduler.Grace.D()
+			if now.Sub(missed) <= grace {
+				e.log.Info("job missed while down: running it now", "job", name, "was_due", missed, "late", now.Sub(missed).Round(time.Second))
+				e.scheduleJob(name, spec, missed, now, fn)
+				return nil
+			}
+			e.log.Warn("job missed while down: skipped, past its grace period", "job", name, "was_due", missed, "grace", grace)
+		}
+	}
+	e.scheduleJob(name, spec, next, next, fn)
+	return nil
+}
+
+// scheduleJob arms the job's timer: `due` is the occurrence it stands for (recorded as the
+// last run), `at` when it fires (later than due only when catching up).
+func (e *Engine) scheduleJob(name string, spec config.CronSpec, due, at time.Time, fn JobFunc) {
+	e.timers.schedule(&timer{key: "job:" + name, at: at, run: func(ctx context.Context, now time.Time) {
+		err := e.Update(ctx, func(t *Turn) error {
+			if err := fn(t); err != nil {
+				return err
+			}
+			return t.Tx.SetJobLastRun(name, due)
+		})
+		if err != nil {
+			e.log.ErrorContext(ctx, "job failed", "job", name, "due", due, "err", err)
+		}
+		next := spec.Schedule.Next(maxTime(due, now).In(e.Location()))
+		e.scheduleJob(name, spec, next, next, fn)
+	}})
+}
+
+// CancelJob stops a recurring job (it was removed from the config).
+func (e *Engine) CancelJob(name string) { e.timers.cancel("job:" + name) }
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

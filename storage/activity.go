@@ -1,0 +1,122 @@
+package storage
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+const schemaActivityJobs = `
+CREATE TABLE activity (
+	group_key  INTEGER NOT NULL,
+	member_key INTEGER NOT NULL REFERENCES members(key),
+	day        TEXT NOT NULL,
+	messages   INTEGER NOT NULL DEFAULT 0,
+	valid      INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (group_key, day, member_key)
+) WITHOUT ROWID;
+CREATE INDEX activity_by_member ON activity(member_key, day);
+
+CREATE TABLE jobs (
+	name     TEXT PRIMARY KEY,
+	last_run INTEGER NOT NULL
+) WITHOUT ROWID;
+`
+
+// CountMessage adds one message to a member's counters for a local day. valid says whether
+// it counts as a contribution (not spam, not a duplicate, not while muted, not a command).
+func (t *Tx) CountMessage(groupKey, memberKey int64, day string, valid bool) error {
+	v := 0
+	if valid {
+		v = 1
+	}
+	_, err := t.exec(`INSERT INTO activity(group_key, member_key, day, messages, valid) VALUES (?,?,?,1,?)
+		ON CONFLICT(group_key, day, member_key) DO UPDATE SET messages = messages + 1, valid = valid + excluded.valid`,
+		groupKey, memberKey, day, v)
+	if err != nil {
+		return fmt.Errorf("count message of member %d: %w", memberKey, err)
+	}
+	return nil
+}
+
+// ActivityCount is one member's counters over a range of days.
+type ActivityCount struct {
+	MemberKey int64
+	Messages  int
+	Valid     int
+}
+
+// TopActive lists members of a group by valid messages over [fromDay, toDay] (inclusive,
+// "2006-01-02" strings compare in date order), most first, members still in the group only.
+func (t *Tx) TopActive(groupKey int64, fromDay, toDay string, limit int) ([]ActivityCount, error) {
+	rows, err := t.query(`SELECT a.member_key, SUM(a.messages), SUM(a.valid) FROM activity a
+		JOIN members m ON m.key = a.member_key
+		WHERE a.group_key = ? AND a.day BETWEEN ? AND ? AND m.left_at IS NULL
+		GROUP BY a.member_key HAVING SUM(a.valid) > 0 ORDER BY SUM(a.valid) DESC, a.member_key LIMIT ?`,
+		groupKey, fromDay, toDay, limit)
+	if err != nil {
+		return nil, fmt.Errorf("rank activity: %w", err)
+	}
+	defer rows.Close()
+	var out []ActivityCount
+	for rows.Next() {
+		var a ActivityCount
+		if err := rows.Scan(&a.MemberKey, &a.Messages, &a.Valid); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// DayActivity is a group's totals for one day.
+type DayActivity struct {
+	Day      string
+	Messages int
+	Valid    int
+	Active   int // members who sent at least one message
+}
+
+// GroupActivity returns per-day totals of a group over [fromDay, toDay], days without
+// messages omitted.
+func (t *Tx) GroupActivity(groupKey int64, fromDay, toDay string) ([]DayActivity, error) {
+	rows, err := t.query(`SELECT day, SUM(messages), SUM(valid), COUNT(*) FROM activity
+		WHERE group_key = ? AND day BETWEEN ? AND ? GROUP BY day ORDER BY day`, groupKey, fromDay, toDay)
+	if err != nil {
+		return nil, fmt.Errorf("read group activity: %w", err)
+	}
+	defer rows.Close()
+	var out []DayActivity
+	for rows.Next() {
+		var d DayActivity
+		if err := rows.Scan(&d.Day, &d.Messages, &d.Valid, &d.Active); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// JobLastRun is when a named job last ran (its scheduled time), zero if never.
+func (t *Tx) JobLastRun(name string) (time.Time, error) {
+	var v int64
+	err := t.queryRow(`SELECT last_run FROM jobs WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read last run of job %s: %w", name, err)
+	}
+	return fromMS(v), nil
+}
+
+// SetJobLastRun records a run, in the same transaction as the job's effects, so a restart
+// never repeats a job that committed and always repeats one that did not.
+func (t *Tx) SetJobLastRun(name string, at time.Time) error {
+	_, err := t.exec(`INSERT INTO jobs(name, last_run) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_run = excluded.last_run`, name, ms(at))
+	if err != nil {
+		return fmt.Errorf("record run of job %s: %w", name, err)
+	}
+	return nil
+}
