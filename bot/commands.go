@@ -334,7 +334,7 @@ func (e *Engine) cmdStatus(t *Turn, a Args) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "qunbot 运行中，现在 %s。\n", t.Now.In(e.Location()).Format("2006-01-02 15:04"))
 	for _, g := range groups {
-		n, err := t.Tx.CountMembers(g.Key)
+		n, err := e.MemberCount(t.Tx, g.Key)
 		if err != nil {
 			return err
 		}

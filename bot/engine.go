@@ -101,6 +101,7 @@ type Engine struct {
 	groupKeys map[string]int64      // by group name
 	idCache   map[memberRef]int64   // (group key, session id) → member key
 	recent    *recentIDs            // first-level dedupe before touching the DB
+	inviters  map[int64][]string    // group key → who invited the open welcome batch (cosmetic, not persisted)
 	started   bool
 }
 
@@ -140,6 +141,7 @@ func New(o Options) (*Engine, error) {
 		groupKeys: map[string]int64{},
 		idCache:   map[memberRef]int64{},
 		recent:    newRecentIDs(4096),
+		inviters:  map[int64][]string{},
 	}
 	e.cfg.Store(o.Config)
 	pacing := PacingFromConfig(o.Config.Outbox)
@@ -454,6 +456,9 @@ func (e *Engine) onJoin(t *Turn) error {
 	}
 	if len(joined) == 0 {
 		return nil
+	}
+	if inv := t.Event.Inviter; inv != "" && !slices.Contains(e.inviters[t.Group.Key], inv) {
+		e.inviters[t.Group.Key] = append(e.inviters[t.Group.Key], inv)
 	}
 	if t.Group.Config.Welcome.Enabled {
 		e.armWelcome(t.Group.Key, t.Now.Add(t.Group.Config.Welcome.BatchWindow.D()))

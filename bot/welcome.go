@@ -75,14 +75,13 @@ func (e *Engine) sendWelcome(t *Turn, groupKey int64) error {
 	if !managed || !cfg.Welcome.Enabled || len(newcomers) == 0 {
 		return nil
 	}
-	count, err := t.Tx.CountMembers(groupKey)
+	count, err := e.MemberCount(t.Tx, groupKey)
 	if err != nil {
 		return err
 	}
-	if g := e.groups[groupKey]; g != nil && g.count > count {
-		count = g.count
-	}
-	text := renderWelcome(cfg, name, count, newcomers, t.Now.In(e.Location()), e.log)
+	inviter := strings.Join(e.inviters[groupKey], "、")
+	delete(e.inviters, groupKey)
+	text := renderWelcome(cfg, name, count, inviter, newcomers, t.Now.In(e.Location()), e.log)
 	if err := t.Say(text, newcomers...); err != nil {
 		return err
 	}
@@ -96,7 +95,7 @@ func (e *Engine) sendWelcome(t *Turn, groupKey int64) error {
 // renderWelcome fills the template. Names are data: text/template never parses them, so a
 // nickname like "{{.Rules}}" prints as written. If the template fails at run time the
 // built-in one is used, so a newcomer is never left without a greeting.
-func renderWelcome(cfg config.Group, group string, count int, newcomers []storage.Member, now time.Time, log interface {
+func renderWelcome(cfg config.Group, group string, count int, inviter string, newcomers []storage.Member, now time.Time, log interface {
 	Error(msg string, args ...any)
 }) string {
 	var mentions strings.Builder
@@ -112,6 +111,7 @@ func renderWelcome(cfg config.Group, group string, count int, newcomers []storag
 		Count:    count,
 		Group:    group,
 		AskIntro: cfg.Welcome.AskIntro,
+		Inviter:  inviter,
 		Time:     now.Format("15:04"),
 	}
 	if cfg.Welcome.ShowRules {
@@ -123,4 +123,17 @@ func renderWelcome(cfg config.Group, group string, count int, newcomers []storag
 		text, _ = config.MustTemplate("welcome", config.DefaultWelcome).Execute(data)
 	}
 	return text
+}
+
+// MemberCount is the group's size: the platform's count when it reports one (it includes
+// members who never spoke and the owner), else the members we know.
+func (e *Engine) MemberCount(tx *storage.Tx, groupKey int64) (int, error) {
+	count, err := tx.CountMembers(groupKey)
+	if err != nil {
+		return 0, err
+	}
+	if g := e.groups[groupKey]; g != nil && g.count > count {
+		count = g.count
+	}
+	return count, nil
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"reflect"
+	"strings"
 	"time"
 )
 
@@ -37,7 +39,7 @@ func validateGroup(g *Group, path string, at reporter) {
 		if w.Template.IsZero() {
 			at(path+".welcome.template", "启用了欢迎语但模板为空 / welcome is enabled but the template is empty")
 		} else if _, err := w.Template.Execute(SampleWelcome()); err != nil {
-			at(path+".welcome.template", "模板无法执行 / template fails: %s（可用变量见 WelcomeData / see WelcomeData for variables）", cleanTemplateError(err))
+			at(path+".welcome.template", "模板无法执行 / template fails: %s（可用变量 / variables: %s）", cleanTemplateError(err), templateVars(SampleWelcome()))
 		}
 	}
 	if w.BatchWindow.D() > 10*time.Minute {
@@ -46,4 +48,14 @@ func validateGroup(g *Group, path string, at reporter) {
 	validateModeration(g, path, at)
 	validateEngagement(g, path, at)
 	validateSchedule(g, path, at)
+}
+
+// templateVars lists the variables a template's data offers, e.g. "{{.Name}} {{.Group}}".
+func templateVars(data any) string {
+	t := reflect.TypeOf(data)
+	names := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		names = append(names, "{{."+t.Field(i).Name+"}}")
+	}
+	return strings.Join(names, " ")
 }
