@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
@@ -25,15 +26,21 @@ func validate(c *Config, pos *positions, p *problems) {
 	if c.Outbox.MaxAttempts < 1 {
 		at("outbox.max_attempts", "至少为 1 / must be at least 1")
 	}
-	validateGroup(&c.Defaults, "defaults", at)
+	dir := ""
+	if c.Source != "" && !strings.Contains(c.Source, "(") {
+		dir = filepath.Dir(c.Source)
+	}
+	mv := &moderationValidator{dir: dir, files: map[string]fileLexicon{}}
+	validateGroup(&c.Defaults, "defaults", at, mv)
 	for name, g := range c.Groups {
-		validateGroup(&g, "groups."+name, at)
+		validateGroup(&g, "groups."+name, at, mv)
+		c.Groups[name] = g // validation fills in parsed parts (ladder, lexicon entries)
 	}
 }
 
 type reporter func(path, format string, args ...any)
 
-func validateGroup(g *Group, path string, at reporter) {
+func validateGroup(g *Group, path string, at reporter, mv *moderationValidator) {
 	w := g.Welcome
 	if w.Enabled {
 		if w.Template.IsZero() {
@@ -45,7 +52,7 @@ func validateGroup(g *Group, path string, at reporter) {
 	if w.BatchWindow.D() > 10*time.Minute {
 		at(path+".welcome.batch_window", "合并窗口最长 10m / batch_window must be at most 10m")
 	}
-	validateModeration(g, path, at)
+	mv.validate(g, path, at)
 	validateEngagement(g, path, at)
 	validateSchedule(g, path, at)
 }

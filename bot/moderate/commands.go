@@ -1,0 +1,335 @@
+package moderate
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"qunbot/bot"
+	"qunbot/bot/config"
+	"qunbot/rules"
+	"qunbot/storage"
+)
+
+// Commands are the moderation commands: admins' tools, the owner's role grants, and the
+// members' report button.
+func (m *Module) Commands() []*bot.Command {
+	return []*bot.Command{
+		{Name: "警告", Aliases: []string{"warn"}, Usage: "警告 @成员 [原因]", Summary: "警告成员（按处罚阶梯累计）",
+			Perm: bot.AdminOnly, Run: m.cmdWarn},
+		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30m、1h、1d）", Summary: "禁言成员（软禁言：期间发言不计积分并升级处罚）",
+			Perm: bot.AdminOnly, Run: m.cmdMute},
+		{Name: "解除禁言", Aliases: []string{"unmute"}, Usage: "解除禁言 @成员", Summary: "解除禁言",
+			Perm: bot.AdminOnly, Run: m.cmdUnmute},
+		{Name: "移除", Aliases: []string{"kick", "remove", "踢出"}, Usage: "移除 @成员 [原因]", Summary: "移出成员（微信上会请群主手动移出）",
+			Perm: bot.AdminOnly, Run: m.cmdRemove},
+		{Name: "撤销警告", Aliases: []string{"unwarn"}, Usage: "撤销警告 @成员", Summary: "撤销最近一次警告",
+			Perm: bot.AdminOnly, Run: m.cmdUnwarn},
+		{Name: "清除记录", Aliases: []string{"resetwarns", "clearwarns"}, Usage: "清除记录 @成员", Summary: "清除违规记录、禁言和移出请求",
+			Perm: bot.AdminOnly, Run: m.cmdClear},
+		{Name: "记录", Aliases: []string{"warns", "history"}, Usage: "记录 @成员", Summary: "查看违规记录和原因",
+			Perm: bot.AdminOnly, Run: m.cmdHistory},
+		{Name: "白名单", Aliases: []string{"allowpromo", "whitelist"}, Usage: "白名单 @成员", Summary: "允许成员按配额发推广",
+			Perm: bot.AdminOnly, Run: m.whitelist(true)},
+		{Name: "取消白名单", Aliases: []string{"unwhitelist"}, Usage: "取消白名单 @成员", Summary: "取消推广白名单",
+			Perm: bot.AdminOnly, Run: m.whitelist(false)},
+		{Name: "设为管理员", Aliases: []string{"promote", "addadmin"}, Usage: "设为管理员 @成员", Summary: "设为机器人管理员（群主）",
+			Perm: bot.OwnerOnly, Run: m.setAdmin(true)},
+		{Name: "取消管理员", Aliases: []string{"demote", "deladmin"}, Usage: "取消管理员 @成员", Summary: "取消机器人管理员（群主）",
+			Perm: bot.OwnerOnly, Run: m.setAdmin(false)},
+		{Name: "举报", Aliases: []string{"report"}, Usage: "举报 @成员 [原因]", Summary: "向群主举报",
+			Run: m.cmdReport},
+	}
+}
+
+// oneTarget returns the single member a command is about, refusing privileged targets for
+// penalties: the owner and admins are never penalised.
+func oneTarget(t *bot.Turn, a bot.Args, penalty bool) (storage.Member, error) {
+	if len(a.Targets) != 1 {
+		return storage.Member{}, bot.Usagef("请 @ 一位成员。")
+	}
+	target := a.Targets[0]
+	if penalty && (target.Role == storage.RoleAdmin || target.Role == bot.RoleOwner) {
+		return target, bot.Usagef("「%s」是管理员或群主，不会被处罚。如需处罚请先「取消管理员」。", target.Name())
+	}
+	return target, nil
+}
+
+func actor(t *bot.Turn) string {
+	if t.Owner {
+		return "owner"
+	}
+	return fmt.Sprintf("admin:%d", t.Member.Key)
+}
+
+func ref(t *bot.Turn, what string) string {
+	if t.Event != nil && t.Event.ID != "" {
+		return fmt.Sprintf("%s:%d:%s", what, t.Group.Key, t.Event.ID)
+	}
+	return ""
+}
+
+func (m *Module) cmdWarn(t *bot.Turn, a bot.Args) error {
+	target, err := oneTarget(t, a, true)
+	if err != nil {
+		return err
+	}
+	reason := a.Rest
+	if reason == "" {
+		reason = "违反群规"
+	}
+	_, err = apply(t, target, Violation{Rule: "admin", Reason: "管理员警告：" + truncate(reason, 60), Action: rules.ActionStrike,
+		Strikes: 1, Actor: actor(t)}, ref(t, "warn"))
+	return err
+}
+
+func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
+	target, err := oneTarget(t, a, true)
+	if err != nil {
+		return err
+	}
+	if len(a.Fields) == 0 {
+		return bot.Usagef("请写禁言时长，例如 30m、1h、1d。")
+	}
+	d, err := config.ParseDuration(a.Fields[0])
+	if err != nil || d < time.Minute || d > 30*24*time.Hour {
+		return bot.Usagef("禁言时长「%s」看不懂，请写 1m 到 30d 之间的时长，例如 30m、1h、1d。", a.Fields[0])
+	}
+	reason := strings.TrimSpace(strings.TrimPrefix(a.Rest, a.Fields[0]))
+	if reason == "" {
+		reason = "管理员禁言"
+	}
+	until := t.Now.Add(d)
+	if err := t.Tx.SetMute(storage.Mute{MemberKey: target.Key, GroupKey: target.GroupKey, Since: t.Now, Until: until, Reason: reason}); err != nil {
+		return err
+	}
+	if err := t.Audit("mute", target.Key, map[string]any{"rule": "admin", "reason": reason, "until": until.UnixMilli()}); err != nil {
+		return err
+	}
+	strikes, err := t.Tx.StrikeCount(target.Key, t.Now.Add(-t.Group.Config.Moderation.LadderSteps().Window), false)
+	if err != nil {
+		return err
+	}
+	t.Emit("penalty", target, map[string]any{"level": "mute", "rule": "admin", "strikes": strikes, "reason": reason})
+	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。禁言期间发言不计积分，并会升级处罚。", bot.Mention(target), humanDuration(d), clock(t, until), reason), target)
+}
+
+func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
+	target, err := oneTarget(t, a, false)
+	if err != nil {
+		return err
+	}
+	was, err := t.Tx.Unmute(target.Key, t.Now)
+	if err != nil {
+		return err
+	}
+	if !was {
+		return bot.Usagef("「%s」现在没有被禁言。", target.Name())
+	}
+	if err := t.Audit("unmute", target.Key, nil); err != nil {
+		return err
+	}
+	return t.Say(fmt.Sprintf("%s🔈 已解除禁言。", bot.Mention(target)), target)
+}
+
+func (m *Module) cmdRemove(t *bot.Turn, a bot.Args) error {
+	target, err := oneTarget(t, a, true)
+	if err != nil {
+		return err
+	}
+	reason := a.Rest
+	if reason == "" {
+		reason = "管理员决定移出"
+	}
+	_, err = apply(t, target, Violation{Rule: "admin", Reason: truncate(reason, 60), Action: rules.ActionRemove, Strikes: 1, Actor: actor(t)}, ref(t, "remove"))
+	return err
+}
+
+func (m *Module) cmdUnwarn(t *bot.Turn, a bot.Args) error {
+	target, err := oneTarget(t, a, false)
+	if err != nil {
+		return err
+	}
+	s, ok, err := t.Tx.RevokeLastStrike(target.Key, t.Now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return bot.Usagef("「%s」没有可以撤销的警告。", target.Name())
+	}
+	left, err := t.Tx.StrikeCount(target.Key, t.Now.Add(-t.Group.Config.Moderation.LadderSteps().Window), false)
+	if err != nil {
+		return err
+	}
+	// Taking back a strike takes back what it caused.
+	undone := ""
+	switch rules.Action(s.Level) {
+	case rules.ActionMute:
+		if was, err := t.Tx.Unmute(target.Key, t.Now); err != nil {
+			return err
+		} else if was {
+			undone = "，已解除禁言"
+		}
+	case rules.ActionRemove:
+		if n, err := t.Tx.CloseRemovals(target.Key, storage.RemovalCancelled, t.Now); err != nil {
+			return err
+		} else if n > 0 {
+			undone = "，已取消移出请求"
+			if err := t.NotifyOwner(fmt.Sprintf("✅ 管理员撤销了「%s」的处罚，群「%s」里对 TA 的移出请求已取消，不用再移出了。", target.Name(), t.Group.Name)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := t.Audit("unwarn", target.Key, map[string]any{"strike": s.ID, "rule": s.Rule, "strikes": left, "undone": undone}); err != nil {
+		return err
+	}
+	return t.Say(fmt.Sprintf("已撤销 %s最近一次处罚（%s）%s，现在累计 %d 次。", bot.Mention(target), s.Reason, undone, left), target)
+}
+
+func (m *Module) cmdClear(t *bot.Turn, a bot.Args) error {
+	target, err := oneTarget(t, a, false)
+	if err != nil {
+		return err
+	}
+	n, err := t.Tx.RevokeAllStrikes(target.Key, t.Now)
+	if err != nil {
+		return err
+	}
+	unmuted, err := t.Tx.Unmute(target.Key, t.Now)
+	if err != nil {
+		return err
+	}
+	cancelled, err := t.Tx.CloseRemovals(target.Key, storage.RemovalCancelled, t.Now)
+	if err != nil {
+		return err
+	}
+	if err := t.Audit("clear", target.Key, map[string]any{"strikes": n, "unmuted": unmuted, "removals_cancelled": cancelled}); err != nil {
+		return err
+	}
+	return t.Say(fmt.Sprintf("已清除 %s的记录：撤销 %d 次违规%s%s。", bot.Mention(target), n,
+		map[bool]string{true: "，解除禁言", false: ""}[unmuted], map[bool]string{true: "，取消移出请求", false: ""}[cancelled > 0]), target)
+}
+
+func (m *Module) cmdHistory(t *bot.Turn, a bot.Args) error {
+	target, err := oneTarget(t, a, false)
+	if err != nil {
+		return err
+	}
+	list, err := t.Tx.Strikes(target.Key, 10)
+	if err != nil {
+		return err
+	}
+	window := t.Group.Config.Moderation.LadderSteps().Window
+	live, err := t.Tx.StrikeCount(target.Key, t.Now.Add(-window), false)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "「%s」的记录：近%s内累计 %d 次", target.Name(), humanDuration(window), live)
+	if mute, ok, err := t.Tx.ActiveMute(target.Key, t.Now); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintf(&b, "，禁言到 %s", clock(t, mute.Until))
+	}
+	if _, ok, err := t.Tx.PendingRemoval(target.Key); err != nil {
+		return err
+	} else if ok {
+		b.WriteString("，等待群主移出")
+	}
+	shown := 0
+	for _, s := range list {
+		if s.DryRun {
+			continue
+		}
+		state := ""
+		if s.Revoked {
+			state = "（已撤销）"
+		}
+		fmt.Fprintf(&b, "\n· %s %s %s%s", s.Time.In(t.Engine().Location()).Format("01-02 15:04"), levelName(s.Level), s.Reason, state)
+		shown++
+	}
+	if shown == 0 {
+		b.WriteString("\n没有违规记录。")
+	}
+	return t.Answer(b.String())
+}
+
+func levelName(l string) string {
+	switch rules.Action(l) {
+	case rules.ActionWarn:
+		return "警告"
+	case rules.ActionMute:
+		return "禁言"
+	case rules.ActionRemove:
+		return "移出"
+	}
+	return l
+}
+
+func (m *Module) whitelist(on bool) func(t *bot.Turn, a bot.Args) error {
+	return func(t *bot.Turn, a bot.Args) error {
+		target, err := oneTarget(t, a, false)
+		if err != nil {
+			return err
+		}
+		if err := t.Tx.SetWhitelisted(target.Key, target.GroupKey, on, t.Now, actor(t)); err != nil {
+			return err
+		}
+		action := map[bool]string{true: "whitelist", false: "unwhitelist"}[on]
+		if err := t.Audit(action, target.Key, nil); err != nil {
+			return err
+		}
+		if on {
+			return t.Say(fmt.Sprintf("已把 %s加入推广白名单：每天可以发 %d 条推广。", bot.Mention(target), t.Group.Config.Moderation.Promotion.PerDay), target)
+		}
+		return t.Say(fmt.Sprintf("已把 %s移出推广白名单。", bot.Mention(target)), target)
+	}
+}
+
+func (m *Module) setAdmin(on bool) func(t *bot.Turn, a bot.Args) error {
+	return func(t *bot.Turn, a bot.Args) error {
+		target, err := oneTarget(t, a, false)
+		if err != nil {
+			return err
+		}
+		if target.Role == bot.RoleOwner {
+			return bot.Usagef("群主本来就有全部权限。")
+		}
+		role := storage.RoleMember
+		if on {
+			role = storage.RoleAdmin
+		}
+		if target.Role == role {
+			return bot.Usagef("「%s」已经%s了。", target.Name(), map[bool]string{true: "是管理员", false: "不是管理员"}[on])
+		}
+		if err := t.Tx.SetRole(target.Key, role); err != nil {
+			return err
+		}
+		if err := t.Audit("role", target.Key, map[string]any{"role": role, "name": target.Name()}); err != nil {
+			return err
+		}
+		if on {
+			return t.Say(fmt.Sprintf("已设 %s为机器人管理员（可以使用警告、禁言等命令）。", bot.Mention(target)), target)
+		}
+		return t.Say(fmt.Sprintf("已取消 %s的管理员权限。", bot.Mention(target)), target)
+	}
+}
+
+func (m *Module) cmdReport(t *bot.Turn, a bot.Args) error {
+	if len(a.Targets) != 1 {
+		return bot.Usagef("请 @ 你要举报的成员。")
+	}
+	target := a.Targets[0]
+	reason := a.Rest
+	if reason == "" {
+		reason = "（没有写原因）"
+	}
+	if err := t.Audit("report", target.Key, map[string]any{"reporter": t.Member.Key, "reporter_name": t.Member.Name(), "reason": truncate(reason, 200)}); err != nil {
+		return err
+	}
+	if err := t.NotifyOwner(fmt.Sprintf("📣 举报：「%s」在群「%s」举报了「%s」\n原因：%s\n处理：在群里发「记录 @%s」查看记录，「警告 @%s」警告。",
+		t.Member.Name(), t.Group.Name, target.Name(), truncate(reason, 200), target.Name(), target.Name())); err != nil {
+		return err
+	}
+	return t.Reply("已转告群主，谢谢你的反馈。")
+}

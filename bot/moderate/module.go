@@ -1,0 +1,398 @@
+// Package moderate is the moderation module: it screens every group message with the
+// rules package (keywords, contact detectors, message kinds, flood and duplicate windows,
+// promotion quotas), puts offences on the penalty ladder (warn → mute → remove, degraded
+// honestly where the platform cannot), screens joiners' nicknames, and gives admins their
+// commands. Every decision names the checks that fired and is audited before any reply.
+package moderate
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"qunbot/bot"
+	"qunbot/bot/config"
+	"qunbot/rules"
+	"qunbot/storage"
+)
+
+// Module is the moderation feature.
+type Module struct {
+	mu       sync.Mutex
+	compiled map[*config.Config]map[string]*compiled // per config (swapped on reload) and group
+	byPrint  map[string]*compiled                    // identical settings share one build
+	floods   map[string]*rules.Flood                 // by "max/per"; keys include the group
+	dups     map[string]*rules.Duplicates
+}
+
+// New builds the module.
+func New() *Module {
+	return &Module{compiled: map[*config.Config]map[string]*compiled{}, byPrint: map[string]*compiled{},
+		floods: map[string]*rules.Flood{}, dups: map[string]*rules.Duplicates{}}
+}
+
+// Name implements bot.Module.
+func (m *Module) Name() string { return "moderation" }
+
+// compiled is one group's moderation settings, built into a ruleset.
+type compiled struct {
+	rs     *rules.Ruleset
+	dryRun map[string]bool // rule name → in dry run
+	err    error
+}
+
+// ruleset returns the compiled rules for a group's settings, building them on first use
+// after a config change. Builds are shared between groups with identical settings.
+func (m *Module) ruleset(cfg *config.Config, group string, mc config.Moderation) *compiled {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	groups, ok := m.compiled[cfg]
+	if !ok {
+		// A new config: forget the old one's builds (they are garbage after a reload).
+		m.compiled = map[*config.Config]map[string]*compiled{cfg: {}}
+		groups = m.compiled[cfg]
+		m.byPrint = map[string]*compiled{}
+	}
+	if c, ok := groups[group]; ok {
+		return c
+	}
+	fp := fingerprint(mc)
+	c, ok := m.byPrint[fp]
+	if !ok {
+		c = build(mc)
+		m.byPrint[fp] = c
+	}
+	groups[group] = c
+	return c
+}
+
+// fingerprint identifies settings that build the same ruleset.
+func fingerprint(mc config.Moderation) string {
+	var b strings.Builder
+	for _, l := range mc.Lexicons {
+		fmt.Fprintf(&b, "%s|%s|%q|%s|%s|%d|%v;", l.Builtin, l.File, l.Words, l.Category, l.Action, l.Strikes, l.DryRun)
+	}
+	fmt.Fprintf(&b, "%q|%+v|%+v|%+v|%+v|%+v|%+v|%+v", mc.Allow, mc.Phone, mc.QQ, mc.WeChatID, mc.Links, mc.ZeroWidth, mc.Kinds, mc.Nickname)
+	return b.String()
+}
+
+// build turns config into a ruleset. Entries are tagged with their lexicon's rule name
+// ("ads@builtin:ads:12"), so a penalty names the rule the admin configured.
+func build(mc config.Moderation) *compiled {
+	c := &compiled{dryRun: map[string]bool{}}
+	var entries []rules.Entry
+	for _, l := range mc.Lexicons {
+		list := l.Entries()
+		if l.Builtin != "" {
+			var err error
+			if list, err = rules.BuiltinLexicon(l.Builtin); err != nil {
+				c.err = err
+				return c
+			}
+		}
+		name := l.RuleName()
+		c.dryRun[name] = l.DryRun
+		for _, e := range list {
+			e.Source = name + "@" + e.Source
+			if e.Action == "" || (l.Builtin != "" && l.Action != "" && e.Action == rules.ActionStrike) {
+				e.Action = cmp.Or(l.Action, e.Action)
+			}
+			if e.Severity == 0 {
+				e.Severity = l.Strikes
+			}
+			entries = append(entries, e)
+		}
+	}
+	for _, w := range mc.Allow {
+		entries = append(entries, rules.Entry{Text: w, Allow: true, Source: "allow"})
+	}
+	policy := func(c config.Check) rules.Policy { return rules.Policy{Action: c.Action, Strikes: c.Strikes} }
+	allowed := rules.DefaultAllowedKinds()
+	for k := range allowed {
+		allowed[k] = !slices.Contains(mc.Kinds.Deny, k)
+	}
+	opts := rules.Options{
+		Entries: entries,
+		Detectors: rules.DetectorOptions{Phone: mc.Phone.Enabled, QQ: mc.QQ.Enabled, WeChatID: mc.WeChatID.Enabled,
+			URL: mc.Links.Enabled, ZeroWidth: mc.ZeroWidth.Enabled, AllowDomains: mc.Links.AllowDomains},
+		Policies: map[string]rules.Policy{
+			rules.CheckPhone:       policy(mc.Phone),
+			rules.CheckQQ:          policy(mc.QQ),
+			rules.CheckWeChatID:    policy(mc.WeChatID),
+			rules.CheckZeroWidth:   policy(mc.ZeroWidth),
+			rules.CheckURL:         {Action: mc.Links.Action, Strikes: mc.Links.Strikes},
+			rules.CheckMessageKind: {Action: mc.Kinds.Action, Strikes: mc.Kinds.Strikes},
+			rules.CheckFlood:       {Action: mc.Flood.Action, Strikes: mc.Flood.Strikes},
+			rules.CheckDuplicate:   {Action: mc.Duplicates.Action, Strikes: mc.Duplicates.Strikes},
+			rules.CheckPromoQuota:  {Action: mc.Promotion.Action, Strikes: mc.Promotion.Strikes},
+			rules.CheckNickname:    policy(mc.Nickname),
+		},
+		AllowedKinds: allowed,
+	}
+	for check, dry := range map[string]bool{rules.CheckPhone: mc.Phone.DryRun, rules.CheckQQ: mc.QQ.DryRun,
+		rules.CheckWeChatID: mc.WeChatID.DryRun, rules.CheckZeroWidth: mc.ZeroWidth.DryRun, rules.CheckURL: mc.Links.DryRun,
+		rules.CheckMessageKind: mc.Kinds.DryRun, rules.CheckFlood: mc.Flood.DryRun, rules.CheckDuplicate: mc.Duplicates.DryRun,
+		rules.CheckPromoQuota: mc.Promotion.DryRun, rules.CheckNickname: mc.Nickname.DryRun} {
+		c.dryRun[check] = dry
+	}
+	c.rs, c.err = rules.NewRuleset(opts)
+	return c
+}
+
+// ruleName is the short, stable name a result is reported under: the lexicon's name for
+// keywords, the check id otherwise.
+func ruleName(r rules.Result) string {
+	if r.Check == rules.CheckKeyword {
+		name, _, _ := strings.Cut(r.Rule, "@")
+		return name
+	}
+	return r.Check
+}
+
+// Verdict runs the stateless checks on a message without touching any state: what the
+// rule tester shows. kind is a message kind ("text", "link", …).
+func (m *Module) Verdict(cfg *config.Config, group, kind, text string) ([]rules.Result, error) {
+	g, managed := cfg.ForGroup(group)
+	if !managed || !g.Moderation.Enabled {
+		return nil, nil
+	}
+	c := m.ruleset(cfg, group, g.Moderation)
+	if c.err != nil {
+		return nil, c.err
+	}
+	var out []rules.Result
+	if res, ok := c.rs.CheckKind(kind); ok {
+		out = append(out, res)
+	}
+	if kind == string(bot.KindText) || kind == string(bot.KindLink) {
+		out = append(out, c.rs.CheckText(text)...)
+	}
+	return out, nil
+}
+
+// Start builds the rules once so a broken lexicon is reported at start, not on the first
+// message.
+func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
+	cfg := e.Config()
+	c := m.ruleset(cfg, "", cfg.Defaults.Moderation)
+	if c.err != nil {
+		return fmt.Errorf("build moderation rules: %w", c.err)
+	}
+	return nil
+}
+
+// Screen checks one group message. It is the first thing that sees a message after the
+// engine knows who sent it.
+func (m *Module) Screen(t *bot.Turn) error {
+	mc := t.Group.Config.Moderation
+	if !mc.Enabled || t.Privileged() || t.Event.Kind == bot.KindSystem {
+		return nil
+	}
+	member := t.Member
+	// A member waiting to be removed is not punished again: the owner is reminded (at most
+	// hourly) and the message earns nothing.
+	// Only moderation's own requests count here: a silent member who speaks again has
+	// their request cancelled by the schedule module, and what they say is checked as usual.
+	if r, pending, err := t.Tx.PendingRemoval(member.Key); err != nil {
+		return err
+	} else if !pending || !strings.HasPrefix(r.Source, "moderation:") {
+		// nothing to do
+	} else if t.Now.Sub(r.RequestedAt) > mc.LadderSteps().Window {
+		// The owner let a moderation removal request lie for a whole window: it lapses
+		// with the strikes that led to it, and the member starts afresh.
+		if _, err := t.Tx.CloseRemovals(member.Key, "expired", t.Now); err != nil {
+			return err
+		}
+		if err := t.Audit("remove_expired", member.Key, map[string]any{"removal": r.ID, "requested": r.RequestedAt.UnixMilli()}); err != nil {
+			return err
+		}
+	} else {
+		t.Muted = true
+		return t.RemindRemoval(member, mc.RemindEvery.D())
+	}
+	c := m.ruleset(t.Engine().Config(), t.Group.Name, mc)
+	if c.err != nil {
+		return fmt.Errorf("moderation rules for %s: %w", t.Group.Name, c.err)
+	}
+	var fired []rules.Result
+	mute, muted, err := t.Tx.ActiveMute(member.Key, t.Now)
+	if err != nil {
+		return err
+	}
+	if muted {
+		t.Muted = true
+		fired = append(fired, rules.Result{Check: "mute", Rule: "mute", Category: "mute", Action: rules.ActionStrike, Strikes: 1,
+			Reason: "禁言期间发言", Evidence: fmt.Sprintf("%s（禁言到 %s）", t.Text(), clock(t, mute.Until))})
+	}
+	if res, ok := c.rs.CheckKind(string(t.Event.Kind)); ok {
+		fired = append(fired, res)
+	}
+	text := t.Text()
+	if text != "" {
+		fired = append(fired, c.rs.CheckText(text)...)
+	}
+	gid, mid := fmt.Sprint(t.Group.Key), fmt.Sprint(member.Key)
+	if mc.Flood.Enabled {
+		if res, ok := m.flood(mc.Flood).Observe(gid, mid, t.Now); ok {
+			fired = append(fired, c.rs.Apply(res))
+		}
+	}
+	if mc.Duplicates.Enabled && text != "" {
+		if res, ok := m.duplicates(mc.Duplicates).Observe(gid, mid, text, t.Now); ok {
+			t.Duplicate = true
+			fired = append(fired, c.rs.Apply(res))
+		}
+	}
+	fired, err = m.promotions(t, c, fired)
+	if err != nil || len(fired) == 0 {
+		return err
+	}
+	v := violationFrom(fired, c, mc.DryRun)
+	if t.Ambiguous {
+		// Never punish on a guess: two members match this identity after a re-login.
+		return t.NotifyOwner(fmt.Sprintf("⚠️ 群「%s」里「%s」的消息触发了「%s」，但有重名成员、无法确定是谁，所以没有处罚。", t.Group.Name, member.Name(), v.Reason))
+	}
+	d, err := apply(t, member, v, fmt.Sprintf("msg:%d:%s", t.Group.Key, t.Event.ID))
+	if err != nil {
+		return err
+	}
+	if d.Applied && !d.DryRun {
+		t.Caught = true
+	}
+	return nil
+}
+
+// promotions lets whitelisted members advertise within their daily quota: ad and contact
+// hits from them count against the quota instead of striking. Abuse and scams never do.
+func (m *Module) promotions(t *bot.Turn, c *compiled, fired []rules.Result) ([]rules.Result, error) {
+	if len(fired) == 0 {
+		return fired, nil
+	}
+	for _, r := range fired {
+		if !isPromotion(r) {
+			return fired, nil
+		}
+	}
+	ok, err := t.Tx.Whitelisted(t.Member.Key)
+	if err != nil || !ok {
+		return fired, err
+	}
+	per := t.Group.Config.Moderation.Promotion.PerDay
+	n, err := t.Tx.UsePromotion(t.Member.Key, t.Day())
+	if err != nil {
+		return nil, err
+	}
+	if n <= per {
+		return nil, t.Audit("promotion", t.Member.Key, map[string]any{"count": n, "per_day": per})
+	}
+	return []rules.Result{c.rs.Apply(rules.Result{Check: rules.CheckPromoQuota, Rule: rules.CheckPromoQuota, Category: "ad",
+		Reason: fmt.Sprintf("今天已发 %d 条推广，超过每天 %d 条的限额", n, per), Evidence: t.Text(), Span: fired[0].Span})}, nil
+}
+
+func isPromotion(r rules.Result) bool {
+	switch r.Check {
+	case rules.CheckPhone, rules.CheckQQ, rules.CheckWeChatID, rules.CheckURL:
+		return true
+	case rules.CheckKeyword:
+		return r.Category == "ad"
+	}
+	return false
+}
+
+var severity = map[string]int{rules.ActionWarn: 0, rules.ActionStrike: 1, rules.ActionMute: 2, rules.ActionRemove: 3}
+
+// violationFrom makes one offence of everything that fired on a message: the most severe
+// check leads (remove > mute > strike > warn, then more strikes), and all are kept for
+// the audit. One message is one offence, however many checks explain it.
+func violationFrom(fired []rules.Result, c *compiled, dryRun bool) Violation {
+	lead := fired[0]
+	for _, r := range fired[1:] {
+		if severity[r.Action] > severity[lead.Action] || (severity[r.Action] == severity[lead.Action] && r.Strikes > lead.Strikes) {
+			lead = r
+		}
+	}
+	name := ruleName(lead)
+	// The member is told the leading reason; every check that fired is in the audit.
+	return Violation{Rule: name, Reason: lead.Reason, Evidence: lead.Evidence, Action: lead.Action, Strikes: max(lead.Strikes, 0),
+		DryRun: dryRun || c.dryRun[name], Checks: fired, Actor: "bot"}
+}
+
+// OnJoin screens newcomers' nicknames: ad accounts often carry their pitch in the name.
+func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
+	mc := t.Group.Config.Moderation
+	if !mc.Enabled || !mc.Nickname.Enabled {
+		return nil
+	}
+	c := m.ruleset(t.Engine().Config(), t.Group.Name, mc)
+	if c.err != nil {
+		return c.err
+	}
+	for _, member := range joined {
+		if member.Role == storage.RoleAdmin || member.Role == bot.RoleOwner {
+			continue
+		}
+		fired := c.rs.CheckNickname(strings.TrimSpace(member.Nickname + " " + member.DisplayName))
+		if len(fired) == 0 {
+			continue
+		}
+		v := violationFrom(fired, c, mc.DryRun)
+		v.Rule = rules.CheckNickname
+		v.Evidence = member.Name()
+		d, err := apply(t, member, v, fmt.Sprintf("join:%d:%s:%d", t.Group.Key, t.Event.ID, member.Key))
+		if err != nil {
+			return err
+		}
+		if d.Applied && !d.DryRun {
+			// No welcome for an ad account.
+			if err := t.Tx.SetWelcomed(member.Key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (m *Module) flood(w config.WindowCheck) *rules.Flood {
+	key := fmt.Sprintf("%d/%v", w.Max, w.Per)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f, ok := m.floods[key]
+	if !ok {
+		f = rules.NewFlood(w.Max, w.Per.D())
+		m.floods[key] = f
+	}
+	return f
+}
+
+func (m *Module) duplicates(w config.WindowCheck) *rules.Duplicates {
+	key := fmt.Sprintf("%d/%v/%d", w.Max, w.Per, w.MinLength)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.dups[key]
+	if !ok {
+		d = rules.NewDuplicates(rules.DuplicateOptions{Count: w.Max, Window: w.Per.D(), MinRunes: w.MinLength})
+		m.dups[key] = d
+	}
+	return d
+}
+
+// ruleLabels are the Chinese names of the rules moderation reports under.
+var ruleLabels = map[string]string{
+	"ads": "广告", "scam": "诈骗", "abuse": "辱骂", "words": "违禁词",
+	rules.CheckPhone: "手机号", rules.CheckQQ: "QQ号", rules.CheckWeChatID: "微信号", rules.CheckURL: "链接",
+	rules.CheckZeroWidth: "隐藏字符", rules.CheckMessageKind: "禁发类型", rules.CheckFlood: "刷屏",
+	rules.CheckDuplicate: "重复消息", rules.CheckPromoQuota: "推广超额", rules.CheckNickname: "昵称违规",
+	"mute": "禁言中发言", "admin": "管理员处理",
+}
+
+// RuleLabel is the Chinese name of a rule for reports and the dashboard; a lexicon the
+// admin named keeps its own name.
+func RuleLabel(rule string) string {
+	if l, ok := ruleLabels[rule]; ok {
+		return l
+	}
+	return rule
+}

@@ -1,0 +1,175 @@
+package moderate
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"qunbot/bot"
+	"qunbot/bot/config"
+	"qunbot/rules"
+	"qunbot/storage"
+)
+
+// Violation is one offence to put on the ladder, with everything needed to explain it.
+type Violation struct {
+	Rule     string         // the rule named in the warning and the penalty event: "ads", "phone", "flood", "admin"…
+	Reason   string         // Chinese, shown to the member: 发送广告关键词「加微信」
+	Evidence string         // the offending text (or part of it)
+	Action   string         // rules.ActionStrike (ladder decides), ActionWarn, ActionMute, ActionRemove
+	Strikes  int            // strikes it adds (ActionWarn adds none)
+	DryRun   bool           // this rule is in dry run
+	Checks   []rules.Result // every named check that fired, for the audit log
+	Actor    string         // "bot", "owner", "admin:<key>"
+}
+
+// Decision is what the ladder made of a violation.
+type Decision struct {
+	Step    rules.Step
+	Strikes int // live strikes in the window, including this one
+	DryRun  bool
+	Applied bool // false when the same offence (ref) was already recorded
+}
+
+// apply records the violation as a strike, picks the ladder step and carries it out: all
+// inside the turn's transaction, with its audit entry, before anything is said. ref makes
+// it idempotent (the message id): a replay can never strike twice.
+func apply(t *bot.Turn, m storage.Member, v Violation, ref string) (Decision, error) {
+	cfg := t.Group.Config.Moderation
+	ladder := cfg.LadderSteps()
+	d := Decision{DryRun: cfg.DryRun || v.DryRun}
+	count := v.Strikes
+	if v.Action == rules.ActionWarn {
+		count = 0 // a warning only: it does not move the member up the ladder
+	}
+	id, added, err := t.Tx.AddStrike(storage.Strike{GroupKey: m.GroupKey, MemberKey: m.Key, Time: t.Now, Count: count,
+		Rule: v.Rule, Reason: v.Reason, Evidence: truncate(v.Evidence, 500), Actor: v.Actor, Ref: ref, DryRun: d.DryRun})
+	if err != nil || !added {
+		return d, err
+	}
+	d.Applied = true
+	d.Strikes, err = t.Tx.StrikeCount(m.Key, t.Now.Add(-ladder.Window), d.DryRun)
+	if err != nil {
+		return d, err
+	}
+	d.Step = ladder.StepFor(max(d.Strikes, 1))
+	switch v.Action {
+	case rules.ActionWarn:
+		d.Step = rules.Step{Action: rules.ActionWarn}
+	case rules.ActionMute, rules.ActionRemove:
+		// A severe rule jumps straight to its step (never down the ladder).
+		if i := ladder.IndexOf(rules.Action(v.Action)); i >= 0 && i > ladder.IndexOf(d.Step.Action) {
+			d.Step = ladder.Steps[i]
+		} else if i < 0 && v.Action == rules.ActionRemove {
+			d.Step = rules.Step{Action: rules.ActionRemove}
+		}
+	}
+	if err := t.Tx.SetStrikeLevel(id, string(d.Step.Action)); err != nil {
+		return d, err
+	}
+	checks := make([]map[string]any, 0, len(v.Checks))
+	for _, c := range v.Checks {
+		checks = append(checks, map[string]any{"check": c.Check, "rule": c.Rule, "category": c.Category,
+			"reason": c.Reason, "evidence": c.Evidence, "span": []int{c.Span.Start, c.Span.End}})
+	}
+	if err := t.Audit(string(d.Step.Action), m.Key, map[string]any{"rule": v.Rule, "reason": v.Reason,
+		"evidence": truncate(v.Evidence, 500), "strikes": d.Strikes, "dry_run": d.DryRun, "checks": checks, "strike": id}); err != nil {
+		return d, err
+	}
+	fields := map[string]any{"level": string(d.Step.Action), "rule": v.Rule, "strikes": d.Strikes, "reason": v.Reason}
+	if d.DryRun {
+		fields["dry_run"] = true
+	}
+	t.Emit("penalty", m, fields)
+	if d.DryRun {
+		return d, nil // decided and logged; nothing is said to anyone
+	}
+	return d, carryOut(t, m, d, v, cfg)
+}
+
+// carryOut performs the step the platform's capabilities allow and tells the group.
+func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config.Moderation) error {
+	ladder := cfg.LadderSteps()
+	switch d.Step.Action {
+	case rules.ActionWarn:
+		return t.Say(fmt.Sprintf("%s⚠️ 警告：%s。%s", bot.Mention(m), v.Reason, nextSteps(ladder, d.Strikes)), m)
+	case rules.ActionMute:
+		until := t.Now.Add(d.Step.Mute)
+		if err := t.Tx.SetMute(storage.Mute{MemberKey: m.Key, GroupKey: m.GroupKey, Since: t.Now, Until: until, Reason: v.Reason}); err != nil {
+			return err
+		}
+		return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。禁言期间发言不计积分，%s", bot.Mention(m), humanDuration(d.Step.Mute),
+			clock(t, until), v.Reason, afterMute(ladder, d.Strikes)), m)
+	case rules.ActionRemove:
+		removed, err := t.RemoveOrRequest(m, bot.RemovalReason{Source: "moderation:" + v.Rule, Reason: v.Reason, Evidence: v.Evidence})
+		if err != nil {
+			return err
+		}
+		if removed {
+			return t.Say(fmt.Sprintf("🚫 %s 已被移出群：%s。", m.Name(), removalWhy(d, v)))
+		}
+		return t.Say(fmt.Sprintf("%s🚫 %s，已通知群主将你移出群。", bot.Mention(m), removalWhy(d, v)), m)
+	}
+	return fmt.Errorf("unknown ladder step %q", d.Step.Action)
+}
+
+// nextSteps tells a warned member what comes next and how many chances are left.
+// removalWhy explains a removal: a repeat offender's last straw, or a rule severe enough
+// to remove at once.
+func removalWhy(d Decision, v Violation) string {
+	if d.Strikes > 1 && v.Action != rules.ActionRemove {
+		return "多次违规，最近一次：" + v.Reason
+	}
+	return v.Reason
+}
+
+func nextSteps(l rules.Ladder, strikes int) string {
+	left := l.StepsLeft(max(strikes, 1))
+	next := l.StepFor(max(strikes, 1) + 1)
+	if left <= 0 {
+		return "请遵守群规。"
+	}
+	return fmt.Sprintf("再违规将%s（还剩 %d 次机会）。", describe(next), left)
+}
+
+func afterMute(l rules.Ladder, strikes int) string {
+	next := l.StepFor(max(strikes, 1) + 1)
+	return "再违规将" + describe(next) + "。"
+}
+
+func describe(s rules.Step) string {
+	switch s.Action {
+	case rules.ActionWarn:
+		return "再次警告"
+	case rules.ActionMute:
+		return "禁言" + humanDuration(s.Mute)
+	case rules.ActionRemove:
+		return "被移出群"
+	}
+	return string(s.Action)
+}
+
+// humanDuration says a duration the way people write it: 1小时, 30分钟, 1天.
+func humanDuration(d time.Duration) string { return rules.DurationZH(d) }
+
+func clock(t *bot.Turn, at time.Time) string {
+	local := at.In(t.Engine().Location())
+	if local.YearDay() != t.Now.In(t.Engine().Location()).YearDay() {
+		return local.Format("1月2日 15:04")
+	}
+	return local.Format("15:04")
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// quote shows evidence inside a reason without letting a long message take over the text.
+func quote(s string) string {
+	s = strings.TrimSpace(s)
+	return "「" + truncate(s, 20) + "」"
+}
