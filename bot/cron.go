@@ -30,22 +30,33 @@ func (e *Engine) Every(ctx context.Context, name string, spec config.CronSpec, f
 		return err
 	}
 	now := e.clock.Now().In(e.Location())
-	next := spec.Schedule.Next(now)
-	if !last.IsZero() {
-		// The latest occurrence that should have run but did not.
-		var missed time.Time
-		for t, i := spec.Schedule.Next(last.In(e.Location())), 0; !t.After(now) && i < maxCatchUp; t, i = spec.Schedule.Next(t), i+1 {
-			missed = t
+	if last.IsZero() {
+		// First registration: store now as the point up to which the job is done. Without
+		// it a job that has not run yet (a post added yesterday) could not tell a run it
+		// missed while the bot was down from one before it existed, and would lose it.
+		if err := e.store.Update(ctx, func(tx *storage.Tx) error { return tx.SetJobLastRun(name, now) }); err != nil {
+			return err
 		}
-		if !missed.IsZero() {
-			grace := e.Config().Scheduler.Grace.D()
-			if now.Sub(missed) <= grace {
-				e.log.Info("job missed while down: running it now", "job", name, "was_due", missed, "late", now.Sub(missed).Round(time.Second))
-				e.scheduleJob(name, spec, missed, now, fn)
-				return nil
-			}
-			e.log.Warn("job missed while down: skipped, past its grace period", "job", name, "was_due", missed, "grace", grace)
+		e.scheduleJob(name, spec, spec.Schedule.Next(now), spec.Schedule.Next(now), fn)
+		return nil
+	}
+	// Plan from the later of now and the last run: if the clock is behind the stored run
+	// (a clock corrected backwards, a database copied from a machine running ahead), the
+	// occurrences up to the last run have been done already and must not repeat.
+	next := spec.Schedule.Next(maxTime(now, last.In(e.Location())))
+	// The latest occurrence that should have run but did not.
+	var missed time.Time
+	for t, i := spec.Schedule.Next(last.In(e.Location())), 0; !t.After(now) && i < maxCatchUp; t, i = spec.Schedule.Next(t), i+1 {
+		missed = t
+	}
+	if !missed.IsZero() {
+		grace := e.Config().Scheduler.Grace.D()
+		if now.Sub(missed) <= grace {
+			e.log.Info("job missed while down: running it now", "job", name, "was_due", missed, "late", now.Sub(missed).Round(time.Second))
+			e.scheduleJob(name, spec, missed, now, fn)
+			return nil
 		}
+		e.log.Warn("job missed while down: skipped, past its grace period", "job", name, "was_due", missed, "grace", grace)
 	}
 	e.scheduleJob(name, spec, next, next, fn)
 	return nil
@@ -55,12 +66,23 @@ func (e *Engine) Every(ctx context.Context, name string, spec config.CronSpec, f
 // last run), `at` when it fires (later than due only when catching up).
 func (e *Engine) scheduleJob(name string, spec config.CronSpec, due, at time.Time, fn JobFunc) {
 	e.timers.schedule(&timer{key: "job:" + name, at: at, run: func(ctx context.Context, now time.Time) {
-		err := e.Update(ctx, func(t *Turn) error {
-			if err := fn(t); err != nil {
-				return err
-			}
-			return t.Tx.SetJobLastRun(name, due)
-		})
+		// A timer that fires long after it was due (the machine slept, the loop was stuck
+		// in a login) is the same as a job missed while down: past the grace period it is
+		// skipped, not run hours late. The tolerance never drops below a minute, so that a
+		// grace of 0 does not skip jobs for a timer's ordinary few milliseconds of delay.
+		grace := max(e.Config().Scheduler.Grace.D(), time.Minute)
+		var err error
+		if late := now.Sub(at); late > grace {
+			e.log.WarnContext(ctx, "job fired past its grace period: skipped", "job", name, "was_due", due, "late", late.Round(time.Second), "grace", grace)
+			err = e.Update(ctx, func(t *Turn) error { return t.Tx.SetJobLastRun(name, due) })
+		} else {
+			err = e.Update(ctx, func(t *Turn) error {
+				if err := fn(t); err != nil {
+					return err
+				}
+				return t.Tx.SetJobLastRun(name, due)
+			})
+		}
 		if err != nil {
 			e.log.ErrorContext(ctx, "job failed", "job", name, "due", due, "err", err)
 		}

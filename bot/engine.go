@@ -275,36 +275,75 @@ func (e *Engine) safely(ctx context.Context, what string, fn func() error) (err 
 // Handle processes one event completely: state changes commit in one transaction, then
 // outcomes are reported and queued messages delivered.
 func (e *Engine) Handle(ctx context.Context, ev Event) {
-	if ev.Time.IsZero() {
-		ev.Time = e.clock.Now()
+	e.HandleBatch(ctx, []Event{ev})
+}
+
+// MaxBatch bounds how many events share one transaction: enough to amortise the commit,
+// few enough that the first event's reply is not held back noticeably.
+const MaxBatch = 64
+
+// HandleBatch processes events in order in one transaction, each inside its own savepoint:
+// a failing (or panicking) event is rolled back alone and logged, the others commit. After
+// the commit each event's outcomes are reported and its messages delivered, in event
+// order, exactly as if they had been handled one by one.
+func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
+	type result struct {
+		outcomes []Outcome
+		lastOut  int64
 	}
-	if ev.ID != "" && e.recent.seen(ev.Group.Name, ev.ID) {
-		return
-	}
-	var outcomes []Outcome
-	err := e.safely(ctx, "handle "+ev.Type.String(), func() error {
-		return e.store.Update(ctx, func(tx *storage.Tx) error {
-			t, err := e.newTurn(tx, &ev)
-			if err != nil || t == nil {
-				return err
+	results := make([]result, len(evs))
+	failed := false
+	err := e.store.Update(ctx, func(tx *storage.Tx) error {
+		for i := range evs {
+			ev := &evs[i]
+			if ev.Time.IsZero() {
+				ev.Time = e.clock.Now()
 			}
-			if err := e.dispatch(t); err != nil {
-				return err
+			if ev.ID != "" && e.recent.seen(ev.Group.Name, ev.ID) {
+				continue
 			}
-			outcomes = t.outcomes
-			return nil
-		})
+			err := e.safely(ctx, "handle "+ev.Type.String(), func() error {
+				return tx.Savepoint(func() error {
+					t, err := e.newTurn(tx, ev)
+					if err != nil || t == nil {
+						return err
+					}
+					if err := e.dispatch(t); err != nil {
+						return err
+					}
+					results[i] = result{outcomes: t.outcomes, lastOut: t.lastOut}
+					return nil
+				})
+			})
+			if err != nil {
+				e.log.ErrorContext(ctx, "event not processed", "type", ev.Type.String(), "group", ev.Group.Name, "id", ev.ID, "err", err)
+				results[i] = result{}
+				failed = true
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		e.log.ErrorContext(ctx, "event not processed", "type", ev.Type.String(), "group", ev.Group.Name, "id", ev.ID, "err", err)
+		e.log.ErrorContext(ctx, "events not processed: commit failed", "events", len(evs), "err", err)
 		e.resetCaches()
 		return
 	}
-	if ev.ID != "" {
-		e.recent.add(ev.Group.Name, ev.ID)
+	if failed {
+		// Rolled-back savepoints may have created rows the caches still point at.
+		e.resetCaches()
 	}
-	e.report(outcomes)
-	e.outbox.DeliverDue(ctx)
+	for i, ev := range evs {
+		if ev.ID != "" {
+			e.recent.add(ev.Group.Name, ev.ID)
+		}
+		e.report(results[i].outcomes)
+		if results[i].lastOut > 0 {
+			// Deliver only up to this event's messages: later events' replies must not
+			// overtake this event's outcomes.
+			e.outbox.Queued()
+			e.outbox.deliverUpTo(ctx, results[i].lastOut)
+		}
+	}
 }
 
 func (e *Engine) report(outcomes []Outcome) {
@@ -320,18 +359,23 @@ func (e *Engine) report(outcomes []Outcome) {
 // same guarantees: one transaction, outcomes reported after commit.
 func (e *Engine) Update(ctx context.Context, fn func(t *Turn) error) error {
 	var outcomes []Outcome
+	var queued bool
 	err := e.store.Update(ctx, func(tx *storage.Tx) error {
 		t := &Turn{e: e, Tx: tx, Now: e.clock.Now(), Ctx: ctx}
 		if err := fn(t); err != nil {
 			return err
 		}
 		outcomes = t.outcomes
+		queued = t.lastOut > 0
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	e.report(outcomes)
+	if queued {
+		e.outbox.Queued()
+	}
 	return nil
 }
 

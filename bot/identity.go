@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"time"
 
 	"qunbot/storage"
@@ -93,9 +94,29 @@ func (e *Engine) platformID(tx *storage.Tx, memberKey int64) string {
 // resetCaches forgets in-memory identity after a failed transaction, whose rolled-back rows
 // the caches might otherwise still point at.
 func (e *Engine) resetCaches() {
-	e.groups = map[int64]*groupState{}
-	e.groupKeys = map[string]int64{}
 	e.idCache = map[memberRef]int64{}
+	// Groups are reloaded from the database rather than dropped: timers and jobs look them
+	// up by key, and a group created in a rolled-back savepoint must not linger.
+	keep := map[int64]*groupState{}
+	err := e.store.View(context.Background(), func(tx *storage.Tx) error {
+		groups, err := tx.Groups()
+		for _, g := range groups {
+			if old, ok := e.groups[g.Key]; ok && old.name == g.Name {
+				keep[g.Key] = old
+			} else {
+				keep[g.Key] = &groupState{key: g.Key, name: g.Name}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		e.log.Error("reload groups after a failed event", "err", err)
+	}
+	e.groups = keep
+	e.groupKeys = map[string]int64{}
+	for k, g := range keep {
+		e.groupKeys[g.name] = k
+	}
 }
 
 // recentIDs is a small ring of recently handled message ids: most replays are caught here

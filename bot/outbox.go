@@ -45,6 +45,25 @@ type Outbox struct {
 	notBefore map[int64]time.Time // jittered earliest next send per group
 
 	wake chan struct{} // async mode: poke the delivery goroutine
+
+	// work is true when something was queued since the last delivery; nextAt is when a
+	// held-back message becomes due. With neither, DeliverDue needs no DB read.
+	work   bool
+	nextAt time.Time
+}
+
+// Queued tells the outbox that a committed transaction queued messages.
+func (o *Outbox) Queued() {
+	o.mu.Lock()
+	o.work = true
+	o.mu.Unlock()
+}
+
+// idle reports that nothing can be due now.
+func (o *Outbox) idle(now time.Time) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return !o.work && (o.nextAt.IsZero() || now.Before(o.nextAt))
 }
 
 func newOutbox(e *Engine, p Pacing) *Outbox {
@@ -70,7 +89,10 @@ func (o *Outbox) groupID(groupKey int64) string {
 
 // DeliverDue sends what is due now. In async mode (Run started) it only pokes the
 // delivery goroutine; otherwise it delivers inline (the simulator).
-func (o *Outbox) DeliverDue(ctx context.Context) time.Time {
+func (o *Outbox) DeliverDue(ctx context.Context) time.Time { return o.deliverUpTo(ctx, 0) }
+
+// deliverUpTo is DeliverDue limited to messages with ids up to upTo (0: all).
+func (o *Outbox) deliverUpTo(ctx context.Context, upTo int64) time.Time {
 	if o.wake != nil {
 		select {
 		case o.wake <- struct{}{}:
@@ -78,7 +100,10 @@ func (o *Outbox) DeliverDue(ctx context.Context) time.Time {
 		}
 		return time.Time{}
 	}
-	next, err := o.deliver(ctx)
+	if o.idle(o.e.clock.Now()) {
+		return o.nextAt
+	}
+	next, err := o.deliver(ctx, upTo)
 	if err != nil {
 		o.e.log.ErrorContext(ctx, "outbox delivery failed", "err", err)
 	}
@@ -90,7 +115,7 @@ func (o *Outbox) DeliverDue(ctx context.Context) time.Time {
 func (o *Outbox) Run(ctx context.Context, sleep func(ctx context.Context, d time.Duration) error) {
 	o.wake = make(chan struct{}, 1)
 	for {
-		next, err := o.deliver(ctx)
+		next, err := o.deliver(ctx, 0)
 		if err != nil {
 			o.e.log.ErrorContext(ctx, "outbox delivery failed", "err", err)
 			next = o.e.clock.Now().Add(5 * time.Second)
@@ -115,7 +140,20 @@ func (o *Outbox) Run(ctx context.Context, sleep func(ctx context.Context, d time
 
 // deliver sends every pending message the pacing allows now, in queue order, keeping
 // each group's messages in order. It returns when the next held-back message is due.
-func (o *Outbox) deliver(ctx context.Context) (time.Time, error) {
+func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err error) {
+	o.mu.Lock()
+	if upTo == 0 {
+		o.work = false // a partial delivery leaves later messages for the next call
+	}
+	o.mu.Unlock()
+	defer func() {
+		o.mu.Lock()
+		o.nextAt = next
+		if err != nil {
+			o.work = true
+		}
+		o.mu.Unlock()
+	}()
 	var pending []storage.OutMessage
 	if err := o.e.store.View(ctx, func(tx *storage.Tx) error {
 		var err error
@@ -124,7 +162,6 @@ func (o *Outbox) deliver(ctx context.Context) (time.Time, error) {
 	}); err != nil {
 		return time.Time{}, err
 	}
-	var next time.Time
 	later := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
 			next = t
@@ -132,6 +169,9 @@ func (o *Outbox) deliver(ctx context.Context) (time.Time, error) {
 	}
 	blocked := map[int64]bool{} // a group whose earlier message waits keeps the rest in order
 	for _, m := range pending {
+		if upTo > 0 && m.ID > upTo {
+			break
+		}
 		now := o.e.clock.Now()
 		lane := m.GroupKey
 		if m.Kind == storage.OutDM {
@@ -146,10 +186,17 @@ func (o *Outbox) deliver(ctx context.Context) (time.Time, error) {
 			continue
 		}
 		err := o.send(ctx, m)
-		if err := o.record(ctx, m, err, now); err != nil {
-			return next, err
+		retryAt, noticed, recErr := o.record(ctx, m, err, now)
+		if recErr != nil {
+			return next, recErr
+		}
+		if noticed {
+			later(now) // the owner's notice about a failure is due at once
 		}
 		if err != nil {
+			if !retryAt.IsZero() {
+				later(retryAt)
+			}
 			blocked[lane] = true
 			continue
 		}
@@ -253,9 +300,10 @@ func (o *Outbox) send(ctx context.Context, m storage.OutMessage) error {
 
 var errPermanent = errors.New("cannot be delivered")
 
-// record writes the result of one attempt, with its audit entry, in one transaction.
-func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error, now time.Time) error {
-	return o.e.store.Update(ctx, func(tx *storage.Tx) error {
+// record writes the result of one attempt, with its audit entry, in one transaction. It
+// returns when to retry (zero if not) and whether it queued a notice to the owner.
+func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error, now time.Time) (retryAt time.Time, noticed bool, err error) {
+	err = o.e.store.Update(ctx, func(tx *storage.Tx) error {
 		audit := storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "sent",
 			Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "target": m.Target, "text": truncate(m.Text, 200)}}
 		if sendErr == nil {
@@ -273,7 +321,8 @@ func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error
 		if !permanent && attempts < o.pacing.MaxAttempts {
 			backoff := min(time.Duration(1<<min(attempts, 10))*time.Second, 10*time.Minute)
 			o.e.log.WarnContext(ctx, "send failed; will retry", "outbox", m.ID, "attempt", attempts, "retry_in", backoff, "err", sendErr)
-			return tx.MarkRetry(m.ID, now.Add(backoff), sendErr.Error())
+			retryAt = now.Add(backoff)
+			return tx.MarkRetry(m.ID, retryAt, sendErr.Error())
 		}
 		o.e.log.ErrorContext(ctx, "send failed; giving up", "outbox", m.ID, "attempts", attempts, "err", sendErr)
 		if err := tx.MarkFailed(m.ID, now, sendErr.Error()); err != nil {
@@ -289,8 +338,10 @@ func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error
 		}
 		_, err := tx.Enqueue(storage.OutMessage{Created: now, Kind: storage.OutDM, Target: Filehelper,
 			Text: fmt.Sprintf("⚠️ 有一条消息发送失败（已尝试 %d 次）：%s\n原因：%v", attempts, truncate(m.Text, 80), sendErr)})
+		noticed = err == nil
 		return err
 	})
+	return retryAt, noticed, err
 }
 
 func truncate(s string, n int) string {

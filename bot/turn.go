@@ -40,6 +40,7 @@ type Turn struct {
 	Handled   bool // a command answered the message
 
 	outcomes []Outcome
+	lastOut  int64 // highest outbox id this turn queued (0: none)
 }
 
 // Valid says whether the message counts as a contribution (activity rankings, message
@@ -72,8 +73,7 @@ func (t *Turn) SayIn(groupKey int64, text string, mentions ...storage.Member) er
 	for _, m := range mentions {
 		keys = append(keys, m.Key)
 	}
-	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutSend, GroupKey: groupKey, Text: text, Mentions: keys})
-	return err
+	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutSend, GroupKey: groupKey, Text: text, Mentions: keys})
 }
 
 // Reply answers the sender in the group, mentioning them.
@@ -94,15 +94,13 @@ func (t *Turn) Answer(text string) error {
 
 // NotifyOwner queues a DM to the owner's file helper (the private console).
 func (t *Turn) NotifyOwner(text string) error {
-	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutDM, Target: Filehelper, Text: text})
-	return err
+	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutDM, Target: Filehelper, Text: text})
 }
 
 // DM queues a private message to a member; the caller must know they can receive it.
 func (t *Turn) DM(m storage.Member, text string) error {
-	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutDM, GroupKey: m.GroupKey,
+	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutDM, GroupKey: m.GroupKey,
 		Target: strconv.FormatInt(m.Key, 10), Text: text})
-	return err
 }
 
 // Remove queues a real removal. Only valid where the platform can remove.
@@ -110,9 +108,17 @@ func (t *Turn) Remove(m storage.Member) error {
 	if !t.e.caps.CanRemove {
 		return ErrNotSupported
 	}
-	_, err := t.Tx.Enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutRemove, GroupKey: m.GroupKey,
+	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutRemove, GroupKey: m.GroupKey,
 		Target: strconv.FormatInt(m.Key, 10)})
-	return err
+}
+
+func (t *Turn) enqueue(m storage.OutMessage) error {
+	id, err := t.Tx.Enqueue(m)
+	if err != nil {
+		return err
+	}
+	t.lastOut = max(t.lastOut, id)
+	return nil
 }
 
 // Audit records an action in the audit log, inside the turn's transaction.

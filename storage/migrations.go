@@ -20,6 +20,9 @@ var migrations = []migration{
 	{1, "foundation: groups, members, audit log, outbox, processed messages", schemaFoundation},
 	{2, "activity counters and job runs", schemaActivityJobs},
 	{3, "removal requests", schemaRemovals},
+	{4, "moderation: strikes, mutes, whitelist, promotions", schemaModeration},
+	{5, "engagement: points ledger and balances, check-ins, auto-reply cooldowns", schemaEngagement},
+	{6, "schedules: post rotation, silent-member steps, entry screening", schemaSchedule},
 }
 
 // SchemaVersion is the newest schema this build knows.

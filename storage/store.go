@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -21,6 +22,10 @@ import (
 type Store struct {
 	db   *sql.DB
 	path string
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared once: re-preparing costs more than running
+	wanted map[string]bool      // queries to prepare once the connection is free
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the current
@@ -38,7 +43,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// ":memory:" work and rules out SQLITE_BUSY between our own goroutines.
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("打开数据库 %s 失败 / open database: %w（请检查路径是否可写 / check the path is writable）", path, err)
@@ -81,7 +86,43 @@ func prepare(path string) (string, error) {
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.stmtMu.Unlock()
+	return s.db.Close()
+}
+
+// stmt returns the prepared statement for query if there is one. A miss is remembered and
+// prepared after the transaction ends: preparing needs the connection, which the open
+// transaction holds (one connection), so preparing now would deadlock.
+func (s *Store) stmt(query string) (*sql.Stmt, bool) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	st, ok := s.stmts[query]
+	if !ok {
+		if s.wanted == nil {
+			s.wanted = map[string]bool{}
+		}
+		s.wanted[query] = true
+	}
+	return st, ok
+}
+
+// prepareWanted prepares the statements missed during the last transaction.
+func (s *Store) prepareWanted(ctx context.Context) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	for q := range s.wanted {
+		if st, err := s.db.PrepareContext(ctx, q); err == nil {
+			s.stmts[q] = st
+		}
+		delete(s.wanted, q)
+	}
+}
 
 // DB exposes the handle for read-only reporting queries and tests.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -90,6 +131,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
+	s   *Store
 }
 
 // Update runs fn in a write transaction: committed if fn returns nil, rolled back otherwise.
@@ -104,13 +146,14 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: sqlTx, ctx: ctx}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, ctx: ctx, s: s}); err != nil {
 		sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	s.prepareWanted(ctx)
 	return nil
 }
 
@@ -120,19 +163,32 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin read transaction: %w", err)
 	}
-	defer sqlTx.Rollback()
-	return fn(&Tx{tx: sqlTx, ctx: ctx})
+	err = fn(&Tx{tx: sqlTx, ctx: ctx, s: s})
+	sqlTx.Rollback()
+	s.prepareWanted(ctx)
+	return err
 }
 
+// Statements are prepared once per store and bound to the transaction (one connection,
+// so database/sql reuses the prepared statement instead of preparing again).
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if st, ok := t.s.stmt(query); ok {
+		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	}
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+	if st, ok := t.s.stmt(query); ok {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st, ok := t.s.stmt(query); ok {
+		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }
 

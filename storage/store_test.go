@@ -253,3 +253,26 @@ func TestAuditRoundTrip(t *testing.T) {
 		return nil
 	})
 }
+
+func TestNestedSavepoints(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	now := time.Now()
+	inner := errors.New("inner")
+	s.Update(ctx, func(tx *Tx) error {
+		return tx.Savepoint(func() error {
+			tx.EnsureGroup("outer", now)
+			if err := tx.Savepoint(func() error { tx.EnsureGroup("inner", now); return inner }); !errors.Is(err, inner) {
+				t.Errorf("inner savepoint: %v", err)
+			}
+			return nil
+		})
+	})
+	s.View(ctx, func(tx *Tx) error {
+		groups, _ := tx.Groups()
+		if len(groups) != 1 || groups[0].Name != "outer" {
+			t.Errorf("only the inner savepoint is undone: %+v", groups)
+		}
+		return nil
+	})
+}

@@ -11,6 +11,9 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/config"
+	"qunbot/bot/engage"
+	"qunbot/bot/moderate"
+	"qunbot/bot/schedule"
 	"qunbot/bot/sim"
 	"qunbot/storage"
 )
@@ -19,6 +22,9 @@ import (
 func Modules(cfg *config.Config) ([]bot.Module, error) {
 	mods := []bot.Module{
 		// Order matters: moderation screens a message before commands and engagement see it.
+		moderate.New(),
+		engage.New(),
+		schedule.New(),
 	}
 	return mods, nil
 }

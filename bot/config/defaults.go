@@ -17,8 +17,10 @@ const DefaultWelcome = `欢迎 {{.Mentions}}加入「{{.Group}}」🎉 现在群
 
 // Default is the configuration used for anything the file leaves out.
 func Default() *Config {
+	shanghai, _ := time.LoadLocation("Asia/Shanghai") // embedded tzdata: cannot fail
 	return &Config{
 		Timezone:  "Asia/Shanghai",
+		Location:  shanghai,
 		AllGroups: true,
 		Storage:   Storage{Path: "data/qunbot.db"},
 		Owner:     Owner{Name: "群主"},

@@ -18,13 +18,14 @@ type Platform struct {
 	clock   bot.Clock
 	groups  map[string]map[string]bool // group → member script names
 	removed []removal                  // removals to turn into leave events
+	kicked  map[removal]bool           // removed members: they cannot post until they rejoin
 }
 
 type removal struct{ group, member string }
 
 // NewPlatform makes a simulated platform that prints what the bot does.
 func NewPlatform(caps bot.Capabilities, out *Printer, clock bot.Clock) *Platform {
-	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}}
+	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}, kicked: map[removal]bool{}}
 }
 
 // Capabilities are what the simulation was started with.
@@ -58,6 +59,7 @@ func (p *Platform) RemoveMember(ctx context.Context, groupID, memberID string) e
 	if ok {
 		delete(members, memberID)
 		p.removed = append(p.removed, removal{groupID, memberID})
+		p.kicked[removal{groupID, memberID}] = true
 	}
 	p.mu.Unlock()
 	if !ok {
@@ -133,4 +135,18 @@ func (p *Platform) takeRemovals() []removal {
 	r := p.removed
 	p.removed = nil
 	return r
+}
+
+// rejoin lets a removed member back in (they joined again).
+func (p *Platform) rejoin(group, member string) {
+	p.mu.Lock()
+	delete(p.kicked, removal{group, member})
+	p.mu.Unlock()
+}
+
+// wasRemoved reports a member the platform removed who has not rejoined.
+func (p *Platform) wasRemoved(group, member string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.kicked[removal{group, member}]
 }

@@ -71,36 +71,60 @@ func (r *Runner) Step(ctx context.Context, s Step) error {
 	case StepAdvance:
 		r.advanceTo(ctx, r.clock.Now().Add(s.Advance))
 		return nil
-	case StepConsole:
-		r.handle(ctx, bot.Event{Type: bot.EventMessage, ID: r.id(s), Console: true, FromOwner: true,
-			Sender: r.owner(), Kind: bot.KindText, Text: s.Text})
+	}
+	ev, err := r.event(s)
+	if errors.Is(err, errSkip) {
 		return nil
 	}
-	if r.group == "" {
-		return &LineError{Line: s.Line, Msg: "还没有选择群：请先写一行 @group 群名 / no group yet: add '@group NAME' first"}
+	if err != nil {
+		return err
 	}
+	r.handle(ctx, []bot.Event{ev})
+	return nil
+}
+
+// errSkip marks a line that produces no event (a removed member's message).
+var errSkip = errors.New("skip")
+
+// event turns a chat step into the platform event it stands for, updating the simulated
+// group's membership as the real platform would.
+func (r *Runner) event(s Step) (bot.Event, error) {
+	if s.Kind == StepConsole {
+		return bot.Event{Type: bot.EventMessage, ID: r.id(s), Console: true, FromOwner: true,
+			Sender: r.owner(), Kind: bot.KindText, Text: s.Text, Time: r.clock.Now()}, nil
+	}
+	if r.group == "" {
+		return bot.Event{}, &LineError{Line: s.Line, Msg: "还没有选择群：请先写一行 @group 群名 / no group yet: add '@group NAME' first"}
+	}
+	ev := bot.Event{ID: r.id(s), Time: r.clock.Now()}
 	switch s.Kind {
 	case StepJoin:
-		info := r.platform.setMember(r.group, s.Member, true)
-		r.handle(ctx, bot.Event{Type: bot.EventJoin, ID: r.id(s), Group: info,
-			Members: []bot.MemberInfo{memberInfo(s.Member)}, Inviter: s.Inviter})
+		r.platform.rejoin(r.group, s.Member)
+		ev.Type, ev.Group = bot.EventJoin, r.platform.setMember(r.group, s.Member, true)
+		ev.Members, ev.Inviter = []bot.MemberInfo{memberInfo(s.Member)}, s.Inviter
 	case StepLeave:
-		info := r.platform.setMember(r.group, s.Member, false)
-		r.handle(ctx, bot.Event{Type: bot.EventLeave, ID: r.id(s), Group: info, Members: []bot.MemberInfo{memberInfo(s.Member)}})
+		ev.Type, ev.Group = bot.EventLeave, r.platform.setMember(r.group, s.Member, false)
+		ev.Members = []bot.MemberInfo{memberInfo(s.Member)}
 	case StepMessage:
-		ev := bot.Event{Type: bot.EventMessage, ID: r.id(s), Kind: s.MsgKind, Text: s.Text}
+		ev.Type, ev.Kind, ev.Text = bot.EventMessage, s.MsgKind, s.Text
 		if s.Member == OwnerName {
 			ev.Sender, ev.FromOwner = r.owner(), true
 			ev.Group = r.platform.ensureGroup(r.group)
 		} else {
+			if r.platform.wasRemoved(r.group, s.Member) {
+				// A removed member cannot post; the line is reported and skipped.
+				r.out.Note(r.clock.Now(), fmt.Sprintf("第 %d 行：%s 已被移出「%s」，消息没有送达（先写 +%s 让 TA 重新入群）", s.Line, s.Member, r.group, s.Member))
+				return bot.Event{}, errSkip
+			}
 			// Someone speaking is in the group, even if the script never said they joined:
 			// they were there before the bot.
 			ev.Sender = memberInfo(s.Member)
 			ev.Group = r.platform.setMember(r.group, s.Member, true)
 		}
-		r.handle(ctx, ev)
+	default:
+		return bot.Event{}, &LineError{Line: s.Line, Msg: "internal: not a chat step"}
 	}
-	return nil
+	return ev, nil
 }
 
 func (r *Runner) owner() bot.MemberInfo {
@@ -109,11 +133,10 @@ func (r *Runner) owner() bot.MemberInfo {
 
 func (r *Runner) id(s Step) string { return r.idPrefix + strconv.Itoa(s.Line) }
 
-// handle passes an event to the engine, then turns removals the platform carried out
-// into the leave events a real platform would deliver.
-func (r *Runner) handle(ctx context.Context, ev bot.Event) {
-	ev.Time = r.clock.Now()
-	r.engine.Handle(ctx, ev)
+// handle passes events to the engine, then turns removals the platform carried out into
+// the leave events a real platform would deliver.
+func (r *Runner) handle(ctx context.Context, evs []bot.Event) {
+	r.engine.HandleBatch(ctx, evs)
 	r.followUp(ctx)
 }
 
@@ -155,14 +178,45 @@ func (r *Runner) RunScript(ctx context.Context, src io.Reader) error {
 	if err != nil {
 		return err
 	}
+	// Consecutive chat lines at the same virtual time share a transaction: the output is
+	// the same as one by one (the engine reports per event, in order), only faster.
+	var batch []bot.Event
+	flush := func() {
+		if len(batch) > 0 {
+			r.handle(ctx, batch)
+			batch = batch[:0]
+		}
+	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		switch s.Kind {
+		case StepJoin, StepLeave, StepMessage, StepConsole:
+			if err := r.start(ctx); err != nil {
+				return err
+			}
+			r.moved = true
+			ev, err := r.event(s)
+			if errors.Is(err, errSkip) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			batch = append(batch, ev)
+			// A removal changes membership for the next line; a batch must not outrun it.
+			if len(batch) >= bot.MaxBatch || r.platform.caps.CanRemove {
+				flush()
+			}
+			continue
+		}
+		flush()
 		if err := r.Step(ctx, s); err != nil {
 			return err
 		}
 	}
+	flush()
 	r.Finish(ctx)
 	return nil
 }

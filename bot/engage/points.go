@@ -1,0 +1,200 @@
+package engage
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"qunbot/bot"
+	"qunbot/storage"
+)
+
+// boardSize is how many members 排行榜 and 发言榜 name: enough to be a board, short enough
+// to be one screen.
+const boardSize = 10
+
+// countChars counts what makes a message worth something: letters (Chinese characters
+// included) and digits. Punctuation, spaces and emoji do not count, so "。。。。。" or a
+// row of stickers earns nothing.
+func countChars(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// messagePoints pays for a valid text message, up to the daily cap. t.Valid() already
+// excludes commands, moderation catches, duplicates, muted senders, the owner and ambiguous
+// identities.
+func (m *Module) messagePoints(t *bot.Turn) error {
+	cfg := t.Group.Config.Points
+	if !cfg.Enabled || cfg.PerMessage <= 0 || cfg.DailyCap <= 0 || t.Event == nil || t.Event.Kind != bot.KindText || !t.Valid() {
+		return nil
+	}
+	if countChars(t.Text()) < cfg.MinChars {
+		return nil
+	}
+	earned, err := t.Tx.PointsEarnedOn(t.Member.Key, t.Day(), storage.ReasonMessage)
+	if err != nil {
+		return err
+	}
+	room := int64(cfg.DailyCap) - earned
+	if room <= 0 {
+		return nil
+	}
+	_, _, err = pay(t, t.Member, min(int64(cfg.PerMessage), room), storage.ReasonMessage,
+		fmt.Sprintf("message:%d:%s", t.Group.Key, eventRef(t)), "", nil)
+	return err
+}
+
+func (m *Module) cmdPoints(t *bot.Turn, a bot.Args) error {
+	target, self := t.Member, true
+	if len(a.Targets) > 0 {
+		target, self = a.Targets[0], a.Targets[0].Key == t.Member.Key
+	}
+	balance, err := t.Tx.Balance(target.Key)
+	if err != nil {
+		return err
+	}
+	rank, err := t.Tx.PointsRank(t.Group.Key, target.Key)
+	if err != nil {
+		return err
+	}
+	streak, today, err := currentStreak(t, target.Key)
+	if err != nil {
+		return err
+	}
+	checkin := t.Group.Config.Checkin.Enabled
+	if !self {
+		text := fmt.Sprintf("%s 有 %d 积分，排名第 %d", target.Name(), balance, rank)
+		if checkin && streak > 0 {
+			text += fmt.Sprintf("，连续签到 %d 天", streak)
+		}
+		return t.Reply(text + "。")
+	}
+	text := fmt.Sprintf("你有 %d 积分，排名第 %d。", balance, rank)
+	switch {
+	case !checkin:
+	case streak > 0 && today:
+		text += fmt.Sprintf("\n已连续签到 %d 天。", streak)
+	case streak > 0:
+		text += fmt.Sprintf("\n已连续签到 %d 天，今天还没签到哦。", streak)
+	default:
+		text += "\n今天还没签到，发送「签到」领积分吧～"
+	}
+	return t.Reply(text)
+}
+
+func (m *Module) cmdBoard(t *bot.Turn, a bot.Args) error {
+	top, err := t.Tx.PointsTop(t.Group.Key, boardSize)
+	if err != nil {
+		return err
+	}
+	if len(top) == 0 {
+		return t.Reply("还没有人有积分，发送「签到」拿第一笔吧～")
+	}
+	var b strings.Builder
+	b.WriteString("🏆 积分排行榜")
+	for i, s := range top {
+		mem, err := t.Tx.Member(s.MemberKey)
+		if err != nil {
+			return err
+		}
+		// Names only, no @: a board that pinged ten people would be noise.
+		fmt.Fprintf(&b, "\n%d. %s  %d 分", i+1, mem.Name(), s.Balance)
+	}
+	return t.Say(b.String())
+}
+
+func (m *Module) cmdActive(t *bot.Turn, a bot.Args) error {
+	today := t.Day()
+	from := weekStart(today)
+	top, err := t.Tx.TopActive(t.Group.Key, from, today, boardSize)
+	if err != nil {
+		return err
+	}
+	if len(top) == 0 {
+		return t.Reply("本周还没有人发言，快来聊两句吧～")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "🔥 本周发言榜（%s 起）", shortDay(from))
+	for i, c := range top {
+		mem, err := t.Tx.Member(c.MemberKey)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "\n%d. %s  %d 条", i+1, mem.Name(), c.Valid)
+	}
+	return t.Say(b.String())
+}
+
+// cmdAdjust is 加分 (sign +1) and 扣分 (sign −1): admins and the owner move points by hand.
+// Only this may take a balance below zero.
+func (m *Module) cmdAdjust(sign int64) func(t *bot.Turn, a bot.Args) error {
+	verb, cmd, otherVerb, otherCmd := "加", "加分", "扣", "扣分"
+	if sign < 0 {
+		verb, cmd, otherVerb, otherCmd = otherVerb, otherCmd, verb, cmd
+	}
+	return func(t *bot.Turn, a bot.Args) error {
+		if len(a.Targets) == 0 {
+			return bot.Usagef("请 @ 要%s分的成员。", verb)
+		}
+		if len(a.Fields) == 0 {
+			return bot.Usagef("请写上分数，例如「%s @%s 10 活动奖励」。", cmd, a.Targets[0].Name())
+		}
+		limit := int64(t.Group.Config.Points.AdminMax)
+		n, err := parsePositive(a.Fields[0], limit)
+		switch {
+		case err != nil && (strings.HasPrefix(a.Fields[0], "-") || strings.HasPrefix(a.Fields[0], "－")):
+			return bot.Usagef("分数要写正整数；要%s分请用「%s」。", otherVerb, otherCmd)
+		case err != nil:
+			return bot.Usagef("「%s」不是分数，请写一个正整数，例如 10。", echo(a.Fields[0]))
+		case n == 0:
+			return bot.Usagef("分数要大于 0。")
+		case n > limit:
+			return bot.Usagef("一次最多%s %d 分。", verb, limit)
+		}
+		reason := strings.Join(a.Fields[1:], " ")
+		if r := []rune(reason); len(r) > 40 {
+			reason = string(r[:40]) + "…"
+		}
+		seen := map[int64]bool{}
+		var targets []storage.Member
+		var balances []int64
+		for _, target := range a.Targets {
+			if seen[target.Key] {
+				continue
+			}
+			seen[target.Key] = true
+			balance, applied, err := pay(t, target, sign*n, storage.ReasonAdmin,
+				fmt.Sprintf("admin:%d:%s:%d", t.Group.Key, eventRef(t), target.Key), reason, map[string]any{"by": t.Member.Name()})
+			if err != nil {
+				return fmt.Errorf("%s for member %d: %w", cmd, target.Key, err)
+			}
+			if !applied {
+				continue // the same message again: already done
+			}
+			targets = append(targets, target)
+			balances = append(balances, balance)
+		}
+		if len(targets) == 0 {
+			return nil
+		}
+		why := ""
+		if reason != "" {
+			why = "（" + reason + "）"
+		}
+		if len(targets) == 1 {
+			return t.Say(fmt.Sprintf("✅ 已给 %s%s %d 积分%s，现在 %d 分。", bot.Mention(targets[0]), verb, n, why, balances[0]), targets...)
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "✅ 已给 %d 位成员各%s %d 积分%s：", len(targets), verb, n, why)
+		for i, target := range targets {
+			fmt.Fprintf(&b, "\n%s现在 %d 分", bot.Mention(target), balances[i])
+		}
+		return t.Say(b.String(), targets...)
+	}
+}

@@ -1,0 +1,324 @@
+package schedule
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"qunbot/bot"
+	"qunbot/bot/config"
+	"qunbot/bot/moderate"
+	"qunbot/storage"
+)
+
+type reportKind int
+
+const (
+	daily reportKind = iota
+	weekly
+)
+
+func (k reportKind) String() string {
+	if k == weekly {
+		return "weekly"
+	}
+	return "daily"
+}
+
+func (m *Module) reportJob(group string, kind reportKind) bot.JobFunc {
+	return func(t *bot.Turn) error {
+		ok, err := groupTurn(t, group)
+		if err != nil || !ok {
+			return err
+		}
+		r, err := collect(t, kind)
+		if err != nil {
+			return err
+		}
+		if err := t.NotifyOwner(r.text(t.Group.Config.Reports, t.Group.Config.Silent)); err != nil {
+			return err
+		}
+		return t.Audit("report", 0, map[string]any{"kind": kind.String(), "from": dayKey(r.from), "to": dayKey(r.last)})
+	}
+}
+
+// report holds one report's numbers. Joins, leaves and violations come from the audit
+// log; messages and active members from the activity counters.
+type report struct {
+	kind       reportKind
+	group      string
+	from, to   time.Time // local midnights; to is exclusive
+	last       time.Time // the last day covered
+	members    int
+	joins      int
+	leaves     int
+	messages   int
+	active     int // distinct members who spoke in the period
+	activeDays int // sum over the days of members who spoke that day (weekly average)
+	firstSeen  time.Time
+	observed   int // days of the period the bot watched the group (weekly average)
+	week       int // messages in the 7 days ending with the last day
+	violations []storage.RuleCount
+	pending    int
+	silent     map[int]int
+	top        []topMember
+	alerts     []string
+}
+
+type topMember struct {
+	name  string
+	count int
+}
+
+// period is what a report covers. The daily report covers the day it runs on (a report
+// set to run before 06:00 covers the day before: "0 0 * * *" reports the day that just
+// ended); the weekly report covers the seven days before the day it runs on.
+func period(kind reportKind, now time.Time) (from, to time.Time) {
+	today := midnight(now)
+	if kind == weekly {
+		return today.AddDate(0, 0, -7), today
+	}
+	if now.Hour() < 6 {
+		today = today.AddDate(0, 0, -1)
+	}
+	return today, today.AddDate(0, 0, 1)
+}
+
+func collect(t *bot.Turn, kind reportKind) (*report, error) {
+	e := t.Engine()
+	g := t.Group
+	from, to := period(kind, t.Now.In(e.Location()))
+	r := &report{kind: kind, group: g.Name, from: from, to: to, last: to.AddDate(0, 0, -1)}
+	fromDay, lastDay := dayKey(from), dayKey(r.last)
+	var err error
+	if r.members, err = e.MemberCount(t.Tx, g.Key); err != nil {
+		return nil, err
+	}
+	if r.firstSeen, err = groupFirstSeen(t); err != nil {
+		return nil, err
+	}
+	r.observed = 0
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		if r.firstSeen.Before(d.AddDate(0, 0, 1)) {
+			r.observed++
+		}
+	}
+	counts, err := t.Tx.CountActions(g.Key, from, to, "join", "leave")
+	if err != nil {
+		return nil, err
+	}
+	r.joins, r.leaves = counts["join"], counts["leave"]
+	days, err := t.Tx.GroupActivity(g.Key, fromDay, lastDay)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range days {
+		r.messages += d.Messages
+		r.activeDays += d.Active
+	}
+	if r.active, err = t.Tx.ActiveMembers(g.Key, fromDay, lastDay); err != nil {
+		return nil, err
+	}
+	week, err := t.Tx.GroupActivity(g.Key, dayKey(r.last.AddDate(0, 0, -6)), lastDay)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range week {
+		r.week += d.Messages
+	}
+	if r.violations, err = t.Tx.Violations(g.Key, from, to); err != nil {
+		return nil, err
+	}
+	pending, err := t.Tx.PendingRemovals(g.Key)
+	if err != nil {
+		return nil, err
+	}
+	r.pending = len(pending)
+	if g.Config.Silent.Enabled {
+		if r.silent, err = silentCounts(t); err != nil {
+			return nil, err
+		}
+	}
+	if n := g.Config.Reports.Top; n > 0 {
+		top, err := t.Tx.TopActive(g.Key, fromDay, lastDay, n)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range top {
+			mem, err := t.Tx.Member(a.MemberKey)
+			if err != nil {
+				return nil, err
+			}
+			r.top = append(r.top, topMember{mem.Name(), a.Valid})
+		}
+	}
+	if r.alerts, err = alerts(t, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// alerts checks the seeds' health thresholds. Each needs the bot to have watched the group
+// for its whole window (seen on the window's first day at the latest): a bot installed
+// yesterday knows nothing about last week.
+func alerts(t *bot.Turn, r *report) ([]string, error) {
+	a := t.Group.Config.Reports.Alerts
+	watched := func(windowStart time.Time) bool { return r.firstSeen.Before(windowStart.AddDate(0, 0, 1)) }
+	var out []string
+	if r.members <= 0 {
+		return nil, nil
+	}
+	if r.kind == daily && a.LowDailyActive.Enabled {
+		n := a.LowDailyActive.Days
+		start := r.last.AddDate(0, 0, -(n - 1))
+		if watched(start) {
+			days, err := t.Tx.GroupActivity(t.Group.Key, dayKey(start), dayKey(r.last))
+			if err != nil {
+				return nil, err
+			}
+			active := map[string]int{}
+			for _, d := range days {
+				active[d.Day] = d.Active
+			}
+			low := true
+			for d := start; !d.After(r.last); d = d.AddDate(0, 0, 1) {
+				if float64(active[dayKey(d)])*100/float64(r.members) >= a.LowDailyActive.BelowPercent {
+					low = false
+					break
+				}
+			}
+			if low {
+				out = append(out, fmt.Sprintf("日活连续 %d 天低于 %s%%：策划个话题或活动，私聊几位核心成员带动一下", n, num(a.LowDailyActive.BelowPercent)))
+			}
+		}
+	}
+	if r.kind != weekly {
+		return out, nil
+	}
+	if w := a.LowWeeklyMessages; w.Enabled && watched(r.from) {
+		if per100 := r.messages * 100 / r.members; per100 < w.BelowPer100 {
+			out = append(out, fmt.Sprintf("每百人消息 %d 条/周，低于 %d 条：多发起话题引导", per100, w.BelowPer100))
+		}
+	}
+	if l := a.HighLeaveRate; l.Enabled {
+		start := r.to.AddDate(0, 0, -30)
+		if watched(start) {
+			c, err := t.Tx.CountActions(t.Group.Key, start, r.to, "join", "leave")
+			if err != nil {
+				return nil, err
+			}
+			base := r.members + c["leave"] - c["join"] // members 30 days ago
+			if base > 0 {
+				if rate := float64(c["leave"]) * 100 / float64(base); rate > l.AbovePercent {
+					out = append(out, fmt.Sprintf("近30天退群率 %.1f%%，高于 %s%%：优化入群欢迎和群内容", rate, num(l.AbovePercent)))
+				}
+			}
+		}
+	}
+	if ng := a.NegativeGrowth; ng.Enabled && watched(r.to.AddDate(0, 0, -7*ng.Weeks)) {
+		shrinking := true
+		for w := 0; w < ng.Weeks && shrinking; w++ {
+			end := r.to.AddDate(0, 0, -7*w)
+			c, err := t.Tx.CountActions(t.Group.Key, end.AddDate(0, 0, -7), end, "join", "leave")
+			if err != nil {
+				return nil, err
+			}
+			shrinking = c["join"] < c["leave"]
+		}
+		if shrinking {
+			out = append(out, fmt.Sprintf("连续 %d 周退群多于入群：检查入群渠道，优化迎新流程", ng.Weeks))
+		}
+	}
+	return out, nil
+}
+
+func groupFirstSeen(t *bot.Turn) (time.Time, error) {
+	groups, err := t.Tx.Groups()
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, g := range groups {
+		if g.Key == t.Group.Key {
+			return g.FirstSeen, nil
+		}
+	}
+	return t.Now, nil
+}
+
+// num prints a threshold without trailing zeros: 15, 5.5.
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// ruleName shows the moderation rules members know by their Chinese names; rules named
+// otherwise are shown as written.
+// text renders the report for a phone screen: one fact a line, units on every number.
+func (r *report) text(cfg config.Reports, silent config.Silent) string {
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	if r.kind == daily {
+		line("📊「%s」日报 %s %s", r.group, dateCN(r.from), weekdayCN(r.from.Weekday()))
+		line("👥 成员 %d 人，今日 +%d / -%d", r.members, r.joins, r.leaves)
+		line("💬 消息 %d 条，发言 %d 人", r.messages, r.active)
+		line("📈 日活 %s", percent(r.active, r.members))
+		line("📅 近7天每百人 %s", per100(r.week, r.members))
+	} else {
+		line("📊「%s」周报 %s—%s", r.group, dateCN(r.from), dateCN(r.last))
+		line("👥 成员 %d 人，本周 +%d / -%d", r.members, r.joins, r.leaves)
+		line("💬 消息 %d 条，每百人 %s", r.messages, per100(r.messages, r.members))
+		line("📈 发言 %d 人，日均日活 %s", r.active, percent(r.activeDays, r.observed*r.members))
+		if r.observed < 7 {
+			line("ℹ️ 机器人从%s开始统计", dateCN(r.firstSeen.In(r.from.Location())))
+		}
+	}
+	total := 0
+	var rules []string
+	for _, v := range r.violations {
+		total += v.Count
+		rules = append(rules, fmt.Sprintf("%s %d", moderate.RuleLabel(v.Rule), v.Count))
+	}
+	if total == 0 {
+		line("🚫 违规 0 次")
+	} else {
+		line("🚫 违规 %d 次：%s", total, strings.Join(rules, " · "))
+	}
+	line("🚪 待移出 %d 人", r.pending)
+	if silent.Enabled {
+		var parts []string
+		for _, s := range []struct {
+			n       int
+			enabled bool
+			after   config.Duration
+		}{{stepRemind, silent.Remind.Enabled, silent.Remind.After}, {stepBenefit, silent.Benefit.Enabled, silent.Benefit.After},
+			{stepRemove, silent.Remove.Enabled, silent.Remove.After}} {
+			if s.enabled {
+				parts = append(parts, fmt.Sprintf("满%d天 %d 人", days(s.after), r.silent[s.n]))
+			}
+		}
+		if len(parts) > 0 {
+			line("🤫 沉默 %s", strings.Join(parts, " · "))
+		}
+	}
+	if cfg.Top > 0 {
+		if len(r.top) == 0 {
+			line("🏆 暂无有效发言")
+		} else {
+			var tops []string
+			for _, m := range r.top {
+				tops = append(tops, fmt.Sprintf("%s %d 条", m.name, m.count))
+			}
+			line("🏆 %s", strings.Join(tops, " · "))
+		}
+	}
+	for _, a := range r.alerts {
+		line("⚠️ %s", a)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// per100 is messages per 100 members ("240 条").
+func per100(messages, members int) string {
+	if members <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%d 条", messages*100/members)
+}

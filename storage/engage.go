@@ -1,0 +1,329 @@
+package storage
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The points ledger is append-only: triggers refuse UPDATE and DELETE, and keep a per-member
+// balance that is by construction the sum of the member's entries (leaderboards and rank
+// queries read it instead of summing months of entries). The UNIQUE ref is what makes
+// paying idempotent: a replayed message or a retried job inserts nothing.
+const schemaEngagement = `
+CREATE TABLE points_ledger (
+	id         INTEGER PRIMARY KEY,
+	group_key  INTEGER NOT NULL REFERENCES groups(key),
+	member_key INTEGER NOT NULL REFERENCES members(key),
+	delta      INTEGER NOT NULL,
+	reason     TEXT NOT NULL CHECK (reason IN ('checkin', 'message', 'admin', 'redeem', 'award')),
+	ref        TEXT NOT NULL UNIQUE,
+	time       INTEGER NOT NULL,
+	day        TEXT NOT NULL,
+	note       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX points_ledger_by_member_day ON points_ledger(member_key, day, reason, delta);
+
+CREATE TABLE points_balances (
+	member_key INTEGER PRIMARY KEY REFERENCES members(key),
+	group_key  INTEGER NOT NULL,
+	balance    INTEGER NOT NULL
+);
+CREATE INDEX points_balances_rank ON points_balances(group_key, balance);
+
+CREATE TRIGGER points_ledger_balance AFTER INSERT ON points_ledger BEGIN
+	INSERT INTO points_balances(member_key, group_key, balance) VALUES (NEW.member_key, NEW.group_key, NEW.delta)
+	ON CONFLICT(member_key) DO UPDATE SET balance = balance + NEW.delta;
+END;
+CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger BEGIN
+	SELECT RAISE(ABORT, 'points ledger is append-only');
+END;
+CREATE TRIGGER points_ledger_no_delete BEFORE DELETE ON points_ledger BEGIN
+	SELECT RAISE(ABORT, 'points ledger is append-only');
+END;
+
+CREATE TABLE checkins (
+	member_key      INTEGER NOT NULL REFERENCES members(key),
+	day             TEXT NOT NULL,
+	group_key       INTEGER NOT NULL,
+	time            INTEGER NOT NULL,
+	streak          INTEGER NOT NULL,
+	points          INTEGER NOT NULL,
+	makeup          INTEGER NOT NULL DEFAULT 0,
+	repeat_answered INTEGER,
+	PRIMARY KEY (member_key, day)
+) WITHOUT ROWID;
+
+CREATE TABLE auto_reply_sent (
+	group_key INTEGER NOT NULL,
+	rule      TEXT NOT NULL,
+	at        INTEGER NOT NULL,
+	PRIMARY KEY (group_key, rule)
+) WITHOUT ROWID;
+`
+
+// Reasons for a points change, as reported in "points" outcomes.
+const (
+	ReasonCheckin = "checkin" // daily check-in
+	ReasonMessage = "message" // a valid chat message
+	ReasonAdmin   = "admin"   // 加分 / 扣分 by an admin or the owner
+	ReasonRedeem  = "redeem"  // spent on the catalogue (or on a make-up check-in)
+	ReasonAward   = "award"   // weekly top contributors
+)
+
+// ErrInsufficientPoints is returned when a change other than an admin's would take a
+// balance below zero. Nothing is written.
+var ErrInsufficientPoints = errors.New("not enough points")
+
+// PointsEntry is one line of the ledger.
+type PointsEntry struct {
+	ID        int64
+	GroupKey  int64
+	MemberKey int64
+	Delta     int64
+	Reason    string
+	Ref       string // unique: the same ref is never paid twice
+	Time      time.Time
+	Day       string // local day of Time, "2006-01-02"
+	Note      string
+}
+
+// AddPoints appends an entry unless one with the same Ref exists. It returns the balance
+// after the call and whether the entry was new. A change that would leave the balance below
+// zero fails with ErrInsufficientPoints (writing nothing) unless the reason is admin:
+// only an admin's hand takes a member into the red.
+func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
+	var exists bool
+	if err := t.queryRow(`SELECT COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0),
+		EXISTS(SELECT 1 FROM points_ledger WHERE ref = ?)`, e.MemberKey, e.Ref).Scan(&balance, &exists); err != nil {
+		return 0, false, fmt.Errorf("read balance of member %d: %w", e.MemberKey, err)
+	}
+	if exists {
+		return balance, false, nil
+	}
+	if e.Delta < 0 && balance+e.Delta < 0 && e.Reason != ReasonAdmin {
+		return balance, false, ErrInsufficientPoints
+	}
+	if _, err := t.exec(`INSERT INTO points_ledger(group_key, member_key, delta, reason, ref, time, day, note)
+		VALUES (?,?,?,?,?,?,?,?)`, e.GroupKey, e.MemberKey, e.Delta, e.Reason, e.Ref, ms(e.Time), e.Day, e.Note); err != nil {
+		return balance, false, fmt.Errorf("record %s points of member %d: %w", e.Reason, e.MemberKey, err)
+	}
+	return balance + e.Delta, true, nil
+}
+
+// Balance is a member's points balance.
+func (t *Tx) Balance(memberKey int64) (int64, error) {
+	var b int64
+	err := t.queryRow(`SELECT COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0)`, memberKey).Scan(&b)
+	if err != nil {
+		return 0, fmt.Errorf("read balance of member %d: %w", memberKey, err)
+	}
+	return b, nil
+}
+
+// PointsRank is the member's place on the group's points board: one more than the number of
+// members still in the group with a higher balance (equal balances share a place).
+func (t *Tx) PointsRank(groupKey, memberKey int64) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM points_balances b JOIN members m ON m.key = b.member_key
+		WHERE b.group_key = ? AND m.left_at IS NULL
+		AND b.balance > COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0)`,
+		groupKey, memberKey).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("rank member %d: %w", memberKey, err)
+	}
+	return n + 1, nil
+}
+
+// Standing is one line of a points board.
+type Standing struct {
+	MemberKey int64
+	Balance   int64
+}
+
+// PointsTop lists members still in the group with a positive balance, highest first.
+func (t *Tx) PointsTop(groupKey int64, limit int) ([]Standing, error) {
+	rows, err := t.query(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
+		WHERE b.group_key = ? AND m.left_at IS NULL AND b.balance > 0
+		ORDER BY b.balance DESC, b.member_key LIMIT ?`, groupKey, limit)
+	if err != nil {
+		return nil, fmt.Errorf("rank points of group %d: %w", groupKey, err)
+	}
+	defer rows.Close()
+	var out []Standing
+	for rows.Next() {
+		var s Standing
+		if err := rows.Scan(&s.MemberKey, &s.Balance); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// PointsEarnedOn sums a member's positive entries of one reason on a local day (the daily
+// cap on message points).
+func (t *Tx) PointsEarnedOn(memberKey int64, day, reason string) (int64, error) {
+	var n int64
+	err := t.queryRow(`SELECT COALESCE(SUM(delta), 0) FROM points_ledger
+		WHERE member_key = ? AND day = ? AND reason = ? AND delta > 0`, memberKey, day, reason).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sum %s points of member %d on %s: %w", reason, memberKey, day, err)
+	}
+	return n, nil
+}
+
+// PointsEntries lists a member's ledger entries, newest first.
+func (t *Tx) PointsEntries(memberKey int64, limit int) ([]PointsEntry, error) {
+	rows, err := t.query(`SELECT id, group_key, member_key, delta, reason, ref, time, day, note FROM points_ledger
+		WHERE member_key = ? ORDER BY id DESC LIMIT ?`, memberKey, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read points of member %d: %w", memberKey, err)
+	}
+	defer rows.Close()
+	var out []PointsEntry
+	for rows.Next() {
+		var e PointsEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &e.GroupKey, &e.MemberKey, &e.Delta, &e.Reason, &e.Ref, &at, &e.Day, &e.Note); err != nil {
+			return nil, err
+		}
+		e.Time = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Checkin is one member's check-in on one local day.
+type Checkin struct {
+	GroupKey  int64
+	MemberKey int64
+	Day       string
+	Time      time.Time
+	Streak    int   // consecutive days ending with this one
+	Points    int64 // what it paid (0 for a make-up)
+	Makeup    bool  // bought back later with points (补签)
+	// RepeatAnswered is when the bot last answered a repeated check-in that day, so a
+	// member hammering 签到 gets one "already checked in" per cooldown, not one per message.
+	RepeatAnswered time.Time
+}
+
+const checkinColumns = `group_key, member_key, day, time, streak, points, makeup, repeat_answered`
+
+func scanCheckin(sc interface{ Scan(...any) error }) (Checkin, error) {
+	var c Checkin
+	var at int64
+	var answered sql.NullInt64
+	err := sc.Scan(&c.GroupKey, &c.MemberKey, &c.Day, &at, &c.Streak, &c.Points, &c.Makeup, &answered)
+	c.Time, c.RepeatAnswered = fromMS(at), nullMS(answered)
+	return c, err
+}
+
+func (t *Tx) oneCheckin(what, query string, args ...any) (Checkin, bool, error) {
+	c, err := scanCheckin(t.queryRow(`SELECT `+checkinColumns+` FROM checkins `+query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Checkin{}, false, nil
+	}
+	if err != nil {
+		return Checkin{}, false, fmt.Errorf("%s: %w", what, err)
+	}
+	return c, true, nil
+}
+
+// CheckinOn returns the member's check-in of a day, if any.
+func (t *Tx) CheckinOn(memberKey int64, day string) (Checkin, bool, error) {
+	return t.oneCheckin("read check-in of member "+fmt.Sprint(memberKey), `WHERE member_key = ? AND day = ?`, memberKey, day)
+}
+
+// LatestCheckin returns the member's latest check-in on or before day: one query tells a
+// check-in both whether today is taken and which streak it continues.
+func (t *Tx) LatestCheckin(memberKey int64, day string) (Checkin, bool, error) {
+	return t.oneCheckin("read latest check-in of member "+fmt.Sprint(memberKey),
+		`WHERE member_key = ? AND day <= ? ORDER BY day DESC LIMIT 1`, memberKey, day)
+}
+
+// LastCheckinBefore returns the member's latest check-in strictly before day.
+func (t *Tx) LastCheckinBefore(memberKey int64, day string) (Checkin, bool, error) {
+	return t.oneCheckin("read previous check-in of member "+fmt.Sprint(memberKey),
+		`WHERE member_key = ? AND day < ? ORDER BY day DESC LIMIT 1`, memberKey, day)
+}
+
+// FirstCheckin returns the member's earliest check-in.
+func (t *Tx) FirstCheckin(memberKey int64) (Checkin, bool, error) {
+	return t.oneCheckin("read first check-in of member "+fmt.Sprint(memberKey),
+		`WHERE member_key = ? ORDER BY day LIMIT 1`, memberKey)
+}
+
+// CheckinsBetween lists the member's check-ins over [fromDay, toDay], oldest first.
+func (t *Tx) CheckinsBetween(memberKey int64, fromDay, toDay string) ([]Checkin, error) {
+	rows, err := t.query(`SELECT `+checkinColumns+` FROM checkins WHERE member_key = ? AND day BETWEEN ? AND ? ORDER BY day`,
+		memberKey, fromDay, toDay)
+	if err != nil {
+		return nil, fmt.Errorf("list check-ins of member %d: %w", memberKey, err)
+	}
+	defer rows.Close()
+	var out []Checkin
+	for rows.Next() {
+		c, err := scanCheckin(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RecordCheckin stores a check-in. It reports false, writing nothing, when the member
+// already has one that day: a check-in is unique per (member, day), whatever message
+// carried it.
+func (t *Tx) RecordCheckin(c Checkin) (bool, error) {
+	res, err := t.exec(`INSERT INTO checkins(`+checkinColumns+`) VALUES (?,?,?,?,?,?,?,NULL)
+		ON CONFLICT(member_key, day) DO NOTHING`,
+		c.GroupKey, c.MemberKey, c.Day, ms(c.Time), c.Streak, c.Points, c.Makeup)
+	if err != nil {
+		return false, fmt.Errorf("record check-in of member %d on %s: %w", c.MemberKey, c.Day, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SetCheckinStreak corrects a stored streak (a make-up joins two runs of days).
+func (t *Tx) SetCheckinStreak(memberKey int64, day string, streak int) error {
+	if _, err := t.exec(`UPDATE checkins SET streak = ? WHERE member_key = ? AND day = ?`, streak, memberKey, day); err != nil {
+		return fmt.Errorf("update streak of member %d on %s: %w", memberKey, day, err)
+	}
+	return nil
+}
+
+// MarkRepeatAnswered records that a repeated check-in was answered at `at`.
+func (t *Tx) MarkRepeatAnswered(memberKey int64, day string, at time.Time) error {
+	if _, err := t.exec(`UPDATE checkins SET repeat_answered = ? WHERE member_key = ? AND day = ?`, ms(at), memberKey, day); err != nil {
+		return fmt.Errorf("record answer to repeated check-in of member %d: %w", memberKey, err)
+	}
+	return nil
+}
+
+// AutoReplyLast is when an auto-reply rule last answered in a group (zero if never). The
+// table also rate-limits other answers the engine's command cooldown does not cover.
+func (t *Tx) AutoReplyLast(groupKey int64, rule string) (time.Time, error) {
+	var at int64
+	err := t.queryRow(`SELECT at FROM auto_reply_sent WHERE group_key = ? AND rule = ?`, groupKey, rule).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read last auto-reply in group %d: %w", groupKey, err)
+	}
+	return fromMS(at), nil
+}
+
+// SetAutoReplyLast records that an auto-reply rule answered in a group.
+func (t *Tx) SetAutoReplyLast(groupKey int64, rule string, at time.Time) error {
+	_, err := t.exec(`INSERT INTO auto_reply_sent(group_key, rule, at) VALUES (?,?,?)
+		ON CONFLICT(group_key, rule) DO UPDATE SET at = excluded.at`, groupKey, rule, ms(at))
+	if err != nil {
+		return fmt.Errorf("record auto-reply in group %d: %w", groupKey, err)
+	}
+	return nil
+}
