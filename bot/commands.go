@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -307,6 +308,15 @@ func (e *Engine) coreCommands() []*Command {
 		{
 			Name: "状态", Aliases: []string{"status"}, Usage: "状态", Summary: "查看机器人状态（群主）",
 			Perm: OwnerOnly, Where: InConsole, Run: e.cmdStatus,
+		},
+		{
+			Name: "重载配置", Aliases: []string{"reload"}, Usage: "重载配置", Summary: "重新读取配置文件（群主）",
+			Perm: OwnerOnly, Where: Anywhere, NoCooldown: true,
+			Run: func(t *Turn, a Args) error {
+				// Re-planning jobs reads the database: do it after this event commits.
+				t.After(func(ctx context.Context) { e.NotifyOwner(e.ReloadFromLoader(ctx)) })
+				return nil
+			},
 		},
 	}
 }

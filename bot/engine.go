@@ -80,6 +80,8 @@ type Options struct {
 	Modules  []Module
 	// Pacing overrides the config's outbox pacing (the simulator delivers at once).
 	Pacing *Pacing
+	// Loader reloads the configuration (hot reload, 重载配置); nil: not reloadable.
+	Loader Loader
 }
 
 // Engine processes events for one platform. Handle, Advance and Stop must be called from
@@ -103,6 +105,13 @@ type Engine struct {
 	recent    *recentIDs            // first-level dedupe before touching the DB
 	inviters  map[int64][]string    // group key → who invited the open welcome batch (cosmetic, not persisted)
 	started   bool
+
+	session     string // the platform session of the last event (see Event.Session)
+	loader      Loader
+	status      statusBox
+	pacingFixed bool                       // Options.Pacing given: config reloads keep it
+	tasks       chan func(context.Context) // work from other goroutines, run by Run
+	live        atomic.Bool                // Run serves tasks (see Live)
 }
 
 type memberRef struct {
@@ -141,12 +150,15 @@ func New(o Options) (*Engine, error) {
 		groupKeys: map[string]int64{},
 		idCache:   map[memberRef]int64{},
 		recent:    newRecentIDs(4096),
+		tasks:     make(chan func(context.Context), 64),
 		inviters:  map[int64][]string{},
 	}
 	e.cfg.Store(o.Config)
+	e.loader = o.Loader
+	e.status.set(func(s *ConfigStatus) { s.Source, s.Loaded = o.Config.Source, o.Clock.Now() })
 	pacing := PacingFromConfig(o.Config.Outbox)
 	if o.Pacing != nil {
-		pacing = *o.Pacing
+		pacing, e.pacingFixed = *o.Pacing, true
 	}
 	e.outbox = newOutbox(e, pacing)
 	cmds, err := newCommandSet(e.coreCommands(), o.Modules)
@@ -290,6 +302,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 	type result struct {
 		outcomes []Outcome
 		lastOut  int64
+		after    []func(context.Context)
 	}
 	results := make([]result, len(evs))
 	failed := false
@@ -311,7 +324,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 					if err := e.dispatch(t); err != nil {
 						return err
 					}
-					results[i] = result{outcomes: t.outcomes, lastOut: t.lastOut}
+					results[i] = result{outcomes: t.outcomes, lastOut: t.lastOut, after: t.after}
 					return nil
 				})
 			})
@@ -342,6 +355,9 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 			// overtake this event's outcomes.
 			e.outbox.Queued()
 			e.outbox.deliverUpTo(ctx, results[i].lastOut)
+		}
+		for _, fn := range results[i].after {
+			_ = e.safely(ctx, "after "+ev.Type.String(), func() error { fn(ctx); return nil })
 		}
 	}
 }
@@ -383,11 +399,24 @@ func (e *Engine) Update(ctx context.Context, fn func(t *Turn) error) error {
 // It returns nil when the event must be ignored.
 func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 	t := &Turn{e: e, Tx: tx, Now: ev.Time, Event: ev, Ctx: context.Background()}
+	if ev.Session != e.session {
+		// A new login: yesterday's ids may now belong to someone else.
+		e.idCache = map[memberRef]int64{}
+		e.session = ev.Session
+	}
 	if ev.Console {
 		if !ev.FromOwner {
 			return nil, nil // only the owner's own messages reach the console
 		}
 		t.Owner = true
+		if ev.ID != "" {
+			// Console commands change state and answer too: a replayed one is a no-op like
+			// any replayed message (group key 0 is the console's namespace).
+			fresh, err := tx.MarkProcessed(0, ev.ID, ev.Time)
+			if err != nil || !fresh {
+				return nil, err
+			}
+		}
 		return t, nil
 	}
 	cfg, managed := e.Config().ForGroup(ev.Group.Name)

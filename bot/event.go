@@ -75,6 +75,11 @@ type Event struct {
 	Kind      MessageKind
 	Text      string
 
+	// Session names the platform session whose ids the event carries. When it changes
+	// (WeChat: every login) the engine forgets the old session's ids and re-links members
+	// by their names. Empty for platforms whose ids are stable (the simulator).
+	Session string
+
 	// Join/leave fields.
 	Members []MemberInfo
 	Inviter string // the inviter's name for joins, when known

@@ -63,8 +63,9 @@ func (e *Engine) resolveMember(tx *storage.Tx, g *groupState, info MemberInfo, n
 	return m, false, nil
 }
 
-// idLive reports whether a session id is already bound in this run to some member: then a
-// tuple match on another id is a different person with the same names, not a re-login.
+// idLive reports whether a session id is already bound in this session to some member:
+// then a tuple match on another id is a different person with the same names, not a
+// re-login. The cache is cleared when the session changes (Event.Session).
 func (e *Engine) idLive(groupKey int64, id string) bool {
 	_, ok := e.idCache[memberRef{groupKey, id}]
 	return ok

@@ -74,6 +74,24 @@ func newOutbox(e *Engine, p Pacing) *Outbox {
 		groupIDs: map[int64]string{}, lastGroup: map[int64]time.Time{}, notBefore: map[int64]time.Time{}}
 }
 
+// SetPacing changes the pacing (config reload).
+func (o *Outbox) SetPacing(p Pacing) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 8
+	}
+	p.Retryable = o.pacing.Retryable
+	o.pacing = p
+}
+
+// SetRetryable tells transient errors from permanent ones for this platform.
+func (o *Outbox) SetRetryable(fn func(error) bool) {
+	o.mu.Lock()
+	o.pacing.Retryable = fn
+	o.mu.Unlock()
+}
+
 // SetGroupID records the platform id of a group for this session.
 func (o *Outbox) SetGroupID(groupKey int64, id string) {
 	o.mu.Lock()
@@ -174,7 +192,7 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		}
 		now := o.e.clock.Now()
 		lane := m.GroupKey
-		if m.Kind == storage.OutDM {
+		if m.Kind == storage.OutDM || m.Kind == storage.OutDMImage {
 			lane = -1 // DMs share one lane
 		}
 		if blocked[lane] {
@@ -185,7 +203,10 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 			later(at)
 			continue
 		}
-		err := o.send(ctx, m)
+		if err := o.claim(ctx, m, now); err != nil {
+			return next, err
+		}
+		err := o.send(WithDeliveryID(ctx, m.ID), m)
 		retryAt, noticed, recErr := o.record(ctx, m, err, now)
 		if recErr != nil {
 			return next, recErr
@@ -248,6 +269,47 @@ func (o *Outbox) noteSent(lane int64, now time.Time) {
 	}
 }
 
+// claim commits that m is being handed to the platform, with the attempt's audit entry
+// ("send"), before the handing. A send and the commit that records it cannot be atomic: a
+// crash between them leaves the row claimed and unsent. Such a row may or may not have
+// reached the platform; it is sent again (a member never told of a warning is worse than
+// one told twice) and the audit log says "resend", so a possible duplicate is never silent.
+// Only the one message in the platform's hands at the moment of a crash can be caught so,
+// and everything that can be done before the handing is done here, leaving the commit
+// after it (MarkSent alone) as short as possible: docs/RELIABILITY.md measures it.
+func (o *Outbox) claim(ctx context.Context, m storage.OutMessage, now time.Time) error {
+	return o.e.store.Update(ctx, func(tx *storage.Tx) error {
+		if !m.Claimed.IsZero() {
+			o.e.log.WarnContext(ctx, "message was being sent when the bot stopped: sending it again, it may arrive twice",
+				"outbox", m.ID, "claimed", m.Claimed)
+			if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "resend",
+				Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "claimed": m.Claimed.UnixMilli()}}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "send",
+			Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "target": m.Target, "text": truncate(m.Text, 200)}}); err != nil {
+			return err
+		}
+		return tx.ClaimOutbox(m.ID, now)
+	})
+}
+
+type deliveryIDKey struct{}
+
+// WithDeliveryID tells the platform which outbox row it is delivering. Platforms that
+// take an idempotency key can pass it on; the simulator prints it as "id", so a harness
+// can count deliveries per message across crashes and restarts.
+func WithDeliveryID(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, deliveryIDKey{}, id)
+}
+
+// DeliveryID is the outbox row being delivered (0 outside a delivery).
+func DeliveryID(ctx context.Context) int64 {
+	id, _ := ctx.Value(deliveryIDKey{}).(int64)
+	return id
+}
+
 // send resolves our keys to this session's ids and calls the platform.
 func (o *Outbox) send(ctx context.Context, m storage.OutMessage) error {
 	p := o.e.platform
@@ -286,6 +348,8 @@ func (o *Outbox) send(ctx context.Context, m storage.OutMessage) error {
 			return fmt.Errorf("%w: member %s has no id in this session", errPermanent, m.Target)
 		}
 		return p.SendDM(ctx, target, m.Text)
+	case storage.OutDMImage:
+		return o.sendImage(ctx, m, target)
 	case storage.OutRemove:
 		if !o.e.caps.CanRemove {
 			return ErrNotSupported
@@ -304,21 +368,22 @@ var errPermanent = errors.New("cannot be delivered")
 // returns when to retry (zero if not) and whether it queued a notice to the owner.
 func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error, now time.Time) (retryAt time.Time, noticed bool, err error) {
 	err = o.e.store.Update(ctx, func(tx *storage.Tx) error {
-		audit := storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "sent",
-			Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "target": m.Target, "text": truncate(m.Text, 200)}}
 		if sendErr == nil {
-			if err := tx.MarkSent(m.ID, now); err != nil {
-				return err
-			}
-			_, err := tx.Audit(audit)
-			return err
+			// Only the mark: this transaction is the window in which a crash makes a
+			// duplicate (see claim), so the attempt's audit entry was written before.
+			return tx.MarkSent(m.ID, now)
 		}
+		audit := storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "send_failed",
+			Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "target": m.Target, "text": truncate(m.Text, 200)}}
 		attempts := m.Attempts + 1
+		o.mu.Lock()
+		retryable, maxAttempts := o.pacing.Retryable, o.pacing.MaxAttempts
+		o.mu.Unlock()
 		permanent := errors.Is(sendErr, ErrNotSupported) || errors.Is(sendErr, errPermanent)
-		if o.pacing.Retryable != nil && !o.pacing.Retryable(sendErr) {
+		if retryable != nil && !retryable(sendErr) {
 			permanent = true
 		}
-		if !permanent && attempts < o.pacing.MaxAttempts {
+		if !permanent && attempts < maxAttempts {
 			backoff := min(time.Duration(1<<min(attempts, 10))*time.Second, 10*time.Minute)
 			o.e.log.WarnContext(ctx, "send failed; will retry", "outbox", m.ID, "attempt", attempts, "retry_in", backoff, "err", sendErr)
 			retryAt = now.Add(backoff)
@@ -328,7 +393,6 @@ func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error
 		if err := tx.MarkFailed(m.ID, now, sendErr.Error()); err != nil {
 			return err
 		}
-		audit.Action = "send_failed"
 		audit.Detail["error"] = sendErr.Error()
 		if _, err := tx.Audit(audit); err != nil {
 			return err

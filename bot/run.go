@@ -12,6 +12,8 @@ func (e *Engine) Run(ctx context.Context, events <-chan Event) error {
 	if err := e.Start(ctx); err != nil {
 		return err
 	}
+	tasks := e.tasks
+	e.Live()
 	outCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	outboxDone := make(chan struct{})
 	go func() {
@@ -46,6 +48,9 @@ func (e *Engine) Run(ctx context.Context, events <-chan Event) error {
 				return nil
 			}
 			e.Handle(ctx, ev)
+		case fn := <-tasks:
+			stop()
+			_ = e.safely(ctx, "task", func() error { fn(ctx); return nil })
 		case <-due:
 			stop()
 			e.RunDue(ctx, e.clock.Now())

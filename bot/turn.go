@@ -40,7 +40,8 @@ type Turn struct {
 	Handled   bool // a command answered the message
 
 	outcomes []Outcome
-	lastOut  int64 // highest outbox id this turn queued (0: none)
+	lastOut  int64                   // highest outbox id this turn queued (0: none)
+	after    []func(context.Context) // run on the loop after commit
 }
 
 // Valid says whether the message counts as a contribution (activity rankings, message

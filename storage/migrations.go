@@ -23,6 +23,8 @@ var migrations = []migration{
 	{4, "moderation: strikes, mutes, whitelist, promotions", schemaModeration},
 	{5, "engagement: points ledger and balances, check-ins, auto-reply cooldowns", schemaEngagement},
 	{6, "schedules: post rotation, silent-member steps, entry screening", schemaSchedule},
+	{7, "outbox: claimed_at marks a message being handed to the platform", schemaOutboxClaim},
+	{8, "outbox: images (the weekly chart)", schemaOutboxImages},
 }
 
 // SchemaVersion is the newest schema this build knows.

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -26,7 +27,16 @@ type OutMessage struct {
 	Attempts  int
 	NextTry   time.Time
 	LastError string
+	// Claimed is when a delivery attempt began and had not finished: set just before the
+	// platform is called, cleared with the attempt's result. A message still claimed when
+	// it is read again was in flight when the bot stopped: it may have been sent.
+	Claimed time.Time
 }
+
+// schemaOutboxClaim adds the in-flight mark. A send to the platform and the commit that
+// records it cannot be one atomic step; the mark makes the one message that can be caught
+// between them known, instead of silently sent twice.
+const schemaOutboxClaim = `ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;`
 
 // Enqueue queues a message inside the transaction that caused it: if the transaction
 // rolls back, the message was never promised; if it commits, it will be delivered.
@@ -48,7 +58,7 @@ func (t *Tx) Enqueue(m OutMessage) (int64, error) {
 
 // PendingOutbox lists undelivered messages in the order they were queued.
 func (t *Tx) PendingOutbox(limit int) ([]OutMessage, error) {
-	rows, err := t.query(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error
+	rows, err := t.query(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error, claimed_at
 		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
@@ -59,10 +69,11 @@ func (t *Tx) PendingOutbox(limit int) ([]OutMessage, error) {
 		var m OutMessage
 		var created, next int64
 		var mentions string
-		if err := rows.Scan(&m.ID, &created, &m.Kind, &m.GroupKey, &m.Target, &m.Text, &mentions, &m.Attempts, &next, &m.LastError); err != nil {
+		var claimed sql.NullInt64
+		if err := rows.Scan(&m.ID, &created, &m.Kind, &m.GroupKey, &m.Target, &m.Text, &mentions, &m.Attempts, &next, &m.LastError, &claimed); err != nil {
 			return nil, err
 		}
-		m.Created, m.NextTry = fromMS(created), fromMS(next)
+		m.Created, m.NextTry, m.Claimed = fromMS(created), fromMS(next), nullMS(claimed)
 		if err := json.Unmarshal([]byte(mentions), &m.Mentions); err != nil {
 			return nil, fmt.Errorf("decode outbox %d mentions: %w", m.ID, err)
 		}
@@ -71,9 +82,18 @@ func (t *Tx) PendingOutbox(limit int) ([]OutMessage, error) {
 	return out, rows.Err()
 }
 
+// ClaimOutbox marks a message as being handed to the platform now. Commit it before the
+// send: the attempt's result (MarkSent, MarkRetry, MarkFailed) clears it.
+func (t *Tx) ClaimOutbox(id int64, at time.Time) error {
+	if _, err := t.exec(`UPDATE outbox SET claimed_at = ? WHERE id = ?`, ms(at), id); err != nil {
+		return fmt.Errorf("claim outbox %d for sending: %w", id, err)
+	}
+	return nil
+}
+
 // MarkSent records a delivery.
 func (t *Tx) MarkSent(id int64, at time.Time) error {
-	if _, err := t.exec(`UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ?`, ms(at), id); err != nil {
+	if _, err := t.exec(`UPDATE outbox SET sent_at = ?, attempts = attempts + 1, claimed_at = NULL WHERE id = ?`, ms(at), id); err != nil {
 		return fmt.Errorf("mark outbox %d sent: %w", id, err)
 	}
 	return nil
@@ -81,7 +101,7 @@ func (t *Tx) MarkSent(id int64, at time.Time) error {
 
 // MarkRetry records a failed attempt to be tried again at next.
 func (t *Tx) MarkRetry(id int64, next time.Time, cause string) error {
-	if _, err := t.exec(`UPDATE outbox SET attempts = attempts + 1, next_try = ?, error = ? WHERE id = ?`, ms(next), cause, id); err != nil {
+	if _, err := t.exec(`UPDATE outbox SET attempts = attempts + 1, next_try = ?, error = ?, claimed_at = NULL WHERE id = ?`, ms(next), cause, id); err != nil {
 		return fmt.Errorf("reschedule outbox %d: %w", id, err)
 	}
 	return nil
@@ -89,7 +109,7 @@ func (t *Tx) MarkRetry(id int64, next time.Time, cause string) error {
 
 // MarkFailed gives up on a message; it stays in the table (and the audit log) for the owner.
 func (t *Tx) MarkFailed(id int64, at time.Time, cause string) error {
-	if _, err := t.exec(`UPDATE outbox SET attempts = attempts + 1, failed_at = ?, error = ? WHERE id = ?`, ms(at), cause, id); err != nil {
+	if _, err := t.exec(`UPDATE outbox SET attempts = attempts + 1, failed_at = ?, error = ?, claimed_at = NULL WHERE id = ?`, ms(at), cause, id); err != nil {
 		return fmt.Errorf("mark outbox %d failed: %w", id, err)
 	}
 	return nil

@@ -37,6 +37,7 @@ type SimOptions struct {
 	CanRemove bool
 	Out       io.Writer // bot actions
 	Logger    *slog.Logger
+	Loader    bot.Loader // reloads the config file (重载配置); nil with the embedded config
 }
 
 // Sim is a simulator session: the runner to feed, and what it runs on.
@@ -69,7 +70,7 @@ func NewSim(ctx context.Context, o SimOptions, clock interface {
 		return nil, err
 	}
 	e, err := bot.New(bot.Options{Config: o.Config, Store: st, Platform: p, Clock: clock, Logger: o.Logger,
-		Observer: out, Modules: mods, Pacing: &bot.Pacing{}})
+		Observer: out, Modules: mods, Pacing: &bot.Pacing{}, Loader: o.Loader})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("build engine: %w", err)

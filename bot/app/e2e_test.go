@@ -66,8 +66,14 @@ func runScript(t testing.TB, cfg *config.Config, dbPath, script string, canRemov
 	if err := s.Runner.RunScript(context.Background(), strings.NewReader(script)); err != nil {
 		t.Fatalf("script failed: %v", err)
 	}
-	r := simRun{out: out.String()}
-	for _, raw := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+	return parseOut(t, out.String())
+}
+
+// parseOut reads the simulator's JSON lines.
+func parseOut(t testing.TB, out string) simRun {
+	t.Helper()
+	r := simRun{out: out}
+	for _, raw := range strings.Split(strings.TrimSpace(out), "\n") {
 		if raw == "" {
 			continue
 		}

@@ -22,6 +22,7 @@ type Config struct {
 	Owner     Owner          `yaml:"owner"`
 	Outbox    Outbox         `yaml:"outbox"`
 	Scheduler Scheduler      `yaml:"scheduler"`
+	Web       Web            `yaml:"web"`
 
 	// Defaults apply to every group; Groups holds the effective (merged) config of each
 	// group named in the file.
@@ -126,6 +127,7 @@ type topLevel struct {
 	Owner     Owner     `yaml:"owner"`
 	Outbox    Outbox    `yaml:"outbox"`
 	Scheduler Scheduler `yaml:"scheduler"`
+	Web       Web       `yaml:"web"`
 	Defaults  yaml.Node `yaml:"defaults"`
 	Groups    yaml.Node `yaml:"groups"`
 }
@@ -150,7 +152,7 @@ func Parse(data []byte, source string) (*Config, error) {
 
 	builtin := Default()
 	top := topLevel{Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
-		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler}
+		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler, Web: builtin.Web}
 	if doc.Kind == yaml.MappingNode {
 		checkKeys(doc, typeOf[topLevel](), "", p)
 		if err := doc.Decode(&top); err != nil {
@@ -158,7 +160,7 @@ func Parse(data []byte, source string) (*Config, error) {
 		}
 	}
 	cfg := &Config{Source: source, Timezone: top.Timezone, AllGroups: top.AllGroups, Storage: top.Storage,
-		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Groups: map[string]Group{}}
+		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web, Groups: map[string]Group{}}
 
 	defaultsNode := nodeOrNil(&top.Defaults)
 	if defaultsNode != nil {

@@ -31,6 +31,7 @@ func Default() *Config {
 			MaxAttempts:   8,
 		},
 		Scheduler: Scheduler{Grace: Duration(30 * time.Minute)},
+		Web:       Web{}, // no token: one is generated at each start
 		Defaults: Group{
 			Enabled: true,
 			Welcome: Welcome{

@@ -159,9 +159,10 @@ func shortDay(day string) string {
 
 var errNotNumber = errors.New("not a number")
 
-// parsePositive reads a positive whole number typed by a member: ASCII or full-width
-// digits, an optional leading "+". Anything else, zero, or more than max is an error; the
-// caller says which in Chinese.
+// parsePositive reads a whole number typed by a member: ASCII or full-width digits, an
+// optional leading "+". It returns errNotNumber for anything else, and a value in
+// [0, max+1]: anything above max, however many digits, comes back as max+1 so the caller
+// can say "too big" without ever overflowing. The caller answers in Chinese.
 func parsePositive(s string, max int64) (int64, error) {
 	var b strings.Builder
 	for i, r := range s {
@@ -180,13 +181,13 @@ func parsePositive(s string, max int64) (int64, error) {
 		return 0, errNotNumber
 	}
 	if len(digits) > 15 {
-		return max + 1, nil // far too big; saying so beats an overflow
+		return max + 1, nil
 	}
 	n, err := strconv.ParseInt("0"+digits, 10, 64)
 	if err != nil {
 		return 0, errNotNumber
 	}
-	return n, nil
+	return min(n, max+1), nil
 }
 
 // echo shows a member's input back inside an answer, cut short so a wall of text cannot

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"qunbot/bot"
+	"qunbot/bot/chart"
 	"qunbot/bot/config"
 	"qunbot/bot/moderate"
 	"qunbot/storage"
@@ -38,6 +39,11 @@ func (m *Module) reportJob(group string, kind reportKind) bot.JobFunc {
 		}
 		if err := t.NotifyOwner(r.text(t.Group.Config.Reports, t.Group.Config.Silent)); err != nil {
 			return err
+		}
+		if kind == weekly {
+			if err := chart.SendWeek(t, r.from, r.to); err != nil { // the week's chart as an image, where the platform can
+				return err
+			}
 		}
 		return t.Audit("report", 0, map[string]any{"kind": kind.String(), "from": dayKey(r.from), "to": dayKey(r.last)})
 	}

@@ -61,22 +61,34 @@ func writeJSON(b *bytes.Buffer, v any) {
 	b.Truncate(b.Len() - 1) // Encode adds a newline
 }
 
-// Send reports a message to a group.
-func (p *Printer) Send(at time.Time, group, text string, mentions []string) {
+// Send reports a message to a group. id is the outbox row delivered (0: unknown); with it
+// a reader can tell a message delivered twice (after a crash) from two messages.
+func (p *Printer) Send(at time.Time, id int64, group, text string, mentions []string) {
 	if mentions == nil {
 		mentions = []string{}
 	}
-	p.emit(at, "send", []field{{"group", group}, {"text", text}, {"mentions", mentions}},
+	p.emit(at, "send", []field{{"group", group}, {"text", text}, {"mentions", mentions}, {"id", id}},
 		fmt.Sprintf("💬 %s ← 机器人: %s", group, indent(text)))
 }
 
-// DM reports a private message ("filehelper" is the owner's console).
-func (p *Printer) DM(at time.Time, to, text string) {
+// DM reports a private message ("filehelper" is the owner's console); id as for Send.
+func (p *Printer) DM(at time.Time, id int64, to, text string) {
 	who := to
 	if to == bot.Filehelper {
 		who = "文件传输助手(群主)"
 	}
-	p.emit(at, "dm", []field{{"to", to}, {"text", text}}, fmt.Sprintf("📩 私信 %s: %s", who, indent(text)))
+	p.emit(at, "dm", []field{{"to", to}, {"text", text}, {"id", id}}, fmt.Sprintf("📩 私信 %s: %s", who, indent(text)))
+}
+
+// Image reports an image sent privately (the weekly chart to "filehelper"); the PNG itself
+// is not printed, only its name and size. id as for Send.
+func (p *Printer) Image(at time.Time, id int64, to, name string, size int) {
+	who := to
+	if to == bot.Filehelper {
+		who = "文件传输助手(群主)"
+	}
+	p.emit(at, "image", []field{{"to", to}, {"name", name}, {"bytes", size}, {"id", id}},
+		fmt.Sprintf("🖼️ 图片 %s: %s（%d 字节）", who, name, size))
 }
 
 // Remove reports a removal.

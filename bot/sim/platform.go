@@ -39,13 +39,19 @@ func (p *Platform) SendText(ctx context.Context, groupID, text string, mentions 
 	if !ok {
 		return fmt.Errorf("sim: no group %q", groupID)
 	}
-	p.out.Send(p.clock.Now(), groupID, text, mentions)
+	p.out.Send(p.clock.Now(), bot.DeliveryID(ctx), groupID, text, mentions)
 	return nil
 }
 
 // SendDM prints a DM.
 func (p *Platform) SendDM(ctx context.Context, to, text string) error {
-	p.out.DM(p.clock.Now(), to, text)
+	p.out.DM(p.clock.Now(), bot.DeliveryID(ctx), to, text)
+	return nil
+}
+
+// SendImageDM prints an image (bot.ImageSender): name and size, not the pixels.
+func (p *Platform) SendImageDM(ctx context.Context, to string, png []byte, name string) error {
+	p.out.Image(p.clock.Now(), bot.DeliveryID(ctx), to, name, len(png))
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"html"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -487,6 +488,9 @@ func (s *session) leaveEvents(left map[string][]bot.MemberInfo) []bot.Event {
 // waits with it, which is the back-pressure we want — and gives up only when Run ends.
 func (s *session) emit(evs ...bot.Event) {
 	for _, ev := range evs {
+		// Every id in the event belongs to this login; the engine re-links members when
+		// the session changes.
+		ev.Session = strconv.Itoa(s.seq)
 		select {
 		case s.events <- ev:
 		case <-s.root.Done():

@@ -21,10 +21,14 @@ const Version = "0.1.0"
 const usage = `qunbot — 微信群管理机器人 / WeChat group moderation bot
 
 用法 / usage:
+  bot run     --config FILE [--db FILE] [--session FILE]
+              用你的微信号运行（终端扫码登录）/ run on your WeChat account
   bot sim     [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove]
               在模拟器里运行（不需要微信号）/ run against the simulator
   bot check   [--config FILE] [--db FILE]
               检查配置文件（和数据库）/ validate the config (and the database)
+  bot backup  [--db FILE] [--force] OUT
+              在线备份数据库（运行中也可以）/ back up the database, safe while the bot runs
   bot version 显示版本 / print the version
 
 每个子命令都支持 --help / every subcommand takes --help.
@@ -45,10 +49,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	var err error
 	switch args[0] {
+	case "run":
+		err = cmdRun(ctx, args[1:], stdout, stderr)
 	case "sim":
 		err = cmdSim(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		err = cmdCheck(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "qunbot %s\n", Version)
 	case "help", "--help", "-h":

@@ -10,11 +10,12 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/app"
+	"qunbot/bot/config"
 	"qunbot/bot/sim"
 )
 
 func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("sim [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove]",
+	fs := newFlags("sim [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove] [--web ADDR]",
 		"在模拟的群里运行真正的机器人引擎，不需要微信号。不加 --script 时从标准输入逐行读取（时间跟随真实时间）；\n"+
 			"加 --script 时按脚本运行，时间只由 @time / @advance 推动。也可以用它在上线前试验你的规则。\n"+
 			"Runs the real engine on a simulated platform. Script lines: @time, @advance, @group, +name, -name, name: text, me: text, > console.", stderr)
@@ -24,8 +25,15 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	jsonOut := fs.Bool("json", false, "每个结果输出一行 JSON（其它输出走 stderr）/ one JSON object per line on stdout")
 	canRemove := fs.Bool("can-remove", false, "模拟一个能踢人的平台（微信不能）/ simulate a platform that can remove members")
 	logLevel := fs.String("log-level", "warn", "日志级别 / log level: debug, info, warn, error")
+	webAddr := fs.String("web", "", webFlagHelp+"；脚本跑完后继续服务，Ctrl-C 结束 / after the script, keeps serving until Ctrl-C")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *webAddr != "" && *script == "" {
+		// Interactively the engine runs on this goroutine with nothing to hand work to; the
+		// dashboard reads a finished script's result instead.
+		fmt.Fprintln(stderr, "--web 需要和 --script 一起用：脚本跑完后用仪表盘查看结果 / --web needs --script")
+		return errUsage
 	}
 	logger, err := newLogger(stderr, *logLevel)
 	if err != nil {
@@ -36,6 +44,10 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	opts := app.SimOptions{Config: cfg, DBPath: *dbPath, JSON: *jsonOut, CanRemove: *canRemove, Out: stdout, Logger: logger}
+	if *cfgPath != "" {
+		path := *cfgPath
+		opts.Loader = func() (*config.Config, error) { return config.Load(path) }
+	}
 
 	if *script != "" {
 		f, err := os.Open(*script)
@@ -52,6 +64,15 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		defer s.Close()
 		if err := s.Runner.RunScript(ctx, f); err != nil {
 			return fmt.Errorf("%s: %w", *script, err)
+		}
+		if *webAddr != "" {
+			// The script has finished: the dashboard is now the only reader of the engine.
+			done, err := startWeb(ctx, s.Engine, *webAddr, stderr, logger)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stderr, "脚本已运行完，仪表盘继续服务，按 Ctrl-C 结束 / script done; serving the dashboard until Ctrl-C")
+			return <-done
 		}
 		return nil
 	}

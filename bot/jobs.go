@@ -1,0 +1,60 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// JobInfo is one entry of the engine's timer queue, for the owner's dashboard.
+type JobInfo struct {
+	// Key is the timer's key: "job:report.weekly:读书会" for a cron job,
+	// "welcome:3", "screening.deadline:12", … for one-shot timers.
+	Key string
+	// Job is the cron job's name ("report.weekly:读书会"), empty for one-shot timers.
+	Job  string
+	Next time.Time
+}
+
+// Jobs is a snapshot of the timer queue, earliest first. The queue belongs to the engine
+// loop, so on a live engine (Run serves it) the snapshot is taken on the loop, through its
+// task channel, and handed back; ctx bounds the wait when the loop is busy. Without a loop
+// (the simulator) the caller must be the only one driving the engine at the time, e.g.
+// the dashboard serving the result of a finished script.
+func (e *Engine) Jobs(ctx context.Context) ([]JobInfo, error) {
+	if !e.live.Load() {
+		return e.jobsSnapshot(), nil
+	}
+	res := make(chan []JobInfo, 1)
+	select {
+	case e.tasks <- func(context.Context) { res <- e.jobsSnapshot() }:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("list jobs: engine busy: %w", ctx.Err())
+	}
+	select {
+	case jobs := <-res:
+		return jobs, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("list jobs: engine busy: %w", ctx.Err())
+	}
+}
+
+func (e *Engine) jobsSnapshot() []JobInfo {
+	out := make([]JobInfo, 0, len(e.timers.h))
+	for _, t := range e.timers.h {
+		j := JobInfo{Key: t.key, Next: t.at}
+		if name, ok := strings.CutPrefix(t.key, "job:"); ok {
+			j.Job = name
+		}
+		out = append(out, j)
+	}
+	slices.SortFunc(out, func(a, b JobInfo) int {
+		if c := a.Next.Compare(b.Next); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}

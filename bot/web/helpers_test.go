@@ -1,0 +1,109 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"qunbot"
+	"qunbot/bot"
+	"qunbot/bot/app"
+	"qunbot/bot/config"
+)
+
+const testToken = "test-token-0123456789abcdef"
+
+// fixture is a simulator session that ran a script, with the dashboard over it.
+type fixture struct {
+	sim *app.Sim
+	srv *Server
+	ts  *httptest.Server
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// newFixture runs script (may be empty: an empty database) in the simulator with the
+// embedded example config, then serves the dashboard over the result.
+func newFixture(t testing.TB, script string, opts ...func(*app.SimOptions)) *fixture {
+	t.Helper()
+	cfg, err := config.Parse(qunbot.ExampleConfig, "config.example.yaml (内置 / embedded)") // as the CLI names it
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	clock := bot.NewManualClock(time.Date(2026, 11, 23, 8, 0, 0, 0, cfg.Location))
+	o := app.SimOptions{Config: cfg, DBPath: ":memory:", Out: io.Discard, Logger: discard()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := app.NewSim(ctx, o, clock, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if script != "" {
+		if err := s.Runner.RunScript(ctx, strings.NewReader(script)); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := s.Engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Options{Engine: s.Engine, Token: testToken, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &fixture{sim: s, srv: srv, ts: ts}
+}
+
+func dashboardScript(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/dashboard.script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// get fetches a page with the bearer token and returns status and body.
+func (f *fixture) get(t testing.TB, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.ts.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return do(t, req)
+}
+
+func (f *fixture) post(t testing.TB, path string, form map[string]string) (int, string) {
+	t.Helper()
+	vals := make([]string, 0, len(form))
+	for k, v := range form {
+		vals = append(vals, k+"="+url.QueryEscape(v))
+	}
+	req, _ := http.NewRequest(http.MethodPost, f.ts.URL+path, strings.NewReader(strings.Join(vals, "&")))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return do(t, req)
+}
+
+func do(t testing.TB, req *http.Request) (int, string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
