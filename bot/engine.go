@@ -207,6 +207,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err := e.restoreWelcomes(ctx); err != nil {
 		return err
 	}
+	if err := e.startRetention(ctx); err != nil {
+		return fmt.Errorf("start retention job: %w", err)
+	}
 	for _, m := range e.modules {
 		if s, ok := m.(Starter); ok {
 			if err := e.safely(ctx, "start "+m.Name(), func() error { return s.Start(ctx, e) }); err != nil {

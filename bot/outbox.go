@@ -131,7 +131,9 @@ func (o *Outbox) deliverUpTo(ctx context.Context, upTo int64) time.Time {
 // Run delivers on its own goroutine until ctx ends, waking on DeliverDue and when paced
 // messages become due. sleep waits (real timers in production, fakes in tests).
 func (o *Outbox) Run(ctx context.Context, sleep func(ctx context.Context, d time.Duration) error) {
-	o.wake = make(chan struct{}, 1)
+	if o.wake == nil {
+		o.wake = make(chan struct{}, 1) // Engine.Run sets it before starting this goroutine
+	}
 	for {
 		next, err := o.deliver(ctx, 0)
 		if err != nil {

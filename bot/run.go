@@ -16,6 +16,8 @@ func (e *Engine) Run(ctx context.Context, events <-chan Event) error {
 	e.Live()
 	outCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	outboxDone := make(chan struct{})
+	// Async mode from here on, set before the loop can call DeliverDue (no race on wake).
+	e.outbox.wake = make(chan struct{}, 1)
 	go func() {
 		defer close(outboxDone)
 		e.outbox.Run(outCtx, sleepCtx)
@@ -47,7 +49,22 @@ func (e *Engine) Run(ctx context.Context, events <-chan Event) error {
 				e.Stop(context.WithoutCancel(ctx))
 				return nil
 			}
-			e.Handle(ctx, ev)
+			// Whatever else is already waiting shares the transaction: under load the
+			// commit is amortised, when idle an event is handled alone and at once.
+			batch := append(make([]Event, 0, 8), ev)
+		drain:
+			for len(batch) < MaxBatch {
+				select {
+				case more, ok := <-events:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, more)
+				default:
+					break drain
+				}
+			}
+			e.HandleBatch(ctx, batch)
 		case fn := <-tasks:
 			stop()
 			_ = e.safely(ctx, "task", func() error { fn(ctx); return nil })

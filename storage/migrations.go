@@ -80,7 +80,7 @@ CREATE TABLE outbox (
 	failed_at INTEGER,
 	error     TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX outbox_pending ON outbox(next_try) WHERE sent_at IS NULL AND failed_at IS NULL;
+CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL AND failed_at IS NULL;
 
 CREATE TABLE processed (
 	group_key INTEGER NOT NULL,

@@ -125,13 +125,3 @@ func (t *Tx) MarkProcessed(groupKey int64, msgID string, at time.Time) (fresh bo
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
-
-// PruneProcessed forgets message ids older than before; replays older than that are
-// stopped by the adapter's session-start cut-off.
-func (t *Tx) PruneProcessed(before time.Time) (int64, error) {
-	res, err := t.exec(`DELETE FROM processed WHERE time < ?`, ms(before))
-	if err != nil {
-		return 0, fmt.Errorf("prune processed message ids: %w", err)
-	}
-	return res.RowsAffected()
-}

@@ -113,14 +113,33 @@ func (s *Store) stmt(query string) (*sql.Stmt, bool) {
 }
 
 // prepareWanted prepares the statements missed during the last transaction.
+// Preparing waits for the one connection, so it must not hold stmtMu meanwhile: another
+// goroutine's open transaction (the outbox's) holds the connection and may be waiting in
+// stmt for stmtMu — a deadlock in `bot run`, where the outbox delivers on its own goroutine.
 func (s *Store) prepareWanted(ctx context.Context) {
 	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
+	if len(s.wanted) == 0 {
+		s.stmtMu.Unlock()
+		return
+	}
+	queries := make([]string, 0, len(s.wanted))
 	for q := range s.wanted {
-		if st, err := s.db.PrepareContext(ctx, q); err == nil {
+		queries = append(queries, q)
+	}
+	clear(s.wanted)
+	s.stmtMu.Unlock()
+	for _, q := range queries {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		s.stmtMu.Lock()
+		if _, dup := s.stmts[q]; dup {
+			st.Close() // prepared meanwhile by another goroutine
+		} else {
 			s.stmts[q] = st
 		}
-		delete(s.wanted, q)
+		s.stmtMu.Unlock()
 	}
 }
 

@@ -23,6 +23,7 @@ type Config struct {
 	Outbox    Outbox         `yaml:"outbox"`
 	Scheduler Scheduler      `yaml:"scheduler"`
 	Web       Web            `yaml:"web"`
+	Retention Retention      `yaml:"retention"`
 
 	// Defaults apply to every group; Groups holds the effective (merged) config of each
 	// group named in the file.
@@ -128,6 +129,7 @@ type topLevel struct {
 	Outbox    Outbox    `yaml:"outbox"`
 	Scheduler Scheduler `yaml:"scheduler"`
 	Web       Web       `yaml:"web"`
+	Retention Retention `yaml:"retention"`
 	Defaults  yaml.Node `yaml:"defaults"`
 	Groups    yaml.Node `yaml:"groups"`
 }
@@ -152,7 +154,8 @@ func Parse(data []byte, source string) (*Config, error) {
 
 	builtin := Default()
 	top := topLevel{Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
-		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler, Web: builtin.Web}
+		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler, Web: builtin.Web,
+		Retention: builtin.Retention}
 	if doc.Kind == yaml.MappingNode {
 		checkKeys(doc, typeOf[topLevel](), "", p)
 		if err := doc.Decode(&top); err != nil {
@@ -160,7 +163,8 @@ func Parse(data []byte, source string) (*Config, error) {
 		}
 	}
 	cfg := &Config{Source: source, Timezone: top.Timezone, AllGroups: top.AllGroups, Storage: top.Storage,
-		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web, Groups: map[string]Group{}}
+		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web,
+		Retention: top.Retention, Groups: map[string]Group{}}
 
 	defaultsNode := nodeOrNil(&top.Defaults)
 	if defaultsNode != nil {

@@ -31,6 +31,7 @@ func Default() *Config {
 			MaxAttempts:   8,
 		},
 		Scheduler: Scheduler{Grace: Duration(30 * time.Minute)},
+		Retention: Retention{Audit: Duration(180 * 24 * time.Hour), Processed: Duration(7 * 24 * time.Hour)},
 		Web:       Web{}, // no token: one is generated at each start
 		Defaults: Group{
 			Enabled: true,

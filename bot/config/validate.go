@@ -27,6 +27,7 @@ func validate(c *Config, pos *positions, p *problems) {
 		at("outbox.max_attempts", "至少为 1 / must be at least 1")
 	}
 	validateWeb(c.Web, at)
+	validateRetention(c.Retention, at)
 	dir := ""
 	if c.Source != "" && !strings.Contains(c.Source, "(") {
 		dir = filepath.Dir(c.Source)

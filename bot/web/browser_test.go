@@ -39,7 +39,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	f := newFixture(t, dashboardScript(t))
+	f := scriptedFixture(t)
 	out := filepath.Join("testdata", "out")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	// Sign in with the printed link: the token becomes a cookie and leaves the URL.
-	run(chromedp.EmulateViewport(1100, 1300),
+	run(chromedp.EmulateViewport(1100, 1500),
 		chromedp.Navigate(f.ts.URL+"/?token="+testToken),
 		chromedp.WaitVisible(chromedp.CSS("#config")))
 	if url, groups := get(chromedp.Location()), get(chromedp.Text(chromedp.CSS("main table"))); strings.Contains(url, "token") || !strings.Contains(groups, "读书会") {
@@ -121,7 +121,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("%d <script> elements on the page: a hostile name got through", n)
 	}
 	log := get(chromedp.Text(chromedp.CSS("#log")))
-	for _, want := range []string{"请求移出", "广告", "免费领取", "警告", "禁言"} {
+	for _, want := range []string{"请群主移出", "判定移出", "广告", "免费领取", "警告", "禁言"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("moderation log lacks %q:\n%s", want, log)
 		}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,9 +34,39 @@ func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, ni
 // embedded example config, then serves the dashboard over the result.
 func newFixture(t testing.TB, script string, opts ...func(*app.SimOptions)) *fixture {
 	t.Helper()
-	cfg, err := config.Parse(qunbot.ExampleConfig, "config.example.yaml (内置 / embedded)") // as the CLI names it
+	f, closeFn, err := buildFixture(script, opts...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(closeFn)
+	return f
+}
+
+// scripted is the fixture of testdata/dashboard.script, built once for the tests that
+// only read it (running the script takes seconds under -race). Tests that change state
+// build their own.
+var scripted = sync.OnceValues(func() (*fixture, error) {
+	b, err := os.ReadFile("testdata/dashboard.script")
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := buildFixture(string(b))
+	return f, err
+})
+
+func scriptedFixture(t testing.TB) *fixture {
+	t.Helper()
+	f, err := scripted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func buildFixture(script string, opts ...func(*app.SimOptions)) (*fixture, func(), error) {
+	cfg, err := config.Parse(qunbot.ExampleConfig, "config.example.yaml (内置 / embedded)") // as the CLI names it
+	if err != nil {
+		return nil, nil, err
 	}
 	ctx := context.Background()
 	clock := bot.NewManualClock(time.Date(2026, 11, 23, 8, 0, 0, 0, cfg.Location))
@@ -45,23 +76,24 @@ func newFixture(t testing.TB, script string, opts ...func(*app.SimOptions)) *fix
 	}
 	s, err := app.NewSim(ctx, o, clock, "t")
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	t.Cleanup(func() { s.Close() })
 	if script != "" {
-		if err := s.Runner.RunScript(ctx, strings.NewReader(script)); err != nil {
-			t.Fatal(err)
-		}
-	} else if err := s.Engine.Start(ctx); err != nil {
-		t.Fatal(err)
+		err = s.Runner.RunScript(ctx, strings.NewReader(script))
+	} else {
+		err = s.Engine.Start(ctx)
+	}
+	if err != nil {
+		s.Close()
+		return nil, nil, err
 	}
 	srv, err := New(Options{Engine: s.Engine, Token: testToken, Logger: discard()})
 	if err != nil {
-		t.Fatal(err)
+		s.Close()
+		return nil, nil, err
 	}
 	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return &fixture{sim: s, srv: srv, ts: ts}
+	return &fixture{sim: s, srv: srv, ts: ts}, func() { ts.Close(); s.Close() }, nil
 }
 
 func dashboardScript(t testing.TB) string {

@@ -22,7 +22,7 @@ import (
 const (
 	chartDays   = 30
 	logLimit    = 100
-	movesLimit  = 50
+	movesLimit  = 20
 	leaderLimit = 20
 	jobsWait    = 2 * time.Second
 )
@@ -447,17 +447,22 @@ func nameOr(name string, detail map[string]any) string {
 	return "（未知成员）"
 }
 
-// actionLabels name the moderation log's actions; class styles the tag.
-func actionLabel(action string) (label, class string) {
+// actionLabel names a moderation log action; class styles the tag. A "remove" with a rule
+// is the ladder's decision (carried out, or turned into a request, by the next entry);
+// one without is the removal itself, where the platform can remove.
+func actionLabel(action string, detail map[string]any) (label, class string) {
 	switch action {
 	case "warn":
 		return "警告", "warn"
 	case "mute":
 		return "禁言", "mute"
 	case "remove":
-		return "移出", "remove"
+		if _, ok := detail["rule"]; ok {
+			return "判定移出", "remove"
+		}
+		return "已踢出", "remove"
 	case "remove_request":
-		return "请求移出", "remove"
+		return "请群主移出", "remove"
 	case "remove_done":
 		return "已离开", "done"
 	case "remove_expired":
@@ -516,7 +521,7 @@ func (s *Server) fillLog(tx *storage.Tx, p *groupPage) error {
 		return err
 	}
 	for _, e := range entries {
-		label, class := actionLabel(e.Action)
+		label, class := actionLabel(e.Action, e.Detail)
 		v := logView{When: s.when(e.Time), Name: nameOr(e.MemberName(), e.Detail), Action: label, Class: class,
 			Rule: ruleOf(e.Detail), Actor: actorLabel(e.Actor)}
 		v.Reason, _ = e.Detail["reason"].(string)

@@ -19,7 +19,7 @@ import (
 const rlo = "\u202e" // RIGHT-TO-LEFT OVERRIDE: "‮gpj.exe" shows as "exe.jpg"
 
 func TestUnauthorizedLeaksNothing(t *testing.T) {
-	f := newFixture(t, dashboardScript(t))
+	f := scriptedFixture(t)
 	// Strings of the scripted database (and of any page) that must never appear in a 401.
 	leakMarkers := []string{"读书会", "王五", "alert", "加我微信", "<html", "积分"}
 	cookie := &http.Cookie{Name: cookieName, Value: strings.Repeat("0", 64)}
@@ -72,7 +72,7 @@ func TestUnauthorizedLeaksNothing(t *testing.T) {
 }
 
 func TestTokenLinkSetsCookieAndDropsToken(t *testing.T) {
-	f := newFixture(t, dashboardScript(t))
+	f := scriptedFixture(t)
 	req, _ := http.NewRequest("GET", f.ts.URL+"/g/1?x=1&token="+testToken, nil)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
@@ -174,7 +174,7 @@ func TestPagesRenderOnEmptyDatabase(t *testing.T) {
 }
 
 func TestPagesRenderScripted(t *testing.T) {
-	f := newFixture(t, dashboardScript(t))
+	f := scriptedFixture(t)
 	for _, p := range pages() {
 		t.Run(p.name, func(t *testing.T) {
 			status, body := f.page(t, p.method, p.path)
@@ -201,7 +201,7 @@ func TestPagesRenderScripted(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<svg class="chart"`, `class="bar"`, `class="active"`, "消息数（条）", "活跃成员（人）", // the chart
-		"请求移出", "广告", "免费领取", "累计 3 次", // the moderation log: rule label, reason, evidence
+		"请群主移出", "判定移出", "广告", "免费领取", "累计 3 次", // the moderation log: rule label, reason, evidence
 		`id="removals"`, "待移出 <span class=\"muted small\">（1）", // one pending removal
 		"沉默满 7 天", "沉默满 15 天", "小明", // silent members by step
 		"积分排行", "进群", "退群", "李雷", // leaderboard, moves
@@ -222,7 +222,7 @@ func TestPagesRenderScripted(t *testing.T) {
 }
 
 func TestHostileNamesAreEscapedEverywhere(t *testing.T) {
-	f := newFixture(t, dashboardScript(t))
+	f := scriptedFixture(t)
 	hostileText := "<script>alert(2)</script>{{.Z}}" + rlo + "txt.exe 加我微信"
 	for _, tc := range []struct {
 		name, method, path string
@@ -265,7 +265,7 @@ func TestHostileNamesAreEscapedEverywhere(t *testing.T) {
 }
 
 func TestRuleTesterVerdict(t *testing.T) {
-	f := newFixture(t, dashboardScript(t))
+	f := scriptedFixture(t)
 	status, body := f.post(t, "/test", map[string]string{"group": "读书会", "kind": "text", "text": "你好😀加我微信 abc12345，兼职日结 13812345678"})
 	if status != http.StatusOK {
 		t.Fatal(status)
@@ -303,7 +303,7 @@ func section(body, marker string) string {
 // TestRuleTesterWritesNothing proves the tester changes no state: every table has the
 // same number of rows before and after a series of tests, and the timers are the same.
 func TestRuleTesterWritesNothing(t *testing.T) {
-	f := newFixture(t, dashboardScript(t))
+	f := scriptedFixture(t)
 	ctx := context.Background()
 	before := rowCounts(t, f.sim.Store)
 	jobsBefore, err := f.sim.Engine.Jobs(ctx)
