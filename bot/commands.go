@@ -170,7 +170,9 @@ func (cs *commandSet) dispatch(t *Turn, console bool) (bool, error) {
 		return true, nil
 	}
 	if !console && !t.Privileged() && !cmd.NoCooldown {
-		key := cooldownKey{t.Member.Key, cmd.Name}
+		// A repeat of the same command with the same arguments is throttled; 兑换 after
+		// 兑换 1 is a new question and gets its answer (the flood rule bounds volume).
+		key := cooldownKey{t.Member.Key, cmd.Name + "\x00" + strings.Join(strings.Fields(foldCommand(rest)), " ")}
 		wait := t.Group.Config.Commands.Cooldown.D()
 		if last, ok := cs.cooldown[key]; ok && t.Now.Sub(last) < wait {
 			return true, nil

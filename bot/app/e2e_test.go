@@ -312,3 +312,10 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+func TestCooldownIsPerCommandAndArguments(t *testing.T) {
+	r := runScript(t, nil, "", "@time 2026-11-21 08:00\n@group 读书会\n王五: 兑换\n王五: 兑换 1\n王五: 兑换 1\n王五: 兑换  1\n", false)
+	if n := len(r.kind("send")); n != 2 {
+		t.Fatalf("兑换 and 兑换 1 are different questions; repeats of 兑换 1 are throttled: want 2 answers, got %d:\n%s", n, r.out)
+	}
+}

@@ -101,13 +101,18 @@ func pay(t *bot.Turn, m storage.Member, delta int64, reason, ref, note string, e
 	if err != nil || !applied {
 		return balance, applied, err
 	}
-	detail := map[string]any{"delta": delta, "balance": balance, "reason": reason, "ref": ref}
-	if note != "" {
-		detail["note"] = note
-	}
-	maps.Copy(detail, extra)
-	if err := t.Audit("points", m.Key, detail); err != nil {
-		return balance, true, err
+	// The ledger row is itself an append-only record (who, how much, why, which message,
+	// when). Points for taking part — the one change made on almost every message — are
+	// audited by it alone; every other change also gets an audit-log entry.
+	if reason != storage.ReasonMessage {
+		detail := map[string]any{"delta": delta, "balance": balance, "reason": reason, "ref": ref}
+		if note != "" {
+			detail["note"] = note
+		}
+		maps.Copy(detail, extra)
+		if err := t.Audit("points", m.Key, detail); err != nil {
+			return balance, true, err
+		}
 	}
 	t.Emit("points", m, map[string]any{"delta": delta, "balance": balance, "reason": reason})
 	return balance, true, nil

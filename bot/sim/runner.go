@@ -210,6 +210,12 @@ func (r *Runner) RunScript(ctx context.Context, src io.Reader) error {
 				flush()
 			}
 			continue
+		case StepGroup, StepNone:
+			// Events carry their group: switching groups does not end a batch.
+			if err := r.Step(ctx, s); err != nil {
+				return err
+			}
+			continue
 		}
 		flush()
 		if err := r.Step(ctx, s); err != nil {
