@@ -3,6 +3,7 @@ module qunbot
 go 1.26.8
 
 require (
+	github.com/chromedp/chromedp v0.22.1
 	github.com/eatmoreapple/openwechat v1.4.10
 	github.com/mattn/go-sqlite3 v1.14.52
 	github.com/mdp/qrterminal/v3 v3.2.1
@@ -12,12 +13,7 @@ require (
 
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
-	github.com/chromedp/chromedp v0.22.1 // indirect
-	github.com/chromedp/sysutil v1.1.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
-	github.com/gobwas/httphead v0.1.0 // indirect
-	github.com/gobwas/pool v0.2.1 // indirect
-	github.com/gobwas/ws v1.4.0 // indirect
 	golang.org/x/sys v0.34.0 // indirect
 	golang.org/x/term v0.13.0 // indirect
 	rsc.io/qr v0.2.0 // indirect

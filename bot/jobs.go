@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,6 +27,11 @@ type JobInfo struct {
 func (e *Engine) Jobs(ctx context.Context) ([]JobInfo, error) {
 	if !e.live.Load() {
 		return e.jobsSnapshot(), nil
+	}
+	// Leave most of the task queue to the work that matters (login notices, reloads): a
+	// stuck loop and an owner refreshing the page must not fill it with snapshots.
+	if len(e.tasks) > cap(e.tasks)/2 {
+		return nil, errors.New("list jobs: engine busy")
 	}
 	res := make(chan []JobInfo, 1)
 	select {

@@ -27,17 +27,7 @@ func (e *Engine) Run(ctx context.Context, events <-chan Event) error {
 		<-outboxDone
 	}()
 	for {
-		var due <-chan time.Time
-		var t *time.Timer
-		if next := e.timers.next(); !next.IsZero() {
-			t = time.NewTimer(max(next.Sub(e.clock.Now()), 0))
-			due = t.C
-		}
-		stop := func() {
-			if t != nil {
-				t.Stop()
-			}
-		}
+		due, stop := e.DueTimer()
 		select {
 		case <-ctx.Done():
 			stop()
@@ -84,4 +74,16 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// DueTimer is a real-time timer that fires when the earliest engine timer is due (a nil
+// channel when none is), and its stop function. Loops that follow real time (Run, the
+// interactive simulator) select on it beside their inputs.
+func (e *Engine) DueTimer() (<-chan time.Time, func()) {
+	next := e.timers.next()
+	if next.IsZero() {
+		return nil, func() {}
+	}
+	t := time.NewTimer(max(next.Sub(e.clock.Now()), 0))
+	return t.C, func() { t.Stop() }
 }

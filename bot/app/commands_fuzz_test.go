@@ -93,7 +93,7 @@ func FuzzModuleCommands(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, who byte, text string) {
 		step(sim.Step{Kind: sim.StepAdvance, Advance: time.Minute}) // past every cooldown
-		say([]string{"王五", "李四", sim.OwnerName, ">"}[who%4], text) // a member, an admin, the owner, the console
+		say([]string{"王五", "李四", sim.OwnerName, ">"}[who%4], text)  // a member, an admin, the owner, the console
 		if errs := logs.take(); len(errs) > 0 {
 			t.Fatalf("text %q (sender %d) logged errors: %v", text, who%4, errs)
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"image/png"
 )
 
@@ -27,9 +26,11 @@ const (
 // below. The standard library has no text rendering, so numbers are drawn with a small
 // built-in bitmap font and words are left to the message that goes with the image.
 func PNG(days []Day) ([]byte, error) {
-	img := image.NewRGBA(image.Rect(0, 0, pngW, pngH))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	bar, line, grid, text := hex(barColour), hex(lineColour), hex(gridColour), hex("#333333")
+	// Five colours: a paletted image is a quarter of the memory and encodes several times
+	// faster than RGBA, and the file is smaller.
+	const white, bar, line, grid, text = 0, 1, 2, 3, 4
+	img := image.NewPaletted(image.Rect(0, 0, pngW, pngH),
+		color.Palette{color.White, hex(barColour), hex(lineColour), hex(gridColour), hex("#333333")})
 
 	maxMsg, maxActive := 0, 0
 	for _, d := range days {
@@ -53,13 +54,18 @@ func PNG(days []Day) ([]byte, error) {
 		slot := (pngR - pngL) / len(days)
 		barW := max(slot*6/10, 2)
 		var pts []image.Point
+		type label struct {
+			x, y int
+			s    string
+		}
+		var values []label
 		for i, d := range days {
 			cx := pngL + slot*i + slot/2
 			h := plotH * d.Messages / topMsg
 			if d.Messages > 0 {
 				fill(img, image.Rect(cx-barW/2, pngBot-h, cx+barW/2, pngBot), bar)
 				v := fmt.Sprint(d.Messages)
-				drawText(img, cx-textWidth(v, pngDigitScale)/2, pngBot-h-6-digitH*pngDigitScale, v, pngDigitScale, text)
+				values = append(values, label{cx - textWidth(v, pngDigitScale)/2, pngBot - h - 6 - digitH*pngDigitScale, v})
 			}
 			pts = append(pts, image.Pt(cx, pngBot-plotH*d.Active/topActive))
 			label := fmt.Sprintf("%02d-%02d", int(d.Date.Month()), d.Date.Day())
@@ -73,12 +79,16 @@ func PNG(days []Day) ([]byte, error) {
 		for _, p := range pts {
 			disc(img, p.X, p.Y, pngDotRadius, line)
 		}
+		// Values last, on a white patch, so that the line never crosses a number.
+		for _, v := range values {
+			fill(img, image.Rect(v.x-3, v.y-3, v.x+textWidth(v.s, pngDigitScale)+3, v.y+digitH*pngDigitScale+3), white)
+			drawText(img, v.x, v.y, v.s, pngDigitScale, text)
+		}
 	}
 	fill(img, image.Rect(pngL, pngBot, pngR, pngBot+2), text)
 
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := enc.Encode(&buf, img); err != nil {
+	if err := png.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("encode chart png: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -94,12 +104,19 @@ func hex(s string) color.RGBA {
 	return color.RGBA{r, g, b, 255}
 }
 
-func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
-	draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+// fill paints r (clipped to the image) with palette index c.
+func fill(img *image.Paletted, r image.Rectangle, c uint8) {
+	r = r.Intersect(img.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
+		for i := range row {
+			row[i] = c
+		}
+	}
 }
 
 // thickLine draws a line w pixels wide (Bresenham, stamping squares).
-func thickLine(img *image.RGBA, x0, y0, x1, y1, w int, c color.RGBA) {
+func thickLine(img *image.Paletted, x0, y0, x1, y1, w int, c uint8) {
 	dx, dy := abs(x1-x0), -abs(y1-y0)
 	sx, sy := sign(x1-x0), sign(y1-y0)
 	e := dx + dy
@@ -120,11 +137,11 @@ func thickLine(img *image.RGBA, x0, y0, x1, y1, w int, c color.RGBA) {
 	}
 }
 
-func disc(img *image.RGBA, cx, cy, r int, c color.RGBA) {
+func disc(img *image.Paletted, cx, cy, r int, c uint8) {
 	for y := -r; y <= r; y++ {
 		for x := -r; x <= r; x++ {
 			if x*x+y*y <= r*r {
-				img.SetRGBA(cx+x, cy+y, c)
+				img.SetColorIndex(cx+x, cy+y, c)
 			}
 		}
 	}
@@ -185,7 +202,7 @@ func textWidth(s string, scale int) int {
 
 // drawText draws s with its top-left corner at (x, y); characters without a glyph are
 // left blank.
-func drawText(img *image.RGBA, x, y int, s string, scale int, c color.RGBA) {
+func drawText(img *image.Paletted, x, y int, s string, scale int, c uint8) {
 	for _, r := range s {
 		if rows, ok := glyph(r); ok {
 			for gy, row := range rows {

@@ -137,15 +137,26 @@ type positions struct {
 	pathOf map[int]string
 }
 
+// maxIndexedNodes bounds indexPositions. It follows aliases (a group may be written as
+// `*defaults`), and nested aliases make a few hundred bytes expand exponentially (the
+// "billion laughs"): found by FuzzParse as a hang. Past the budget positions are not
+// recorded, and the decoder refuses such a file ("excessive aliasing").
+const maxIndexedNodes = 100_000
+
 func indexPositions(root *yaml.Node) *positions {
 	p := &positions{lineOf: map[string]int{}, pathOf: map[int]string{}}
+	budget := maxIndexedNodes
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
-		if n == nil {
+		if n == nil || budget <= 0 {
 			return
 		}
+		budget--
 		if n.Kind == yaml.AliasNode {
 			n = n.Alias
+			if n == nil {
+				return
+			}
 		}
 		switch n.Kind {
 		case yaml.MappingNode:

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 )
 
 // Interactive reads script lines from in as they are typed. The clock follows real time
@@ -34,17 +33,7 @@ func (r *Runner) Interactive(ctx context.Context, in io.Reader, errOut io.Writer
 	}()
 	n := 0
 	for {
-		var due <-chan time.Time
-		var t *time.Timer
-		if next := r.engine.NextDue(); !next.IsZero() {
-			t = time.NewTimer(max(next.Sub(r.clock.Now()), 0))
-			due = t.C
-		}
-		stop := func() {
-			if t != nil {
-				t.Stop()
-			}
-		}
+		due, stop := r.engine.DueTimer()
 		select {
 		case <-ctx.Done():
 			stop()

@@ -201,6 +201,9 @@ func describeJob(j bot.JobInfo, groups []string, byKey map[int64]string) (what, 
 		case "report.weekly":
 			return "周报（发给群主，附活跃图）", group
 		}
+		if j.Job == "retention" {
+			return "清理过期的记录（按保留期限）", "所有群"
+		}
 		if spec, ok := strings.CutPrefix(j.Job, "engage.weekly_top "); ok {
 			return "每周活跃之星（" + spec + "）", "所有群"
 		}
@@ -217,6 +220,8 @@ func describeJob(j bot.JobInfo, groups []string, byKey map[int64]string) (what, 
 		return "入群验证：提醒未回答的新人", ""
 	case "screening.deadline":
 		return "入群验证：截止检查", ""
+	case "retention":
+		return "继续清理过期的记录", "所有群"
 	case "schedule.plan":
 		return "安排这个群的定时任务", id
 	}

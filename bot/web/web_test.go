@@ -143,6 +143,7 @@ func pages() []struct{ name, method, path string } {
 		{"tester", "GET", "/test"},
 		{"tester verdict", "POST", "/test"},
 		{"not found", "GET", "/g/999"},
+		{"no such page", "GET", "/nope"},
 	}
 }
 
@@ -159,7 +160,7 @@ func TestPagesRenderOnEmptyDatabase(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			status, body := f.page(t, p.method, p.path)
 			want := http.StatusOK
-			if strings.HasPrefix(p.path, "/g/") {
+			if strings.HasPrefix(p.path, "/g/") || p.path == "/nope" {
 				want = http.StatusNotFound // no group has been seen yet
 			}
 			if status != want || !strings.Contains(body, "</html>") {
@@ -179,7 +180,7 @@ func TestPagesRenderScripted(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			status, body := f.page(t, p.method, p.path)
 			want := http.StatusOK
-			if p.name == "not found" {
+			if p.name == "not found" || p.name == "no such page" {
 				want = http.StatusNotFound
 			}
 			if status != want || !strings.Contains(body, "</html>") {

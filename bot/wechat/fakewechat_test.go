@@ -285,6 +285,7 @@ window.redirect_uri="https://`+fakeDomain+`/cgi-bin/mmwebwx-bin/webwxnewloginpag
 		resp := text(req, `<error><ret>0</ret><message></message><skey>@crypt_skey</skey><wxsid>sid</wxsid>`+
 			`<wxuin>10001</wxuin><pass_ticket>ticket</pass_ticket><isgrayscale>1</isgrayscale></error>`)
 		resp.Header.Add("Set-Cookie", "webwx_auth=tok; Path=/")
+		resp.Header.Add("Set-Cookie", "webwx_data_ticket=dt; Domain="+fakeDomain+"; Path=/") // uploads need it
 		return resp, nil
 	case "webwxpushloginurl":
 		return text(req, `{"ret":"0","msg":"all ok","uuid":"pushuuid"}`), nil
@@ -302,6 +303,8 @@ window.redirect_uri="https://`+fakeDomain+`/cgi-bin/mmwebwx-bin/webwxnewloginpag
 		return f.batch(req, body), nil
 	case "webwxsendmsg":
 		return f.send(req, body), nil
+	case "webwxuploadmedia", "webwxsendmsgimg": // image_test.go
+		return f.image(req, endpoint, body), nil
 	}
 	f.t.Errorf("fake wechat: unexpected request %s", req.URL)
 	return &http.Response{StatusCode: http.StatusNotFound, Body: io.NopCloser(strings.NewReader("")), Request: req, Header: http.Header{}}, nil
@@ -480,7 +483,8 @@ func jsonResp(req *http.Request, v any) *http.Response {
 func writeFakeHotLogin(t testing.TB, path string) {
 	t.Helper()
 	doc := map[string]any{
-		"Jar":          map[string]any{"https://" + fakeDomain: []map[string]string{{"Name": "webwx_auth", "Value": "tok"}}},
+		"Jar": map[string]any{"https://" + fakeDomain: []map[string]string{{"Name": "webwx_auth", "Value": "tok"},
+			{"Name": "webwx_data_ticket", "Value": "dt", "Domain": fakeDomain}}}, // uploads need the ticket
 		"BaseRequest":  map[string]any{"Uin": 10001, "Sid": "sid", "Skey": "@crypt_skey", "DeviceID": "e123456789012345"},
 		"LoginInfo":    map[string]any{"Ret": 0, "WxUin": 10001, "SKey": "@crypt_skey", "WxSid": "sid", "PassTicket": "ticket"},
 		"WechatDomain": fakeDomain,

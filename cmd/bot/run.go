@@ -27,12 +27,13 @@ Runs the bot on your own WeChat account (web protocol, Desktop mode). The first 
 QR code in the terminal; later runs reuse the saved session. Config edits are applied live.`
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run --config FILE [--db FILE] [--session FILE]", runSynopsis, stderr)
+	fs := newFlags("run --config FILE [--db FILE] [--session FILE] [--web ADDR]", runSynopsis, stderr)
 	cfgPath := fs.String("config", "", "配置文件（必填）/ config file (required)")
 	dbPath := fs.String("db", "", "数据库文件，默认取配置里的 storage.path / database file (default: storage.path)")
 	session := fs.String("session", "", "微信登录状态文件（0600），默认在数据库旁边的 wechat-session.json / hot-login session file (default: next to the database)")
 	logLevel := fs.String("log-level", "info", "日志级别 / log level: debug, info, warn, error")
 	reloadEvery := fs.Duration("reload-check", 2*time.Second, "多久检查一次配置文件有没有改动 / how often to check the config file for changes")
+	webAddr := fs.String("web", "", webFlagHelp)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -91,6 +92,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go hardStop(ctx, logger)
+	if *webAddr != "" {
+		// Before the login, so that a port in use stops the bot at once.
+		if _, err := startWeb(ctx, engine, *webAddr, stderr, logger); err != nil {
+			return err
+		}
+	}
 
 	events := make(chan bot.Event, 256)
 	adapterDone := make(chan error, 1)
