@@ -43,7 +43,10 @@ type Command struct {
 	// NoCooldown exempts the command from the per-member cooldown (e.g. 签到, whose own
 	// once-a-day rule already stops repeats from paying).
 	NoCooldown bool
-	Run        func(t *Turn, a Args) error
+	// Shown reports whether 帮助 lists the command for this turn's group (a feature switched
+	// off in the config is not advertised). Nil: always listed.
+	Shown func(t *Turn) bool
+	Run   func(t *Turn, a Args) error
 }
 
 // Args are a command's parsed arguments.
@@ -330,7 +333,7 @@ func (e *Engine) cmdHelp(t *Turn, a Args) error {
 		if t.Event != nil && t.Event.Console {
 			where = InConsole
 		}
-		if c.Where&where == 0 || !allowed(t, c.Perm) {
+		if c.Where&where == 0 || !allowed(t, c.Perm) || (c.Shown != nil && !c.Shown(t)) {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("· %s — %s", c.Usage, c.Summary))

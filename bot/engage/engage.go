@@ -52,7 +52,8 @@ func (m *Module) Commands() []*bot.Command {
 		},
 		{
 			Name: "补签", Aliases: []string{"makeup"}, Usage: "补签", Summary: "花积分补上最近漏签的一天",
-			Run: m.cmdMakeup,
+			Shown: func(t *bot.Turn) bool { return t.Group.Config.Checkin.Makeup.Enabled },
+			Run:   m.cmdMakeup,
 		},
 		{
 			Name: "积分", Aliases: []string{"我的积分", "points", "mypoints"}, Usage: "积分 [@成员]", Summary: "查看积分、排名和连续签到",

@@ -100,6 +100,10 @@ func (r *Runner) event(s Step) (bot.Event, error) {
 	switch s.Kind {
 	case StepJoin:
 		r.platform.rejoin(r.group, s.Member)
+		if cfg, ok := r.engine.Config().ForGroup(r.group); ok && cfg.Welcome.Enabled {
+			r.out.Note(r.clock.Now(), fmt.Sprintf("%s 入群了。欢迎语会在 %s 内合并发送（输入 @advance %s 马上看到）",
+				s.Member, cfg.Welcome.BatchWindow, cfg.Welcome.BatchWindow))
+		}
 		ev.Type, ev.Group = bot.EventJoin, r.platform.setMember(r.group, s.Member, true)
 		ev.Members, ev.Inviter = []bot.MemberInfo{memberInfo(s.Member)}, s.Inviter
 	case StepLeave:
