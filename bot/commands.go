@@ -69,6 +69,7 @@ func Usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Spri
 type commandSet struct {
 	byName   map[string]*Command
 	names    []string // longest first, for prefix matching
+	longest  int      // runes in the longest command word
 	list     []*Command
 	cooldown map[cooldownKey]time.Time
 }
@@ -97,6 +98,7 @@ func newCommandSet(core []*Command, modules []Module) (*commandSet, error) {
 			}
 			cs.byName[key] = c
 			cs.names = append(cs.names, key)
+			cs.longest = max(cs.longest, utf8.RuneCountInString(key))
 		}
 		cs.list = append(cs.list, c)
 	}
@@ -119,7 +121,9 @@ func foldCommand(s string) string {
 // match finds the command a message starts with. The word must be followed by the end, a
 // space, "@" or a digit, so that chat like "签到了吗" is not a command.
 func (cs *commandSet) match(text string) (*Command, string) {
-	folded := foldCommand(text)
+	// Only the start can be a command word: folding a whole pasted essay on every message
+	// would cost the loop for nothing. The longest word plus the rune after it is enough.
+	folded := foldCommand(headRunes(text, cs.longest+1))
 	for _, name := range cs.names {
 		if !strings.HasPrefix(folded, name) {
 			continue
@@ -133,6 +137,17 @@ func (cs *commandSet) match(text string) (*Command, string) {
 		}
 	}
 	return nil, ""
+}
+
+// headRunes is the first n runes of s.
+func headRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 func cutRunes(s string, n int) string {
@@ -241,6 +256,9 @@ func stripLeadingMention(text, ownerName string) string {
 	return text
 }
 
+// maxTargets bounds the members one command can @.
+const maxTargets = 20
+
 // parseArgs resolves @mentions to members of the turn's group. An unknown or ambiguous
 // name is a usage error that says what to do.
 func (e *Engine) parseArgs(t *Turn, rest string) (Args, error) {
@@ -260,6 +278,19 @@ func (e *Engine) parseArgs(t *Turn, rest string) (Args, error) {
 		if end < 0 {
 			end = len(s)
 		}
+		// WeChat ends a mention it inserts with U+2005, and a name may hold spaces
+		// ("@John Smith\u2005"): when a member has the whole span as a name, it is the name.
+		if j := strings.IndexRune(s, '\u2005'); j > end && t.Group.Key != 0 {
+			if k := strings.IndexAny(s, "@＠"); k < 0 || j < k {
+				found, err := t.Tx.MembersNamed(t.Group.Key, s[:j])
+				if err != nil {
+					return a, err
+				}
+				if len(found) > 0 {
+					end = j
+				}
+			}
+		}
 		name := s[:end]
 		s = strings.TrimLeft(s[end:], "\u2005")
 		if name == "" {
@@ -267,6 +298,10 @@ func (e *Engine) parseArgs(t *Turn, rest string) (Args, error) {
 		}
 		if t.Group.Key == 0 {
 			return a, Usagef("请在群里使用 @，或者在群里直接发送这个命令。")
+		}
+		if len(a.Targets) == maxTargets {
+			// Each @ is a lookup: a pasted wall of @s must not cost the loop thousands.
+			return a, Usagef("一条命令最多 @ %d 位成员。", maxTargets)
 		}
 		found, err := t.Tx.MembersNamed(t.Group.Key, name)
 		if err != nil {

@@ -40,7 +40,7 @@ func (t *Turn) RemoveOrRequest(m storage.Member, why RemovalReason) (removed boo
 
 func removalRequestText(group string, m storage.Member, why RemovalReason, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "🚨 请把「%s」移出群「%s」\n", m.Name(), group)
+	fmt.Fprintf(&b, "🚨 请把「%s」移出群「%s」\n", m.ShownName(), group)
 	fmt.Fprintf(&b, "原因：%s\n", why.Reason)
 	if why.Evidence != "" {
 		fmt.Fprintf(&b, "证据：%s\n", truncate(why.Evidence, 120))
@@ -68,5 +68,5 @@ func (t *Turn) RemindRemoval(m storage.Member, every time.Duration) error {
 		return err
 	}
 	return t.NotifyOwner(fmt.Sprintf("⏰ 提醒：「%s」还在群「%s」里（%s 已请求移出，原因：%s）。请在群聊信息里手动移除。",
-		m.Name(), t.e.GroupName(m.GroupKey), r.RequestedAt.In(t.e.Location()).Format("01-02 15:04"), r.Reason))
+		m.ShownName(), t.e.GroupName(m.GroupKey), r.RequestedAt.In(t.e.Location()).Format("01-02 15:04"), r.Reason))
 }

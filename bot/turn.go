@@ -60,7 +60,7 @@ func (t *Turn) Privileged() bool {
 }
 
 // Mention renders "@Name" the way WeChat does (a four-per-em space ends the mention).
-func Mention(m storage.Member) string { return "@" + m.Name() + "\u2005" }
+func Mention(m storage.Member) string { return "@" + m.ShownName() + "\u2005" }
 
 // Say queues text to the turn's group, mentioning members (their "@Name" should be in
 // the text; see Mention).

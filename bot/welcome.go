@@ -87,7 +87,7 @@ func (e *Engine) sendWelcome(t *Turn, groupKey int64) error {
 	}
 	names := make([]string, len(newcomers))
 	for i, m := range newcomers {
-		names[i] = m.Name()
+		names[i] = m.ShownName()
 	}
 	return t.Audit("welcome", 0, map[string]any{"members": names})
 }
@@ -102,7 +102,7 @@ func renderWelcome(cfg config.Group, group string, count int, inviter string, ne
 	names := make([]string, len(newcomers))
 	for i, m := range newcomers {
 		mentions.WriteString(Mention(m))
-		names[i] = m.Name()
+		names[i] = m.ShownName()
 	}
 	data := config.WelcomeData{
 		Mentions: mentions.String(),

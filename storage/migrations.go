@@ -25,6 +25,7 @@ var migrations = []migration{
 	{6, "schedules: post rotation, silent-member steps, entry screening", schemaSchedule},
 	{7, "outbox: claimed_at marks a message being handed to the platform", schemaOutboxClaim},
 	{8, "outbox: images (the weekly chart)", schemaOutboxImages},
+	{9, "hot path: drop indexes every message updated that no frequent query needs", schemaHotPath},
 }
 
 // SchemaVersion is the newest schema this build knows.

@@ -39,7 +39,7 @@ func (m *Module) autoReply(t *bot.Turn) error {
 			return nil // answered a moment ago: the asker can scroll up
 		}
 		mention := bot.Mention(t.Member)
-		reply, err := r.Reply.Execute(config.AutoReplyData{Mention: mention, Name: t.Member.Name(), Group: t.Group.Name,
+		reply, err := r.Reply.Execute(config.AutoReplyData{Mention: mention, Name: t.Member.ShownName(), Group: t.Group.Name,
 			Time: t.Now.In(t.Engine().Location()).Format("15:04")})
 		if err != nil || strings.TrimSpace(reply) == "" {
 			// Validation ran the template on sample data; failing here means data it did not

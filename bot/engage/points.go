@@ -69,7 +69,7 @@ func (m *Module) cmdPoints(t *bot.Turn, a bot.Args) error {
 	}
 	checkin := t.Group.Config.Checkin.Enabled
 	if !self {
-		text := fmt.Sprintf("%s 有 %d 积分，排名第 %d", target.Name(), balance, rank)
+		text := fmt.Sprintf("%s 有 %d 积分，排名第 %d", target.ShownName(), balance, rank)
 		if checkin && streak > 0 {
 			text += fmt.Sprintf("，连续签到 %d 天", streak)
 		}
@@ -104,7 +104,7 @@ func (m *Module) cmdBoard(t *bot.Turn, a bot.Args) error {
 			return err
 		}
 		// Names only, no @: a board that pinged ten people would be noise.
-		fmt.Fprintf(&b, "\n%d. %s  %d 分", i+1, mem.Name(), s.Balance)
+		fmt.Fprintf(&b, "\n%d. %s  %d 分", i+1, mem.ShownName(), s.Balance)
 	}
 	return t.Say(b.String())
 }
@@ -126,7 +126,7 @@ func (m *Module) cmdActive(t *bot.Turn, a bot.Args) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "\n%d. %s  %d 条", i+1, mem.Name(), c.Valid)
+		fmt.Fprintf(&b, "\n%d. %s  %d 条", i+1, mem.ShownName(), c.Valid)
 	}
 	return t.Say(b.String())
 }
@@ -143,7 +143,7 @@ func (m *Module) cmdAdjust(sign int64) func(t *bot.Turn, a bot.Args) error {
 			return bot.Usagef("请 @ 要%s分的成员。", verb)
 		}
 		if len(a.Fields) == 0 {
-			return bot.Usagef("请写上分数，例如「%s @%s 10 活动奖励」。", cmd, a.Targets[0].Name())
+			return bot.Usagef("请写上分数，例如「%s @%s 10 活动奖励」。", cmd, a.Targets[0].ShownName())
 		}
 		limit := int64(t.Group.Config.Points.AdminMax)
 		n, err := parsePositive(a.Fields[0], limit)

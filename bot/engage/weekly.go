@@ -105,7 +105,7 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 				fmt.Fprintf(&b, " +%d 积分", award)
 			}
 			mentioned = append(mentioned, mem)
-			names = append(names, mem.Name())
+			names = append(names, mem.ShownName())
 		}
 		if repeat {
 			e.Logger().Info("weekly top already posted", "group", g.Name, "from", from)

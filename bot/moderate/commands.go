@@ -50,7 +50,7 @@ func oneTarget(t *bot.Turn, a bot.Args, penalty bool) (storage.Member, error) {
 	}
 	target := a.Targets[0]
 	if penalty && (target.Role == storage.RoleAdmin || target.Role == bot.RoleOwner) {
-		return target, bot.Usagef("「%s」是管理员或群主，不会被处罚。如需处罚请先「取消管理员」。", target.Name())
+		return target, bot.Usagef("「%s」是管理员或群主，不会被处罚。如需处罚请先「取消管理员」。", target.ShownName())
 	}
 	return target, nil
 }
@@ -124,7 +124,7 @@ func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	if !was {
-		return bot.Usagef("「%s」现在没有被禁言。", target.Name())
+		return bot.Usagef("「%s」现在没有被禁言。", target.ShownName())
 	}
 	if err := t.Audit("unmute", target.Key, nil); err != nil {
 		return err
@@ -155,7 +155,7 @@ func (m *Module) cmdUnwarn(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	if !ok {
-		return bot.Usagef("「%s」没有可以撤销的警告。", target.Name())
+		return bot.Usagef("「%s」没有可以撤销的警告。", target.ShownName())
 	}
 	left, err := t.Tx.StrikeCount(target.Key, t.Now.Add(-t.Group.Config.Moderation.LadderSteps().Window), false)
 	if err != nil {
@@ -175,7 +175,7 @@ func (m *Module) cmdUnwarn(t *bot.Turn, a bot.Args) error {
 			return err
 		} else if n > 0 {
 			undone = "，已取消移出请求"
-			if err := t.NotifyOwner(fmt.Sprintf("✅ 管理员撤销了「%s」的处罚，群「%s」里对 TA 的移出请求已取消，不用再移出了。", target.Name(), t.Group.Name)); err != nil {
+			if err := t.NotifyOwner(fmt.Sprintf("✅ 管理员撤销了「%s」的处罚，群「%s」里对 TA 的移出请求已取消，不用再移出了。", target.ShownName(), t.Group.Name)); err != nil {
 				return err
 			}
 		}
@@ -225,7 +225,7 @@ func (m *Module) cmdHistory(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "「%s」的记录：近%s内累计 %d 次", target.Name(), humanDuration(window), live)
+	fmt.Fprintf(&b, "「%s」的记录：近%s内累计 %d 次", target.ShownName(), humanDuration(window), live)
 	if mute, ok, err := t.Tx.ActiveMute(target.Key, t.Now); err != nil {
 		return err
 	} else if ok {
@@ -300,7 +300,7 @@ func (m *Module) setAdmin(on bool) func(t *bot.Turn, a bot.Args) error {
 			role = storage.RoleAdmin
 		}
 		if target.Role == role {
-			return bot.Usagef("「%s」已经%s了。", target.Name(), map[bool]string{true: "是管理员", false: "不是管理员"}[on])
+			return bot.Usagef("「%s」已经%s了。", target.ShownName(), map[bool]string{true: "是管理员", false: "不是管理员"}[on])
 		}
 		if err := t.Tx.SetRole(target.Key, role); err != nil {
 			return err
@@ -328,7 +328,7 @@ func (m *Module) cmdReport(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	if err := t.NotifyOwner(fmt.Sprintf("📣 举报：「%s」在群「%s」举报了「%s」\n原因：%s\n处理：在群里发「记录 @%s」查看记录，「警告 @%s」警告。",
-		t.Member.Name(), t.Group.Name, target.Name(), truncate(reason, 200), target.Name(), target.Name())); err != nil {
+		t.Member.ShownName(), t.Group.Name, target.ShownName(), truncate(reason, 200), target.ShownName(), target.ShownName())); err != nil {
 		return err
 	}
 	return t.Reply("已转告群主，谢谢你的反馈。")

@@ -225,12 +225,12 @@ func (m *Module) Screen(t *bot.Turn) error {
 	if muted {
 		t.Muted = true
 		fired = append(fired, rules.Result{Check: "mute", Rule: "mute", Category: "mute", Action: rules.ActionStrike, Strikes: 1,
-			Reason: "禁言期间发言", Evidence: fmt.Sprintf("%s（禁言到 %s）", t.Text(), clock(t, mute.Until))})
+			Reason: "禁言期间发言", Evidence: fmt.Sprintf("%s（禁言到 %s）", truncate(t.Text(), 200), clock(t, mute.Until))})
 	}
 	if res, ok := c.rs.CheckKind(string(t.Event.Kind)); ok {
 		fired = append(fired, res)
 	}
-	text := t.Text()
+	text := scanned(t.Text())
 	if text != "" {
 		fired = append(fired, c.rs.CheckText(text)...)
 	}
@@ -253,7 +253,7 @@ func (m *Module) Screen(t *bot.Turn) error {
 	v := violationFrom(fired, c, mc.DryRun)
 	if t.Ambiguous {
 		// Never punish on a guess: two members match this identity after a re-login.
-		return t.NotifyOwner(fmt.Sprintf("⚠️ 群「%s」里「%s」的消息触发了「%s」，但有重名成员、无法确定是谁，所以没有处罚。", t.Group.Name, member.Name(), v.Reason))
+		return t.NotifyOwner(fmt.Sprintf("⚠️ 群「%s」里「%s」的消息触发了「%s」，但有重名成员、无法确定是谁，所以没有处罚。", t.Group.Name, member.ShownName(), v.Reason))
 	}
 	d, err := apply(t, member, v, fmt.Sprintf("msg:%d:%s", t.Group.Key, t.Event.ID))
 	if err != nil {
@@ -263,6 +263,28 @@ func (m *Module) Screen(t *bot.Turn) error {
 		t.Caught = true
 	}
 	return nil
+}
+
+// MaxScanRunes is how much of a message moderation reads: the first 4,096 characters.
+// WeChat lets a member paste a very long text; scanning all of it would let one message
+// hold up the event loop for everyone (a 100,000-character message would take about as
+// long as 300 ordinary ones), while ads and abuse show themselves at the start. The rest
+// of an over-long message is not checked: documented in config.example.yaml and README.
+const MaxScanRunes = 4096
+
+// scanned is the part of a message moderation checks.
+func scanned(text string) string {
+	if len(text) <= MaxScanRunes { // bytes ≥ runes: short texts need no count
+		return text
+	}
+	n := 0
+	for i := range text {
+		if n == MaxScanRunes {
+			return text[:i]
+		}
+		n++
+	}
+	return text
 }
 
 // promotions lets whitelisted members advertise within their daily quota: ad and contact
@@ -289,7 +311,7 @@ func (m *Module) promotions(t *bot.Turn, c *compiled, fired []rules.Result) ([]r
 		return nil, t.Audit("promotion", t.Member.Key, map[string]any{"count": n, "per_day": per})
 	}
 	return []rules.Result{c.rs.Apply(rules.Result{Check: rules.CheckPromoQuota, Rule: rules.CheckPromoQuota, Category: "ad",
-		Reason: fmt.Sprintf("今天已发 %d 条推广，超过每天 %d 条的限额", n, per), Evidence: t.Text(), Span: fired[0].Span})}, nil
+		Reason: fmt.Sprintf("今天已发 %d 条推广，超过每天 %d 条的限额", n, per), Evidence: truncate(t.Text(), 200), Span: fired[0].Span})}, nil
 }
 
 func isPromotion(r rules.Result) bool {

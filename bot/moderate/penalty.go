@@ -106,7 +106,7 @@ func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config
 			return err
 		}
 		if removed {
-			return t.Say(fmt.Sprintf("🚫 %s 已被移出群：%s。", m.Name(), removalWhy(d, v)))
+			return t.Say(fmt.Sprintf("🚫 %s 已被移出群：%s。", m.ShownName(), removalWhy(d, v)))
 		}
 		return t.Say(fmt.Sprintf("%s🚫 %s，已通知群主将你移出群。", bot.Mention(m), removalWhy(d, v)), m)
 	}

@@ -156,7 +156,7 @@ func collect(t *bot.Turn, kind reportKind) (*report, error) {
 			if err != nil {
 				return nil, err
 			}
-			r.top = append(r.top, topMember{mem.Name(), a.Valid})
+			r.top = append(r.top, topMember{mem.ShownName(), a.Valid})
 		}
 	}
 	if r.alerts, err = alerts(t, r); err != nil {

@@ -230,7 +230,7 @@ func removeSilent(t *bot.Turn, list []dueMember) error {
 				if err := t.Audit("remove_request", d.m.Key, map[string]any{"removal": r.ID, "source": "silent", "reason": reason}); err != nil {
 					return err
 				}
-				lines = append(lines, "· "+d.m.Name()+"（"+lastSign(d.m, loc)+"）")
+				lines = append(lines, "· "+d.m.ShownName()+"（"+lastSign(d.m, loc)+"）")
 			}
 		}
 		if err := recordStep(t, d, stepRemove, n); err != nil {
@@ -277,7 +277,7 @@ func (m *Module) silenceEnded(t *bot.Turn) error {
 	if err := t.Audit("remove_cancel", t.Member.Key, map[string]any{"removal": r.ID, "source": "silent", "why": "spoke"}); err != nil {
 		return err
 	}
-	return t.NotifyOwner(fmt.Sprintf("✅「%s」在「%s」又发言了，之前因长期沉默的移出请求已取消，不用再移出。", t.Member.Name(), t.Group.Name))
+	return t.NotifyOwner(fmt.Sprintf("✅「%s」在「%s」又发言了，之前因长期沉默的移出请求已取消，不用再移出。", t.Member.ShownName(), t.Group.Name))
 }
 
 // silentCounts counts the group's members by the step of their current silence.

@@ -19,7 +19,7 @@ func mentionsOf(ms []storage.Member) (mentions, names string) {
 	list := make([]string, len(ms))
 	for i, m := range ms {
 		b.WriteString(bot.Mention(m))
-		list[i] = m.Name()
+		list[i] = m.ShownName()
 	}
 	return b.String(), strings.Join(list, "、")
 }

@@ -20,6 +20,7 @@ func FuzzParseLine(f *testing.F) {
 		"张三: 大家好", "张三：大家好", "张三: [link] https://x.cn/a", "张三: [nope] x", "张三: [image]", "张三: [", "张三: []",
 		"me: 警告 @张三 广告", "> 统计", ">", ":", "：x", "张三:", "a:b:c", "{{.Group}}: {{.Rules}}", "\u202e张三: hi",
 		"张\u200b三: hi", "'; DROP TABLE members;--: x", strings.Repeat("长", 65) + ": x", "\xff\xfe: x", "张三: \x00",
+		"张三: " + strings.Repeat("长", 3000), // past the fuzzing cut-off below
 	} {
 		f.Add(seed)
 	}
@@ -28,6 +29,11 @@ func FuzzParseLine(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
+		if len(line) > 8<<10 {
+			// Long lines only take the length check (TestOverlongLine); letting the fuzzer
+			// keep them makes it spend its time minimising 60 KB inputs.
+			t.Skip()
+		}
 		s, err := ParseLine(7, line, loc)
 		if err != nil {
 			var le *LineError
@@ -81,4 +87,16 @@ func FuzzParseLine(f *testing.F) {
 			t.Fatalf("%q: ParseScript %+v, ParseLine %+v", line, steps, s)
 		}
 	})
+}
+
+func TestOverlongLine(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	long := "张三: " + strings.Repeat("长", maxLine/3+1)
+	if _, err := ParseLine(3, long, loc); err == nil || !strings.Contains(err.Error(), "太长") {
+		t.Fatalf("want a too-long error, got %v", err)
+	}
+	_, err := ParseScript(strings.NewReader("@group 读书会\n"+long+"\n"), loc)
+	if err == nil || !strings.Contains(err.Error(), "第 2 行") || !strings.Contains(err.Error(), "太长") {
+		t.Fatalf("want a too-long error on line 2, got %v", err)
+	}
 }
