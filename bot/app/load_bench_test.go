@@ -37,17 +37,6 @@ var loadWords = strings.Fields(`今天 明天 昨天 周末 晚上 早上 大家
 	不错 很好 真的 哈哈 谢谢 收到 好的 同意 加油 辛苦 注意 休息 分享 推荐 讨论 活动 报名 参加 开始 结束 已经
 	还是 但是 因为 所以 如果 就是 没有 还有 一下 一点 有点 非常 特别 第一 第二 最近 刚才 马上 以后 之前 以前`)
 
-// acceptAll is a platform whose every call succeeds at once: the load run measures the
-// bot, not the network.
-type acceptAll struct{}
-
-func (acceptAll) Capabilities() bot.Capabilities                            { return bot.Capabilities{} }
-func (acceptAll) SendText(context.Context, string, string, []string) error  { return nil }
-func (acceptAll) SendDM(context.Context, string, string) error              { return nil }
-func (acceptAll) RemoveMember(context.Context, string, string) error        { return bot.ErrNotSupported }
-func (acceptAll) Groups(context.Context) ([]bot.GroupInfo, error)           { return nil, nil }
-func (acceptAll) Members(context.Context, string) ([]bot.MemberInfo, error) { return nil, nil }
-
 // BenchmarkLoad is the load and scale run: 100 groups × 500 members, a 50,000-keyword
 // lexicon file on top of the built-in ones, and 1,000,000 messages over ten virtual days,
 // through the whole engine (dedupe, identity, moderation, commands, points, activity,
@@ -118,7 +107,7 @@ defaults:
 	// held-back message is due, while here delivery runs inline after each batch, so the
 	// human pace (2 s per group, 20 a minute) would only leave a backlog behind that the
 	// virtual clock jumps over. Every reply is still claimed, sent and recorded.
-	e, err := bot.New(bot.Options{Config: cfg, Store: st, Platform: acceptAll{}, Clock: clock,
+	e, err := bot.New(bot.Options{Config: cfg, Store: st, Platform: nopPlatform{}, Clock: clock,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Modules: mods, Pacing: &bot.Pacing{}})
 	if err != nil {
 		b.Fatal(err)

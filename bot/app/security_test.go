@@ -164,8 +164,8 @@ func TestTemplatesNeverRunMemberText(t *testing.T) {
 	r.noErrors()
 	out := r.p.all()
 	for _, want := range []string{
-		"@{{.Group}}\u2005签到成功",            // check-in reply
-		"@{{.Group}}\u2005报名共读",            // auto-reply
+		"@{{.Group}}\u2005签到成功",       // check-in reply
+		"@{{.Group}}\u2005报名共读",       // auto-reply
 		"活跃之星",                        // the weekly top ran …
 		"「读书会」日报",                     // … and the daily report …
 		"好久不见",                        // … and the silent reminder

@@ -57,6 +57,7 @@ type deliveries map[int64]int
 type invariantStats struct {
 	inFlight    int // rows delivered but not yet recorded as sent at the kill (claimed)
 	claimedOnly int // rows claimed but not yet delivered at the kill (will be resent once)
+	jobs        int // scheduled-message occurrences recognised (posts, reports, weekly tops)
 }
 
 // checkInvariants checks the database a (possibly killed) run left behind. final says the
@@ -176,14 +177,15 @@ func checkInvariants(t *testing.T, path string, got deliveries, final bool) inva
 			fail("scheduled message %q queued %d times", k, n)
 		}
 	}
+	s.jobs = len(seen)
 	return s
 }
 
 var (
 	outboxIDRE = regexp.MustCompile(`"outbox":\d+`)
-	reportRE = regexp.MustCompile(`^📊「([^」]+)」(日报|周报) (\S+)`)
-	postRE   = regexp.MustCompile(`^☀️ (?:早上好！今天是(\S+?)，|周一早上好)`)
-	starRE   = regexp.MustCompile(`^🌟 过去一周活跃之星（([^）]+)）`)
+	reportRE   = regexp.MustCompile(`^📊「([^」]+)」(日报|周报) (\S+)`)
+	postRE     = regexp.MustCompile(`^☀️ (?:早上好！今天是(\S+?)，|周一早上好)`)
+	starRE     = regexp.MustCompile(`^🌟 过去一周活跃之星（([^）]+)）`)
 )
 
 // jobKey names the job occurrence a queued text stands for ("" if it is not a job's).

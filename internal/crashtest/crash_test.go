@@ -48,7 +48,10 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	refDeliveries := deliveries{}
 	ref.count(refDeliveries)
-	checkInvariants(t, refDB, refDeliveries, true)
+	if s := checkInvariants(t, refDB, refDeliveries, true); s.jobs < 20 {
+		// 3 groups × (4 mornings + 4 daily reports) + weekly ones (29 with seed 1): the check must see them.
+		t.Fatalf("only %d scheduled messages recognised in the reference run", s.jobs)
+	}
 	want := snapshot(t, refDB)
 	t.Logf("script: %d lines; reference run: %v, %d output lines, %d deliveries", lines, ref.took.Round(time.Millisecond), len(ref.lines), ref.sends)
 	if ref.sends == 0 || len(want["points_ledger"]) == 0 || len(want["strikes"]) == 0 || len(want["checkins"]) == 0 {
