@@ -109,6 +109,8 @@ type Adapter struct {
 
 	randMu sync.Mutex // *rand.Rand is not safe for concurrent use
 
+	hotGate *hotGate // set by Run; closed when it returns
+
 	seen   *idSet
 	echoes *echoLog
 	ids    *idBook

@@ -25,12 +25,28 @@ import (
 // the message-loop goroutine — hence the mutex.
 type hotFile struct {
 	path string
+	gate *hotGate
 
 	mu sync.Mutex
 	r  *bytes.Reader
 }
 
-func newHotFile(path string) *hotFile { return &hotFile{path: path} }
+// hotGate closes every hotFile of one Run at once: the library's goroutines may still try
+// to save the session after Run has returned, and nothing may write the file after that.
+type hotGate struct {
+	mu     sync.Mutex
+	closed bool
+}
+
+func (g *hotGate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+var errHotFileClosed = errors.New("hot-login file closed: the adapter has stopped")
+
+func newHotFile(path string, gate *hotGate) *hotFile { return &hotFile{path: path, gate: gate} }
 
 func (h *hotFile) Read(p []byte) (int, error) {
 	h.mu.Lock()
@@ -51,6 +67,11 @@ func (h *hotFile) Read(p []byte) (int, error) {
 }
 
 func (h *hotFile) Write(p []byte) (int, error) {
+	h.gate.mu.Lock() // held through the write: closing waits for a write in progress
+	defer h.gate.mu.Unlock()
+	if h.gate.closed {
+		return 0, errHotFileClosed
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := writePrivate(h.path, p); err != nil {

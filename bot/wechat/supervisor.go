@@ -34,6 +34,8 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 		return errors.New("wechat: Run is already running")
 	}
 	defer a.running.Store(false)
+	a.hotGate = &hotGate{}
+	defer a.hotGate.close() // no session save may land after Run returns
 	path := a.opts.HotLoginFile
 	tightened, err := prepareHotFile(path)
 	if err != nil {
@@ -190,7 +192,7 @@ func (a *Adapter) login(s *session) (*openwechat.Bot, error) {
 	}
 	if hot {
 		b := a.newBot(s)
-		err := b.HotLogin(newHotFile(path))
+		err := b.HotLogin(newHotFile(path, a.hotGate))
 		if err == nil {
 			s.log.Info("热登录成功 / hot login succeeded")
 			return b, nil
@@ -208,9 +210,9 @@ func (a *Adapter) login(s *session) (*openwechat.Bot, error) {
 	b := a.newBot(s)
 	var err error
 	if hot {
-		err = b.PushLogin(newHotFile(path), openwechat.NewRetryLoginOption())
+		err = b.PushLogin(newHotFile(path, a.hotGate), openwechat.NewRetryLoginOption())
 	} else {
-		err = b.HotLogin(newHotFile(path), openwechat.NewRetryLoginOption())
+		err = b.HotLogin(newHotFile(path, a.hotGate), openwechat.NewRetryLoginOption())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", classify(err))

@@ -127,7 +127,7 @@ func TestIsRetryable(t *testing.T) {
 
 func TestHotFileIsPrivateAndAtomic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b", "hot.json")
-	h := newHotFile(path)
+	h := newHotFile(path, &hotGate{})
 	if _, err := h.Read(make([]byte, 8)); !errors.Is(err, openwechat.ErrInvalidStorage) {
 		t.Errorf("missing file: %v, want openwechat.ErrInvalidStorage (falls through to QR login)", err)
 	}
@@ -147,7 +147,7 @@ func TestHotFileIsPrivateAndAtomic(t *testing.T) {
 	if dst, _ := os.Stat(filepath.Dir(path)); dst.Mode().Perm() != 0o700 {
 		t.Errorf("directory mode %v, want 0700", dst.Mode().Perm())
 	}
-	b, _ := io.ReadAll(newHotFile(path))
+	b, _ := io.ReadAll(newHotFile(path, &hotGate{}))
 	if string(b) != `{"two":2}` {
 		t.Errorf("content %q: each write must replace the file", b)
 	}
@@ -212,5 +212,23 @@ func TestIDBookTranslatesRecentLoginsOnly(t *testing.T) {
 	}
 	if _, ok := b.friend("@f1"); ok {
 		t.Error("friend id from a pruned login still translated")
+	}
+}
+
+// A save after the adapter stopped must not touch the file (the library's goroutines may
+// outlive Run by a moment).
+func TestHotFileRefusesWritesAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s", "hot.json")
+	gate := &hotGate{}
+	h := newHotFile(path, gate)
+	if _, err := h.Write([]byte(`{"a":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	gate.close()
+	if _, err := h.Write([]byte(`{"a":2}`)); !errors.Is(err, errHotFileClosed) {
+		t.Fatalf("write after close: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != `{"a":1}` {
+		t.Fatalf("file changed after close: %s", b)
 	}
 }
