@@ -282,10 +282,16 @@ func TestChatIsNotACommand(t *testing.T) {
 	}
 }
 
-func TestGolden(t *testing.T) {
-	scripts, _ := filepath.Glob("testdata/*.script")
+func TestGolden(t *testing.T) { runGoldens(t, "testdata/*.script") }
+
+// runGoldens runs every script matching glob and compares its JSON output with the
+// .golden file beside it. A script runs with the example config, or with the .yaml of the
+// same name when there is one; "# flags: --can-remove" in a script gives the platform
+// removal. -update rewrites the goldens (review the diff: goldens are the spec).
+func runGoldens(t *testing.T, glob string) {
+	scripts, _ := filepath.Glob(glob)
 	if len(scripts) == 0 {
-		t.Fatal("no golden scripts in testdata")
+		t.Fatalf("no golden scripts match %s", glob)
 	}
 	for _, path := range scripts {
 		t.Run(filepath.Base(path), func(t *testing.T) {
@@ -293,8 +299,14 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			cfg := exampleConfig(t)
+			if yml := strings.TrimSuffix(path, ".script") + ".yaml"; fileExists(yml) {
+				if cfg, err = config.Load(yml); err != nil {
+					t.Fatal(err)
+				}
+			}
 			canRemove := strings.Contains(string(src), "# flags: --can-remove")
-			got := runScript(t, nil, "", string(src), canRemove).out
+			got := runScript(t, cfg, "", string(src), canRemove).out
 			golden := strings.TrimSuffix(path, ".script") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {

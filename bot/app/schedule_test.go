@@ -17,45 +17,10 @@ import (
 )
 
 // TestScheduleGolden runs testdata/schedule/*.script, each with the config in the .yaml
-// file of the same name (e.g. screening on for 读书会). TestGolden runs the top-level
-// scripts with the example config only, and silent members and screening need their own:
-// try them with `go run ./cmd/bot sim --config X.yaml --script X.script --json`.
-// "# flags: --can-remove" in a script simulates a platform that can remove.
+// file of the same name (e.g. screening on for 读书会): silent members and screening need
+// their own settings. Try one with `go run ./cmd/bot sim --config X.yaml --script X.script --json`.
 func TestScheduleGolden(t *testing.T) {
-	scripts, _ := filepath.Glob("testdata/schedule/*.script")
-	if len(scripts) == 0 {
-		t.Fatal("no golden scripts in testdata/schedule")
-	}
-	for _, path := range scripts {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := exampleConfig(t)
-			if yml := strings.TrimSuffix(path, ".script") + ".yaml"; fileExists(yml) {
-				if cfg, err = config.Load(yml); err != nil {
-					t.Fatal(err)
-				}
-			}
-			canRemove := strings.Contains(string(src), "# flags: --can-remove")
-			got := runScript(t, cfg, "", string(src), canRemove).out
-			golden := strings.TrimSuffix(path, ".script") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it, then review it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s\n--- got ---\n%s\n--- want ---\n%s", golden, got, want)
-			}
-		})
-	}
+	runGoldens(t, "testdata/schedule/*.script")
 }
 
 func fileExists(path string) bool {
