@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -94,15 +93,7 @@ func TestEngagementMistakesAllReported(t *testing.T) {
     awards: [30, 20, 10]
 `
 	_, err := Parse([]byte(src), "bad.yaml")
-	cerr, ok := AsError(err)
-	if !ok {
-		t.Fatalf("want *config.Error, got %v", err)
-	}
-	want := []struct {
-		line int
-		path string
-		msg  string
-	}{
+	expectProblems(t, err, []wantProblem{
 		{3, "defaults.checkin.base", "应在 0 到"},
 		{4, "defaults.checkin.makeup.cost", "应在 1 到"},
 		{6, "defaults.points.daily_cap", "应在 0 到"},
@@ -115,19 +106,5 @@ func TestEngagementMistakesAllReported(t *testing.T) {
 		{15, "defaults.auto_replies[0].cooldown", "10s 到 7d"},
 		{17, "defaults.weekly_top.cron", "无效的 cron"},
 		{19, "defaults.weekly_top.awards", "奖励有 3 项"},
-	}
-	got := map[string]Problem{}
-	for _, p := range cerr.Problems {
-		got[p.Path] = p
-	}
-	for _, w := range want {
-		p, ok := got[w.path]
-		if !ok {
-			t.Errorf("no problem reported at %s; all problems:\n%v", w.path, err)
-			continue
-		}
-		if p.Line != w.line || !strings.Contains(p.Msg, w.msg) {
-			t.Errorf("%s: line %d %q, want line %d containing %q", w.path, p.Line, p.Msg, w.line, w.msg)
-		}
-	}
+	}, false)
 }
