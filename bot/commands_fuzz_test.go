@@ -4,42 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"qunbot/internal/testlog"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"qunbot/bot/config"
 	"qunbot/storage"
 )
-
-// errorLog remembers every record at error level: a fuzzed chat line may be answered with
-// a usage message, but it must never make the engine log an error (a failed event, a
-// recovered panic).
-type errorLog struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-func (l *errorLog) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelError }
-func (l *errorLog) Handle(_ context.Context, r slog.Record) error {
-	msg := r.Message
-	r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
-	l.mu.Lock()
-	l.errs = append(l.errs, msg)
-	l.mu.Unlock()
-	return nil
-}
-func (l *errorLog) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *errorLog) WithGroup(string) slog.Handler      { return l }
-
-func (l *errorLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.errs
-	l.errs = nil
-	return out
-}
 
 // argsProbe is a command that exercises the argument parser the way feature commands do:
 // mentions, a number, the rest as a reason; bad input is a usage error.
@@ -93,7 +65,7 @@ func FuzzCommands(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { st.Close() })
-	logs := &errorLog{}
+	logs := &testlog.Errors{}
 	clock := NewManualClock(t0)
 	e, err := New(Options{Config: cfg, Store: st, Platform: &fakePlatform{}, Clock: clock,
 		Logger: slog.New(logs), Modules: []Module{argsProbe{}}, Pacing: &Pacing{}})
@@ -119,7 +91,7 @@ func FuzzCommands(f *testing.F) {
 	for _, name := range []string{"王五", "李四", "{{.Group}}", "'; DROP TABLE members;--"} {
 		say(MemberInfo{ID: "id-" + name, Nickname: name}, "大家好", false, false)
 	}
-	if errs := logs.take(); len(errs) > 0 {
+	if errs := logs.Take(); len(errs) > 0 {
 		f.Fatalf("setup logged errors: %v", errs)
 	}
 	owner := MemberInfo{ID: "me", Nickname: cfg.Owner.Name}
@@ -133,7 +105,7 @@ func FuzzCommands(f *testing.F) {
 		case 2:
 			say(owner, text, true, true)
 		}
-		if errs := logs.take(); len(errs) > 0 {
+		if errs := logs.Take(); len(errs) > 0 {
 			t.Fatalf("text %q (sender %d) logged errors: %v", text, who%3, errs)
 		}
 	})

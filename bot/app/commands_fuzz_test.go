@@ -4,39 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
+	"qunbot/internal/testlog"
 	"testing"
 	"time"
 
 	"qunbot/bot"
 	"qunbot/bot/sim"
 )
-
-// errorRecorder keeps the error-level log records.
-type errorRecorder struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-func (l *errorRecorder) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelError }
-func (l *errorRecorder) Handle(_ context.Context, r slog.Record) error {
-	msg := r.Message
-	r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
-	l.mu.Lock()
-	l.errs = append(l.errs, msg)
-	l.mu.Unlock()
-	return nil
-}
-func (l *errorRecorder) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *errorRecorder) WithGroup(string) slog.Handler      { return l }
-
-func (l *errorRecorder) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.errs
-	l.errs = nil
-	return out
-}
 
 // FuzzModuleCommands is FuzzCommands (package bot) with every feature module plugged in:
 // the real command set (签到, 积分, 加分 @x 10, 禁言 @x 30m, 兑换 2, 警告 @x …) and the
@@ -59,7 +33,7 @@ func FuzzModuleCommands(f *testing.F) {
 	}
 	cfg := exampleConfig(f)
 	clock := bot.NewManualClock(time.Date(2026, 11, 21, 8, 0, 0, 0, cfg.Location))
-	logs := &errorRecorder{}
+	logs := &testlog.Errors{}
 	s, err := NewSim(context.Background(), SimOptions{Config: cfg, DBPath: ":memory:", JSON: true, Out: io.Discard,
 		Logger: slog.New(logs)}, clock, "f")
 	if err != nil {
@@ -88,13 +62,13 @@ func FuzzModuleCommands(f *testing.F) {
 		say(name, "大家好，今天天气不错")
 	}
 	say(sim.OwnerName, "设为管理员 @李四")
-	if errs := logs.take(); len(errs) > 0 {
+	if errs := logs.Take(); len(errs) > 0 {
 		f.Fatalf("setup logged errors: %v", errs)
 	}
 	f.Fuzz(func(t *testing.T, who byte, text string) {
 		step(sim.Step{Kind: sim.StepAdvance, Advance: time.Minute}) // past every cooldown
 		say([]string{"王五", "李四", sim.OwnerName, ">"}[who%4], text)  // a member, an admin, the owner, the console
-		if errs := logs.take(); len(errs) > 0 {
+		if errs := logs.Take(); len(errs) > 0 {
 			t.Fatalf("text %q (sender %d) logged errors: %v", text, who%4, errs)
 		}
 	})

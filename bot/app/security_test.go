@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"qunbot/internal/testlog"
 	"strings"
 	"sync"
 	"testing"
@@ -85,7 +86,7 @@ type rig struct {
 	st    *storage.Store
 	p     *capture
 	clock *bot.ManualClock
-	logs  *errorRecorder
+	logs  *testlog.Errors
 	n     int
 }
 
@@ -97,7 +98,7 @@ func newRig(t *testing.T, start time.Time) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	r := &rig{t: t, st: st, p: &capture{}, clock: bot.NewManualClock(start), logs: &errorRecorder{}}
+	r := &rig{t: t, st: st, p: &capture{}, clock: bot.NewManualClock(start), logs: &testlog.Errors{}}
 	r.e, err = bot.New(bot.Options{Config: cfg, Store: st, Platform: r.p, Clock: r.clock, Logger: slogTo(r.logs),
 		Modules: mustModules(t, cfg), Pacing: &bot.Pacing{}})
 	if err != nil {
@@ -129,7 +130,7 @@ func (r *rig) advance(d time.Duration) {
 
 func (r *rig) noErrors() {
 	r.t.Helper()
-	if errs := r.logs.take(); len(errs) > 0 {
+	if errs := r.logs.Take(); len(errs) > 0 {
 		r.t.Fatalf("errors logged: %v", errs)
 	}
 }
@@ -329,7 +330,7 @@ func BenchmarkHugeMessage(b *testing.B) {
 			clock := bot.NewManualClock(time.Date(2026, 11, 21, 8, 0, 0, 0, cfg.Location))
 			mods, _ := Modules(cfg)
 			e, err := bot.New(bot.Options{Config: cfg, Store: st, Platform: nopPlatform{}, Clock: clock,
-				Logger: slogTo(&errorRecorder{}), Modules: mods, Pacing: &bot.Pacing{}})
+				Logger: slogTo(&testlog.Errors{}), Modules: mods, Pacing: &bot.Pacing{}})
 			if err != nil {
 				b.Fatal(err)
 			}
