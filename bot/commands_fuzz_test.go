@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"qunbot/internal/testlog"
 	"strconv"
 	"testing"
 	"time"
 
 	"qunbot/bot/config"
+	"qunbot/internal/testlog"
 	"qunbot/storage"
 )
 

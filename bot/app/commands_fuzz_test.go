@@ -4,12 +4,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"qunbot/internal/testlog"
 	"testing"
 	"time"
 
 	"qunbot/bot"
 	"qunbot/bot/sim"
+	"qunbot/internal/testlog"
 )
 
 // FuzzModuleCommands is FuzzCommands (package bot) with every feature module plugged in:

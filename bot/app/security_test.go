@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"qunbot/internal/testlog"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/moderate"
+	"qunbot/internal/testlog"
 	"qunbot/storage"
 )
 
