@@ -26,17 +26,10 @@ CREATE TABLE jobs (
 
 // CountMessage adds one message to a member's counters for a local day. valid says whether
 // it counts as a contribution (not spam, not a duplicate, not while muted, not a command).
+// Every message does: the counters of a transaction are written together just before it
+// commits (hot.go).
 func (t *Tx) CountMessage(groupKey, memberKey int64, day string, valid bool) error {
-	v := 0
-	if valid {
-		v = 1
-	}
-	_, err := t.exec(`INSERT INTO activity(group_key, member_key, day, messages, valid) VALUES (?,?,?,1,?)
-		ON CONFLICT(group_key, day, member_key) DO UPDATE SET messages = messages + 1, valid = valid + excluded.valid`,
-		groupKey, memberKey, day, v)
-	if err != nil {
-		return fmt.Errorf("count message of member %d: %w", memberKey, err)
-	}
+	t.pending.activity = append(t.pending.activity, activityInc{activityKey{groupKey, memberKey, day}, valid})
 	return nil
 }
 
@@ -50,6 +43,9 @@ type ActivityCount struct {
 // TopActive lists members of a group by valid messages over [fromDay, toDay] (inclusive,
 // "2006-01-02" strings compare in date order), most first, members still in the group only.
 func (t *Tx) TopActive(groupKey int64, fromDay, toDay string, limit int) ([]ActivityCount, error) {
+	if err := t.flushPending(); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(`SELECT a.member_key, SUM(a.messages), SUM(a.valid) FROM activity a
 		JOIN members m ON m.key = a.member_key
 		WHERE a.group_key = ? AND a.day BETWEEN ? AND ? AND m.left_at IS NULL
@@ -81,6 +77,9 @@ type DayActivity struct {
 // GroupActivity returns per-day totals of a group over [fromDay, toDay], days without
 // messages omitted.
 func (t *Tx) GroupActivity(groupKey int64, fromDay, toDay string) ([]DayActivity, error) {
+	if err := t.flushPending(); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(`SELECT day, SUM(messages), SUM(valid), COUNT(*) FROM activity
 		WHERE group_key = ? AND day BETWEEN ? AND ? GROUP BY day ORDER BY day`, groupKey, fromDay, toDay)
 	if err != nil {

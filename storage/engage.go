@@ -94,31 +94,49 @@ type PointsEntry struct {
 // zero fails with ErrInsufficientPoints (writing nothing) unless the reason is admin:
 // only an admin's hand takes a member into the red.
 func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
-	var exists bool
-	if err := t.queryRow(`SELECT COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0),
-		EXISTS(SELECT 1 FROM points_ledger WHERE ref = ?)`, e.MemberKey, e.Ref).Scan(&balance, &exists); err != nil {
-		return 0, false, fmt.Errorf("read balance of member %d: %w", e.MemberKey, err)
-	}
-	if exists {
-		return balance, false, nil
+	balance, err = t.Balance(e.MemberKey)
+	if err != nil {
+		return 0, false, err
 	}
 	if e.Delta < 0 && balance+e.Delta < 0 && e.Reason != ReasonAdmin {
+		// A replay of a spend that went through is not a new spend.
+		var exists bool
+		if err := t.queryRow(`SELECT EXISTS(SELECT 1 FROM points_ledger WHERE ref = ?)`, e.Ref).Scan(&exists); err != nil {
+			return 0, false, fmt.Errorf("read points ledger of member %d: %w", e.MemberKey, err)
+		}
+		if exists {
+			return balance, false, nil
+		}
 		return balance, false, ErrInsufficientPoints
 	}
-	if _, err := t.exec(`INSERT INTO points_ledger(group_key, member_key, delta, reason, ref, time, day, note)
-		VALUES (?,?,?,?,?,?,?,?)`, e.GroupKey, e.MemberKey, e.Delta, e.Reason, e.Ref, ms(e.Time), e.Day, e.Note); err != nil {
+	// The ref's unique index is the replay check: an existing ref inserts nothing.
+	res, err := t.exec(`INSERT INTO points_ledger(group_key, member_key, delta, reason, ref, time, day, note)
+		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(ref) DO NOTHING`, e.GroupKey, e.MemberKey, e.Delta, e.Reason, e.Ref, ms(e.Time), e.Day, e.Note)
+	if err != nil {
 		return balance, false, fmt.Errorf("record %s points of member %d: %w", e.Reason, e.MemberKey, err)
 	}
-	return balance + e.Delta, true, nil
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return balance, false, wrapErr(err, "record points")
+	}
+	balance += e.Delta
+	t.cacheBalance(e.MemberKey, balance)
+	if e.Delta > 0 {
+		t.addEarned(dayReason{e.Day, e.Reason}, e.MemberKey, e.Delta)
+	}
+	return balance, true, nil
 }
 
 // Balance is a member's points balance.
 func (t *Tx) Balance(memberKey int64) (int64, error) {
+	if b, ok := t.cachedBalance(memberKey); ok {
+		return b, nil
+	}
 	var b int64
 	err := t.queryRow(`SELECT COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0)`, memberKey).Scan(&b)
 	if err != nil {
 		return 0, fmt.Errorf("read balance of member %d: %w", memberKey, err)
 	}
+	t.cacheBalance(memberKey, b)
 	return b, nil
 }
 
@@ -163,15 +181,40 @@ func (t *Tx) PointsTop(groupKey int64, limit int) ([]Standing, error) {
 }
 
 // PointsEarnedOn sums a member's positive entries of one reason on a local day (the daily
-// cap on message points).
+// cap on message points). Every paid message asks, so the first question about a day reads
+// every member's sum for it at once (through points_ledger_by_day), and AddPoints keeps
+// them current.
 func (t *Tx) PointsEarnedOn(memberKey int64, day, reason string) (int64, error) {
-	var n int64
-	err := t.queryRow(`SELECT COALESCE(SUM(delta), 0) FROM points_ledger
-		WHERE member_key = ? AND day = ? AND reason = ? AND delta > 0`, memberKey, day, reason).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("sum %s points of member %d on %s: %w", reason, memberKey, day, err)
+	k := dayReason{day, reason}
+	sums, ok := t.earnedSums(k)
+	if !ok {
+		var err error
+		if sums, err = t.loadEarned(k); err != nil {
+			return 0, fmt.Errorf("sum %s points on %s: %w", reason, day, err)
+		}
+		t.cacheEarnedSums(k, sums)
 	}
-	return n, nil
+	t.s.hot.mu.Lock()
+	defer t.s.hot.mu.Unlock()
+	return sums[memberKey], nil
+}
+
+func (t *Tx) loadEarned(k dayReason) (map[int64]int64, error) {
+	rows, err := t.query(`SELECT member_key, SUM(delta) FROM points_ledger
+		WHERE day = ? AND reason = ? AND delta > 0 GROUP BY member_key`, k.day, k.reason)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	sums := map[int64]int64{}
+	for rows.Next() {
+		var m, n int64
+		if err := rows.Scan(&m, &n); err != nil {
+			return nil, err
+		}
+		sums[m] = n
+	}
+	return sums, rows.Err()
 }
 
 // PointsEntries lists a member's ledger entries, newest first.

@@ -116,17 +116,23 @@ func (t *Tx) members(query string, args ...any) ([]Member, error) {
 		if err != nil {
 			return nil, err
 		}
+		t.overlay(&m)
 		out = append(out, m)
 	}
 	return out, rows.Err()
 }
 
-// Member loads a member by key.
+// Member loads a member by key (every message does: from the cache when it can).
 func (t *Tx) Member(key int64) (Member, error) {
+	if m, ok := t.cachedMember(key); ok {
+		return m, nil
+	}
 	m, err := scanMember(t.queryRow(`SELECT `+memberColumns+` FROM members WHERE key = ?`, key))
 	if err != nil {
 		return m, fmt.Errorf("load member %d: %w", key, err)
 	}
+	t.overlay(&m)
+	t.cacheMember(m)
 	return m, nil
 }
 
@@ -192,6 +198,7 @@ func (t *Tx) InsertMember(m Member) (Member, error) {
 		return m, fmt.Errorf("insert member %q: %w", m.Nickname, err)
 	}
 	m.Key, _ = res.LastInsertId()
+	t.cacheMember(m)
 	return m, nil
 }
 
@@ -199,17 +206,23 @@ func (t *Tx) InsertMember(m Member) (Member, error) {
 func (t *Tx) UpdateIdentity(key int64, platformID, nickname, displayName string, attrStatus int64) error {
 	_, err := t.exec(`UPDATE members SET platform_id = ?, nickname = ?, display_name = ?, attr_status = ? WHERE key = ?`,
 		platformID, nickname, displayName, attrStatus, key)
+	t.uncacheMember(key)
 	if err != nil {
 		return fmt.Errorf("update identity of member %d: %w", key, err)
 	}
 	return nil
 }
 
-// SetLastSpoke records when the member last said something.
+// SetLastSpoke records when the member last said something. Every message does; the
+// write is made with the others of its transaction just before the commit (hot.go).
 func (t *Tx) SetLastSpoke(key int64, at time.Time) error {
-	if _, err := t.exec(`UPDATE members SET last_spoke = ? WHERE key = ?`, ms(at), key); err != nil {
-		return fmt.Errorf("record last message of member %d: %w", key, err)
+	p := &t.pending
+	p.spoke = append(p.spoke, spokeAt{key, at})
+	if p.latest == nil {
+		p.latest = map[int64]time.Time{}
 	}
+	p.latest[key] = at
+	t.cacheSpoke(key, at)
 	return nil
 }
 
@@ -219,12 +232,14 @@ func (t *Tx) MarkJoined(key int64, at time.Time, welcomed bool) error {
 		ms(at), welcomed, key); err != nil {
 		return fmt.Errorf("record join of member %d: %w", key, err)
 	}
+	t.uncacheMember(key)
 	return nil
 }
 
 // MarkLeft records a leave. A leave that arrives twice keeps the first time.
 func (t *Tx) MarkLeft(key int64, at time.Time) (changed bool, err error) {
 	res, err := t.exec(`UPDATE members SET left_at = ?, welcomed = 1 WHERE key = ? AND left_at IS NULL`, ms(at), key)
+	t.uncacheMember(key)
 	if err != nil {
 		return false, fmt.Errorf("record leave of member %d: %w", key, err)
 	}
@@ -269,6 +284,7 @@ func (t *Tx) MarkWelcomed(groupKey int64) error {
 	if _, err := t.exec(`UPDATE members SET welcomed = 1 WHERE group_key = ? AND welcomed = 0`, groupKey); err != nil {
 		return fmt.Errorf("mark welcomed in group %d: %w", groupKey, err)
 	}
+	t.uncacheGroupMembers(groupKey)
 	return nil
 }
 
@@ -277,5 +293,6 @@ func (t *Tx) SetRole(key int64, role string) error {
 	if _, err := t.exec(`UPDATE members SET role = ? WHERE key = ?`, role, key); err != nil {
 		return fmt.Errorf("set role of member %d: %w", key, err)
 	}
+	t.uncacheMember(key)
 	return nil
 }

@@ -170,12 +170,16 @@ func (t *Tx) SetMute(m Mute) error {
 	if err != nil {
 		return fmt.Errorf("mute member %d: %w", m.MemberKey, err)
 	}
+	t.mayNowHave(setMute, m.MemberKey)
 	return nil
 }
 
 // ActiveMute returns the member's mute if it is still running at `now`.
 func (t *Tx) ActiveMute(memberKey int64, now time.Time) (Mute, bool, error) {
 	var m Mute
+	if may, err := t.mayHave(setMute, memberKey); err != nil || !may {
+		return m, false, wrapErr(err, "read mutes")
+	}
 	var since, until int64
 	err := t.queryRow(`SELECT member_key, group_key, since, until, reason FROM mutes WHERE member_key = ? AND until > ?`, memberKey, ms(now)).
 		Scan(&m.MemberKey, &m.GroupKey, &since, &until, &m.Reason)
@@ -238,5 +242,6 @@ func (t *Tx) SetWelcomed(memberKey int64) error {
 	if _, err := t.exec(`UPDATE members SET welcomed = 1 WHERE key = ?`, memberKey); err != nil {
 		return fmt.Errorf("mark member %d welcomed: %w", memberKey, err)
 	}
+	t.uncacheMember(memberKey)
 	return nil
 }

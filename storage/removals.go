@@ -58,12 +58,16 @@ func (t *Tx) RequestRemoval(r Removal) (Removal, bool, error) {
 	}
 	r.ID, _ = res.LastInsertId()
 	r.Status = RemovalPending
+	t.mayNowHave(setPendingRemoval, r.MemberKey)
 	return r, true, nil
 }
 
 // PendingRemoval returns the member's open request, if any.
 func (t *Tx) PendingRemoval(memberKey int64) (Removal, bool, error) {
 	var r Removal
+	if may, err := t.mayHave(setPendingRemoval, memberKey); err != nil || !may {
+		return r, false, wrapErr(err, "read pending removals")
+	}
 	var req int64
 	var reminded sql.NullInt64
 	err := t.queryRow(`SELECT id, group_key, member_key, requested_at, source, reason, evidence, status, last_reminded

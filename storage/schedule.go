@@ -126,14 +126,19 @@ func (t *Tx) SetSilentStep(groupKey, memberKey int64, step int, since, at time.T
 	if err != nil {
 		return fmt.Errorf("record silent step of member %d: %w", memberKey, err)
 	}
+	t.mayNowHave(setSilentStep, memberKey)
 	return nil
 }
 
 // ClearSilentStep forgets a member's steps: they spoke, so their silence is over.
 func (t *Tx) ClearSilentStep(memberKey int64) error {
+	if may, err := t.mayHave(setSilentStep, memberKey); err != nil || !may {
+		return wrapErr(err, "read silent steps")
+	}
 	if _, err := t.exec(`DELETE FROM silent_step WHERE member_key = ?`, memberKey); err != nil {
 		return fmt.Errorf("clear silent step of member %d: %w", memberKey, err)
 	}
+	t.hasNoLonger(setSilentStep, memberKey)
 	return nil
 }
 
@@ -178,11 +183,15 @@ func (t *Tx) StartScreening(s Screening) error {
 	if err != nil {
 		return fmt.Errorf("start screening of member %d: %w", s.MemberKey, err)
 	}
+	t.mayNowHave(setPendingScreening, s.MemberKey)
 	return nil
 }
 
 // PendingScreening returns the member's open check, if any.
 func (t *Tx) PendingScreening(memberKey int64) (Screening, bool, error) {
+	if may, err := t.mayHave(setPendingScreening, memberKey); err != nil || !may {
+		return Screening{}, false, wrapErr(err, "read screenings")
+	}
 	s, err := scanScreening(t.queryRow(`SELECT `+screeningColumns+` FROM screening WHERE member_key = ? AND status = 'pending'`, memberKey))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, false, nil
@@ -297,6 +306,9 @@ func (t *Tx) Violations(groupKey int64, from, to time.Time) ([]RuleCount, error)
 // ActiveMembers counts the distinct members of a group who sent at least one message over
 // [fromDay, toDay] ("2006-01-02", inclusive).
 func (t *Tx) ActiveMembers(groupKey int64, fromDay, toDay string) (int, error) {
+	if err := t.flushPending(); err != nil {
+		return 0, err
+	}
 	var n int
 	if err := t.queryRow(`SELECT COUNT(DISTINCT member_key) FROM activity WHERE group_key = ? AND day BETWEEN ? AND ?`,
 		groupKey, fromDay, toDay).Scan(&n); err != nil {

@@ -27,6 +27,8 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared once: re-preparing costs more than running
 	wanted map[string]bool      // queries to prepare once the connection is free
+
+	hot *hotCache // what every message reads, kept between transactions (hot.go)
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the current
@@ -41,7 +43,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// ":memory:" work and rules out SQLITE_BUSY between our own goroutines.
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
-	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}}
+	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}, hot: newHotCache()}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("打开数据库 %s 失败 / open database: %w（请检查路径是否可写 / check the path is writable）", path, err)
@@ -69,9 +71,13 @@ func (c connector) Driver() driver.Driver                        { return c.driv
 // every 10,000 pages (40 MB) instead of SQLite's 1,000 writes each hot page back ten times
 // less often; journal_size_limit truncates the log after a checkpoint so it does not stay
 // that big. A 32 MB page cache keeps the hot pages of 100 groups × 500 members in memory.
+// Every event runs in a savepoint, and SQLite copies each page an open savepoint first
+// changes into a sub-journal so it can roll back; temp_store = MEMORY keeps that copy in
+// memory instead of a temporary file (each page was a write system call).
 // See docs/PERFORMANCE.md ## load.
 func tune(c *sqlite3.SQLiteConn) error {
-	_, err := c.Exec(`PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;`, nil)
+	_, err := c.Exec(`PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;
+		PRAGMA temp_store = MEMORY;`, nil)
 	if err != nil {
 		return fmt.Errorf("tune database connection: %w", err)
 	}
@@ -174,6 +180,10 @@ type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
 	s   *Store
+
+	bound   map[*sql.Stmt]*sql.Stmt // the store's statements bound to this transaction
+	pending pendingWrites           // counters written just before commit (hot.go)
+	undo    []func(*hotCache)       // how to undo cache changes made in open savepoints
 }
 
 // Update runs fn in a write transaction: committed if fn returns nil, rolled back otherwise.
@@ -185,10 +195,21 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			sqlTx.Rollback()
+			s.hot.reset()
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: sqlTx, ctx: ctx, s: s}); err != nil {
+	defer func() {
+		if err != nil {
+			s.hot.reset() // it described the rolled-back state
+		}
+	}()
+	tx := &Tx{tx: sqlTx, ctx: ctx, s: s}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := tx.flushPending(); err != nil {
 		sqlTx.Rollback()
 		return err
 	}
@@ -211,25 +232,42 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	return err
 }
 
-// Statements are prepared once per store and bound to the transaction (one connection,
-// so database/sql reuses the prepared statement instead of preparing again).
+// Statements are prepared once per store and bound to the transaction once (one
+// connection, so database/sql reuses the prepared statement instead of preparing again;
+// binding allocates, so a batch of events binds each statement once, not per use).
+func (t *Tx) stmt(query string) *sql.Stmt {
+	st, ok := t.s.stmt(query)
+	if !ok {
+		return nil
+	}
+	if b, ok := t.bound[st]; ok {
+		return b
+	}
+	if t.bound == nil {
+		t.bound = map[*sql.Stmt]*sql.Stmt{}
+	}
+	b := t.tx.StmtContext(t.ctx, st)
+	t.bound[st] = b
+	return b
+}
+
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
-	if st, ok := t.s.stmt(query); ok {
-		return t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	if st := t.stmt(query); st != nil {
+		return st.ExecContext(t.ctx, args...)
 	}
 	return t.tx.ExecContext(t.ctx, query, args...)
 }
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
-	if st, ok := t.s.stmt(query); ok {
-		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	if st := t.stmt(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
 	}
 	return t.tx.QueryRowContext(t.ctx, query, args...)
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	if st, ok := t.s.stmt(query); ok {
-		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	if st := t.stmt(query); st != nil {
+		return st.QueryContext(t.ctx, args...)
 	}
 	return t.tx.QueryContext(t.ctx, query, args...)
 }

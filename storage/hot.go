@@ -1,0 +1,486 @@
+package storage
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The per-message path. Every chat message reads its sender's member row, asks five small
+// tables whether the sender is in them (pending removal, mute, open screening, silent-member
+// step) and the points rules (balance, today's message points), and writes its sender's
+// activity counter and last_spoke. As single statements that is about fourteen round trips
+// through database/sql and cgo per message, which bounded throughput before anything else
+// did (docs/PERFORMANCE.md ## engine). Two things take most of them away without changing
+// what is committed or when:
+//
+//   - hotCache keeps, across transactions, what those reads return: member rows, balances,
+//     today's message points, and for each small table the set of member keys that may have
+//     a row (nobody in the set: no query). It always describes the state of the open
+//     transaction, so any rollback — of a savepoint or of a whole transaction — drops it,
+//     and it is reloaded lazily from the database.
+//   - pendingWrites collects the activity counters and last_spoke of one transaction and
+//     writes them just before it commits, in multi-row statements. They commit with the
+//     transaction, exactly as before; reads inside the transaction see them (members
+//     through an overlay, activity by writing them first).
+//
+// Only one transaction is open at a time (the store has one connection), so the cache has
+// one writer; its mutex is for readers on other goroutines (the dashboard).
+
+// Small tables whose membership the hot path asks about for every message.
+const (
+	setPendingRemoval = iota
+	setMute
+	setPendingScreening
+	setSilentStep
+	numSets
+)
+
+// setQueries load every member key that may have a row in each small table.
+var setQueries = [numSets]string{
+	setPendingRemoval:   `SELECT member_key FROM removals WHERE status = 'pending'`,
+	setMute:             `SELECT member_key FROM mutes`,
+	setPendingScreening: `SELECT member_key FROM screening WHERE status = 'pending'`,
+	setSilentStep:       `SELECT member_key FROM silent_step`,
+}
+
+// hotCacheLimit bounds the member and balance maps: past it a map is emptied and refilled
+// on demand, so a bot with years of members never holds them all.
+const hotCacheLimit = 200_000
+
+// earnedDays is how many days of message-points sums are kept (today, and yesterday for
+// events that arrive around midnight).
+const earnedDays = 2
+
+type dayReason struct{ day, reason string }
+
+type hotCache struct {
+	mu       sync.Mutex
+	members  map[int64]Member
+	balances map[int64]int64
+	// earned holds, for a few (day, reason) pairs, every member's sum of positive entries:
+	// loaded whole from the ledger on first use, then kept up to date by AddPoints, so a
+	// member without an entry earned nothing that day.
+	earned map[dayReason]map[int64]int64
+	sets   [numSets]map[int64]struct{} // nil: not loaded
+}
+
+func newHotCache() *hotCache {
+	h := &hotCache{}
+	h.reset()
+	return h
+}
+
+// reset forgets everything: the database is the truth again. Used when a whole
+// transaction is rolled back; a savepoint rolled back replays its undo log instead.
+func (h *hotCache) reset() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.members = map[int64]Member{}
+	h.balances = map[int64]int64{}
+	h.earned = map[dayReason]map[int64]int64{}
+	h.sets = [numSets]map[int64]struct{}{}
+}
+
+// Every change below is made through the transaction, which logs how to undo it while a
+// savepoint is open: a savepoint rolled back (a command answered with its usage line, a
+// failing event) puts the cache back as it was instead of dropping it.
+
+func (t *Tx) onUndo(fn func(h *hotCache)) {
+	if len(t.pending.marks) > 0 {
+		t.undo = append(t.undo, fn)
+	}
+}
+
+// undoTo replays the undo log back to length n, newest first.
+func (t *Tx) undoTo(n int) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(t.undo) - 1; i >= n; i-- {
+		t.undo[i](h)
+	}
+	t.undo = t.undo[:n]
+}
+
+// setEntry sets m[k] = v (or deletes k when del) and logs the undo.
+func setEntry[K comparable, V any](t *Tx, m map[K]V, k K, v V, del bool) {
+	prev, had := m[k]
+	if del {
+		delete(m, k)
+	} else {
+		m[k] = v
+	}
+	t.onUndo(func(*hotCache) {
+		if had {
+			m[k] = prev
+		} else {
+			delete(m, k)
+		}
+	})
+}
+
+func (t *Tx) cachedMember(key int64) (Member, bool) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m, ok := h.members[key]
+	return m, ok
+}
+
+func (t *Tx) cacheMember(m Member) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.members) >= hotCacheLimit {
+		t.evict(h.members)
+	}
+	setEntry(t, h.members, m.Key, m, false)
+}
+
+func (t *Tx) uncacheMember(key int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	setEntry(t, h.members, key, Member{}, true)
+}
+
+func (t *Tx) uncacheGroupMembers(groupKey int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, m := range h.members {
+		if m.GroupKey == groupKey {
+			setEntry(t, h.members, k, Member{}, true)
+		}
+	}
+}
+
+// evict empties a full map; an undo puts the entries back.
+func (t *Tx) evict(m map[int64]Member) {
+	if len(t.pending.marks) > 0 {
+		saved := make(map[int64]Member, len(m))
+		for k, v := range m {
+			saved[k] = v
+		}
+		t.onUndo(func(*hotCache) {
+			for k, v := range saved {
+				m[k] = v
+			}
+		})
+	}
+	clear(m)
+}
+
+// cacheSpoke records last_spoke on a cached row (the write itself is pending in the Tx).
+func (t *Tx) cacheSpoke(key int64, at time.Time) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if m, ok := h.members[key]; ok {
+		m.LastSpoke = at
+		setEntry(t, h.members, key, m, false)
+	}
+}
+
+func (t *Tx) cachedBalance(member int64) (int64, bool) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b, ok := h.balances[member]
+	return b, ok
+}
+
+func (t *Tx) cacheBalance(member, balance int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.balances) >= hotCacheLimit {
+		if len(t.pending.marks) > 0 {
+			saved := make(map[int64]int64, len(h.balances))
+			for k, v := range h.balances {
+				saved[k] = v
+			}
+			bal := h.balances
+			t.onUndo(func(*hotCache) {
+				for k, v := range saved {
+					bal[k] = v
+				}
+			})
+		}
+		clear(h.balances)
+	}
+	setEntry(t, h.balances, member, balance, false)
+}
+
+// earnedSums returns the (day, reason) sums if they are loaded.
+func (t *Tx) earnedSums(k dayReason) (map[int64]int64, bool) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	sums, ok := h.earned[k]
+	return sums, ok
+}
+
+// cacheEarnedSums installs a day's loaded sums, dropping the oldest day beyond earnedDays.
+func (t *Tx) cacheEarnedSums(k dayReason, sums map[int64]int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for len(h.earned) >= earnedDays {
+		var oldest dayReason
+		first := true
+		for d := range h.earned {
+			if first || d.day < oldest.day || (d.day == oldest.day && d.reason < oldest.reason) {
+				oldest, first = d, false
+			}
+		}
+		setEntry(t, h.earned, oldest, nil, true)
+	}
+	setEntry(t, h.earned, k, sums, false)
+}
+
+// addEarned adds a positive entry to its day's sums if they are loaded (if not, they will
+// be read from the ledger, which has the entry).
+func (t *Tx) addEarned(k dayReason, member, delta int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if sums, ok := h.earned[k]; ok {
+		setEntry(t, sums, member, sums[member]+delta, false)
+	}
+}
+
+// mayHave reports whether the member may have a row in the set's table; false means
+// certainly not. The set is loaded on first use.
+func (t *Tx) mayHave(set int, member int64) (bool, error) {
+	h := t.s.hot
+	h.mu.Lock()
+	keys := h.sets[set]
+	if keys != nil {
+		_, ok := keys[member]
+		h.mu.Unlock()
+		return ok, nil
+	}
+	h.mu.Unlock()
+	rows, err := t.query(setQueries[set])
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	keys = map[int64]struct{}{}
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return false, err
+		}
+		keys[k] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	h.mu.Lock()
+	h.sets[set] = keys
+	t.onUndo(func(h *hotCache) { h.sets[set] = nil })
+	h.mu.Unlock()
+	_, ok := keys[member]
+	return ok, nil
+}
+
+// mayNowHave notes that the member got a row in the set's table.
+func (t *Tx) mayNowHave(set int, member int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.sets[set] != nil {
+		setEntry(t, h.sets[set], member, struct{}{}, false)
+	}
+}
+
+// hasNoLonger notes that the member's rows in the set's table are gone.
+func (t *Tx) hasNoLonger(set int, member int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.sets[set] != nil {
+		setEntry(t, h.sets[set], member, struct{}{}, true)
+	}
+}
+
+type activityKey struct {
+	group, member int64
+	day           string
+}
+
+type activityInc struct {
+	key   activityKey
+	valid bool
+}
+
+type spokeAt struct {
+	member int64
+	at     time.Time
+}
+
+// pendingWrites are one transaction's counters, written just before it commits (or
+// before a read that needs them). Entries stay until the transaction ends: a savepoint
+// rolled back after a flush takes the flushed rows with it, and they are written again.
+type pendingWrites struct {
+	activity []activityInc
+	spoke    []spokeAt
+	latest   map[int64]time.Time // last entry of spoke per member, for reads
+	// Entries before these indexes are written (in this transaction).
+	flushedActivity, flushedSpoke int
+	marks                         []pendingMark // one per open savepoint
+}
+
+type pendingMark struct{ activity, spoke, flushedActivity, flushedSpoke, undo int }
+
+func (p *pendingWrites) dirty() bool {
+	return p.flushedActivity < len(p.activity) || p.flushedSpoke < len(p.spoke)
+}
+
+// markSavepoint notes where a savepoint began.
+func (t *Tx) markSavepoint() {
+	p := &t.pending
+	p.marks = append(p.marks, pendingMark{len(p.activity), len(p.spoke), p.flushedActivity, p.flushedSpoke, len(t.undo)})
+}
+
+// releaseSavepoint keeps what the savepoint did. Once no savepoint is open the undo log
+// is not needed: a whole transaction rolled back resets the cache.
+func (t *Tx) releaseSavepoint() {
+	p := &t.pending
+	p.marks = p.marks[:len(p.marks)-1]
+	if len(p.marks) == 0 {
+		clear(t.undo)
+		t.undo = t.undo[:0]
+	}
+}
+
+// rollbackSavepoint returns to the innermost savepoint: what was added since is dropped,
+// what was written since is undone by the database (so it is pending again), and the
+// cache is put back as it was.
+func (t *Tx) rollbackSavepoint() {
+	p := &t.pending
+	m := p.marks[len(p.marks)-1]
+	t.undoTo(m.undo)
+	p.marks = p.marks[:len(p.marks)-1]
+	p.activity, p.spoke = p.activity[:m.activity], p.spoke[:m.spoke]
+	p.flushedActivity, p.flushedSpoke = m.flushedActivity, m.flushedSpoke
+	p.latest = map[int64]time.Time{}
+	for _, s := range p.spoke {
+		p.latest[s.member] = s.at
+	}
+}
+
+// overlay gives a member row read from the database this transaction's last_spoke.
+func (t *Tx) overlay(m *Member) {
+	if at, ok := t.pending.latest[m.Key]; ok {
+		m.LastSpoke = at
+	}
+}
+
+// Rows per multi-row statement: the largest first, then smaller ones for the rest, so
+// only four statement texts per table are ever prepared.
+var flushChunks = [...]int{64, 16, 4, 1}
+
+// flushPending writes the transaction's counters and last_spoke not written yet.
+func (t *Tx) flushPending() error {
+	p := &t.pending
+	if !p.dirty() {
+		return nil
+	}
+	if err := t.flushActivity(p.activity[p.flushedActivity:]); err != nil {
+		return err
+	}
+	if err := t.flushSpoke(p.spoke[p.flushedSpoke:]); err != nil {
+		return err
+	}
+	p.flushedActivity, p.flushedSpoke = len(p.activity), len(p.spoke)
+	return nil
+}
+
+func (t *Tx) flushActivity(incs []activityInc) error {
+	if len(incs) == 0 {
+		return nil
+	}
+	type counts struct{ messages, valid int }
+	sums := map[activityKey]*counts{}
+	var order []activityKey
+	for _, a := range incs {
+		c, ok := sums[a.key]
+		if !ok {
+			c = &counts{}
+			sums[a.key] = c
+			order = append(order, a.key)
+		}
+		c.messages++
+		if a.valid {
+			c.valid++
+		}
+	}
+	args := make([]any, 0, 5*len(order))
+	for _, k := range order {
+		c := sums[k]
+		args = append(args, k.group, k.member, k.day, c.messages, c.valid)
+	}
+	err := t.execRows(`INSERT INTO activity(group_key, member_key, day, messages, valid) VALUES `, "(?,?,?,?,?)",
+		` ON CONFLICT(group_key, day, member_key) DO UPDATE SET messages = messages + excluded.messages, valid = valid + excluded.valid`, 5, args)
+	if err != nil {
+		return fmt.Errorf("count messages: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) flushSpoke(spoke []spokeAt) error {
+	if len(spoke) == 0 {
+		return nil
+	}
+	last := make(map[int64]time.Time, len(spoke))
+	var order []int64
+	for _, s := range spoke {
+		if _, ok := last[s.member]; !ok {
+			order = append(order, s.member)
+		}
+		last[s.member] = s.at
+	}
+	args := make([]any, 0, 2*len(order))
+	for _, k := range order {
+		args = append(args, k, ms(last[k]))
+	}
+	err := t.execRows(`UPDATE members SET last_spoke = v.at FROM (SELECT column1 AS k, column2 AS at FROM (VALUES `, "(?,?)",
+		`)) AS v WHERE members.key = v.k`, 2, args)
+	if err != nil {
+		return fmt.Errorf("record when members last spoke: %w", err)
+	}
+	return nil
+}
+
+// execRows runs prefix + rows + suffix over args (cols values per row), in chunks of
+// flushChunks rows.
+func (t *Tx) execRows(prefix, row, suffix string, cols int, args []any) error {
+	for len(args) > 0 {
+		n := len(args) / cols
+		for _, c := range flushChunks {
+			if c <= n {
+				n = c
+				break
+			}
+		}
+		q := prefix + strings.TrimSuffix(strings.Repeat(row+",", n), ",") + suffix
+		if _, err := t.exec(q, args[:n*cols]...); err != nil {
+			return err
+		}
+		args = args[n*cols:]
+	}
+	return nil
+}
+
+// wrapErr says what was being read, or is nil.
+func wrapErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
