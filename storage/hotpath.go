@@ -13,7 +13,15 @@ DROP INDEX points_balances_rank;
 CREATE INDEX points_balances_by_group ON points_balances(group_key);
 `
 
-// schemaLedgerByDay indexes the ledger by day so that the daily cap on message points can
-// read every member's sum for a day in one query instead of one per member (hot.go). New
-// entries go to the end of the index (today), so keeping it costs almost nothing.
-const schemaLedgerByDay = `CREATE INDEX points_ledger_by_day ON points_ledger(day, reason);`
+// schemaLedgerByDay reshapes the ledger's indexes for the per-message path. The daily cap
+// on message points reads every member's sum for a day in one query (hot.go) through
+// points_ledger_by_day; new entries go to its end (today), so keeping it costs little. The
+// (member_key, day, reason, delta) index existed for that sum, one member at a time; only
+// a member's history (PointsEntries: newest first) still reads by member, and an index on
+// member_key alone serves it in order (SQLite appends the rowid to every index) with a
+// smaller entry to insert for every paid message.
+const schemaLedgerByDay = `
+CREATE INDEX points_ledger_by_day ON points_ledger(day, reason);
+DROP INDEX points_ledger_by_member_day;
+CREATE INDEX points_ledger_by_member ON points_ledger(member_key);
+`

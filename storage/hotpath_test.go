@@ -44,7 +44,7 @@ func TestRankQueriesUseTheGroupIndex(t *testing.T) {
 // The connection is tuned for the write path (see tune).
 func TestConnectionTuning(t *testing.T) {
 	s, _ := openTemp(t)
-	for pragma, want := range map[string]string{"wal_autocheckpoint": "10000", "journal_size_limit": "67108864", "cache_size": "-32768"} {
+	for pragma, want := range map[string]string{"wal_autocheckpoint": "40000", "journal_size_limit": "67108864", "cache_size": "-32768"} {
 		var got string
 		if err := s.DB().QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
 			t.Fatal(err)
@@ -52,5 +52,21 @@ func TestConnectionTuning(t *testing.T) {
 		if got != want {
 			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
 		}
+	}
+}
+
+// The ledger queries use the indexes of migration 10: a day's sums read only that day,
+// a member's history reads only that member, newest first, without sorting.
+func TestLedgerQueriesUseTheirIndexes(t *testing.T) {
+	s, _ := openTemp(t)
+	day := queryPlan(t, s, `SELECT member_key, SUM(delta) FROM points_ledger
+		WHERE day = '2026-11-21' AND reason = 'message' AND delta > 0 GROUP BY member_key`)
+	if !strings.Contains(day, "points_ledger_by_day") {
+		t.Errorf("day sums plan: %s", day)
+	}
+	history := queryPlan(t, s, `SELECT id, group_key, member_key, delta, reason, ref, time, day, note FROM points_ledger
+		WHERE member_key = 7 ORDER BY id DESC LIMIT 10`)
+	if !strings.Contains(history, "points_ledger_by_member") || strings.Contains(history, "TEMP B-TREE") {
+		t.Errorf("history plan: %s", history)
 	}
 }

@@ -199,6 +199,7 @@ func (t *Tx) InsertMember(m Member) (Member, error) {
 	}
 	m.Key, _ = res.LastInsertId()
 	t.cacheMember(m)
+	t.cacheBalance(m.Key, 0) // a new member has no ledger entries yet
 	return m, nil
 }
 

@@ -26,7 +26,7 @@ var migrations = []migration{
 	{7, "outbox: claimed_at marks a message being handed to the platform", schemaOutboxClaim},
 	{8, "outbox: images (the weekly chart)", schemaOutboxImages},
 	{9, "hot path: drop indexes every message updated that no frequent query needs", schemaHotPath},
-	{10, "points ledger by day: the daily cap reads a day's sums at once", schemaLedgerByDay},
+	{10, "points ledger indexes: by day for the daily cap, by member alone for history", schemaLedgerByDay},
 }
 
 // SchemaVersion is the newest schema this build knows.

@@ -28,7 +28,8 @@ type Store struct {
 	stmts  map[string]*sql.Stmt // prepared once: re-preparing costs more than running
 	wanted map[string]bool      // queries to prepare once the connection is free
 
-	hot *hotCache // what every message reads, kept between transactions (hot.go)
+	hot  *hotCache     // what every message reads, kept between transactions (hot.go)
+	ckpt *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the current
@@ -51,6 +52,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if path != ":memory:" {
+		s.ckpt = startCheckpointer(dsn)
 	}
 	return s, nil
 }
@@ -76,7 +80,7 @@ func (c connector) Driver() driver.Driver                        { return c.driv
 // memory instead of a temporary file (each page was a write system call).
 // See docs/PERFORMANCE.md ## load.
 func tune(c *sqlite3.SQLiteConn) error {
-	_, err := c.Exec(`PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;
+	_, err := c.Exec(`PRAGMA wal_autocheckpoint = 40000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;
 		PRAGMA temp_store = MEMORY;`, nil)
 	if err != nil {
 		return fmt.Errorf("tune database connection: %w", err)
@@ -122,6 +126,7 @@ func (s *Store) Close() error {
 	}
 	s.stmts = map[string]*sql.Stmt{}
 	s.stmtMu.Unlock()
+	s.ckpt.close()
 	return s.db.Close()
 }
 
@@ -216,6 +221,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	s.ckpt.committed()
 	s.prepareWanted(ctx)
 	return nil
 }

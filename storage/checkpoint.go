@@ -1,0 +1,90 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// A checkpoint copies the write-ahead log back into the database file and syncs it. Left
+// to SQLite it runs inside whichever commit crosses wal_autocheckpoint: on the event loop,
+// which then stalls for the copy. The checkpointer runs it on its own connection and
+// goroutine instead (on another core), after commits, at most every checkpointEvery; the
+// loop only appends to the log. A passive checkpoint never waits for the writer, and the
+// writer never waits for it. wal_autocheckpoint stays on the loop's connection as a safety
+// net with a higher bound, for a checkpointer that falls behind. docs/PERFORMANCE.md ## load.
+const checkpointEvery = 1000 * time.Millisecond
+
+type checkpointer struct {
+	db   *sql.DB
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// startCheckpointer opens the checkpointer's connection; nil for an in-memory database.
+func startCheckpointer(dsn string) *checkpointer {
+	db := sql.OpenDB(connector{dsn: dsn, driver: &sqlite3.SQLiteDriver{}})
+	db.SetMaxOpenConns(1)
+	c := &checkpointer{db: db, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// committed tells the checkpointer there is new log to copy (never blocks).
+func (c *checkpointer) committed() {
+	if c == nil {
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	var last time.Time
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.wake:
+		}
+		if time.Since(last) < checkpointEvery {
+			continue // the next commit wakes it again
+		}
+		last = time.Now()
+		if err := c.checkpoint(context.Background()); err != nil {
+			// Not fatal: the loop's own automatic checkpoint still bounds the log.
+			slog.Warn("background checkpoint failed", "err", err)
+		}
+	}
+}
+
+// checkpoint copies as much of the log back as it can without waiting for anyone.
+func (c *checkpointer) checkpoint(ctx context.Context) error {
+	var busy, frames, copied int
+	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// close stops the goroutine and closes its connection.
+func (c *checkpointer) close() {
+	if c == nil {
+		return
+	}
+	c.once.Do(func() {
+		close(c.stop)
+		<-c.done
+		c.db.Close()
+	})
+}
