@@ -293,9 +293,13 @@ func (e *Engine) Handle(ctx context.Context, ev Event) {
 	e.HandleBatch(ctx, []Event{ev})
 }
 
-// MaxBatch bounds how many events share one transaction: enough to amortise the commit,
-// few enough that the first event's reply is not held back noticeably.
-const MaxBatch = 64
+// MaxBatch bounds how many events share one transaction. Only a backlog fills a batch (an
+// idle bot handles each event alone, at once); then the commit — every page the batch
+// changed, appended to the log — is shared by more messages the larger the batch, since
+// members of one group share pages. 1,024 is ~2× the throughput of 64 under the load
+// benchmark, for a batch of ~0.1–0.2 s (docs/PERFORMANCE.md ## load): a member whose
+// message arrives in a flood hears back a fraction of a second later.
+const MaxBatch = 1024
 
 // HandleBatch processes events in order in one transaction, each inside its own savepoint:
 // a failing (or panicking) event is rolled back alone and logged, the others commit. After
