@@ -77,6 +77,10 @@ func newHotCache() *hotCache {
 func (h *hotCache) reset() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.resetLocked()
+}
+
+func (h *hotCache) resetLocked() {
 	h.members = map[int64]Member{}
 	h.balances = map[int64]int64{}
 	h.earned = map[dayReason]map[int64]int64{}
@@ -130,6 +134,10 @@ func (t *Tx) cachedMember(key int64) (Member, bool) {
 }
 
 func (t *Tx) cacheMember(m Member) {
+	// Exactly what a read from the database gives (milliseconds, local zone), so a cached
+	// row and a read row compare equal.
+	m.FirstSeen = fromMS(ms(m.FirstSeen))
+	m.JoinedAt, m.LeftAt, m.LastSpoke = roundMS(m.JoinedAt), roundMS(m.LeftAt), roundMS(m.LastSpoke)
 	h := t.s.hot
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -484,3 +492,6 @@ func wrapErr(err error, what string) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// roundMS stores-and-reads a time the way the database does (zero stays zero).
+func roundMS(at time.Time) time.Time { return nullMS(toNullMS(at)) }

@@ -217,6 +217,7 @@ func (t *Tx) UpdateIdentity(key int64, platformID, nickname, displayName string,
 // SetLastSpoke records when the member last said something. Every message does; the
 // write is made with the others of its transaction just before the commit (hot.go).
 func (t *Tx) SetLastSpoke(key int64, at time.Time) error {
+	at = fromMS(ms(at)) // as a read from the database gives it
 	p := &t.pending
 	p.spoke = append(p.spoke, spokeAt{key, at})
 	if p.latest == nil {

@@ -197,28 +197,34 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	// On failure the cache is dropped before the connection is handed on: it described the
+	// rolled-back state, and the next transaction (another goroutine's) must not read it.
 	defer func() {
 		if p := recover(); p != nil {
-			sqlTx.Rollback()
 			s.hot.reset()
+			sqlTx.Rollback()
 			panic(p)
-		}
-	}()
-	defer func() {
-		if err != nil {
-			s.hot.reset() // it described the rolled-back state
 		}
 	}()
 	tx := &Tx{tx: sqlTx, ctx: ctx, s: s}
 	if err := fn(tx); err != nil {
+		s.hot.reset()
 		sqlTx.Rollback()
 		return err
 	}
 	if err := tx.flushPending(); err != nil {
+		s.hot.reset()
 		sqlTx.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	// A failed commit also releases the connection: hold the cache until it is reset.
+	s.hot.mu.Lock()
+	err = sqlTx.Commit()
+	if err != nil {
+		s.hot.resetLocked()
+	}
+	s.hot.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
 	s.ckpt.committed()
