@@ -71,10 +71,11 @@ func (c connector) Driver() driver.Driver                        { return c.driv
 
 // tune sets what the write path needs on every connection. Every message changes a few
 // random pages (its sender's member row, counters, balance), and each commit appends every
-// changed page to the write-ahead log; checkpoints copy the log back and sync. Checkpointing
-// every 10,000 pages (40 MB) instead of SQLite's 1,000 writes each hot page back ten times
-// less often; journal_size_limit truncates the log after a checkpoint so it does not stay
-// that big. A 32 MB page cache keeps the hot pages of 100 groups × 500 members in memory.
+// changed page to the write-ahead log; checkpoints copy the log back and sync. They run on
+// the checkpointer's own connection (checkpoint.go); the automatic checkpoint on this one,
+// at 40,000 pages (160 MB) instead of SQLite's 1,000, is only a safety net should that fall
+// behind. journal_size_limit truncates the log when it restarts so it does not stay big. A
+// 32 MB page cache keeps the hot pages of 100 groups × 500 members in memory.
 // Every event runs in a savepoint, and SQLite copies each page an open savepoint first
 // changes into a sub-journal so it can roll back; temp_store = MEMORY keeps that copy in
 // memory instead of a temporary file (each page was a write system call).
