@@ -417,3 +417,27 @@ func TestCommandMatching(t *testing.T) {
 		t.Error("two commands sharing a word must be refused at start")
 	}
 }
+
+// A message committed to the outbox by a run that stopped before sending it (a crash
+// between the commit and the send) is sent by the next run even if that run queues
+// nothing itself: the crash harness found a final run that only replayed processed lines
+// and left such a message pending for good.
+func TestPendingMessageFromBeforeRestartIsSent(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, "all_groups: true", Capabilities{}, nil)
+	// Queue without delivering: what a killed process leaves behind.
+	err := h.store.Update(ctx, func(tx *storage.Tx) error {
+		_, err := tx.Enqueue(storage.OutMessage{Created: h.clock.Now(), Kind: storage.OutDM, Target: Filehelper, Text: "重启前排队的消息"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := h.restart()
+	e2.AdvanceTo(ctx, h.clock.Now().Add(time.Minute), h.clock.Set)
+	h.p.mu.Lock()
+	defer h.p.mu.Unlock()
+	if len(h.p.sends) != 1 || h.p.sends[0].text != "重启前排队的消息" {
+		t.Fatalf("after restart the pending message must be sent once, got %+v", h.p.sends)
+	}
+}

@@ -70,7 +70,10 @@ func newOutbox(e *Engine, p Pacing) *Outbox {
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = 8
 	}
-	return &Outbox{e: e, pacing: p, rand: rand.New(rand.NewPCG(1, 2)),
+	// work starts true: messages queued before a restart (a crash between the commit and
+	// the send) are pending in the database, and the first delivery must look for them
+	// even if this run never queues anything itself.
+	return &Outbox{e: e, pacing: p, rand: rand.New(rand.NewPCG(1, 2)), work: true,
 		groupIDs: map[int64]string{}, lastGroup: map[int64]time.Time{}, notBefore: map[int64]time.Time{}}
 }
 
