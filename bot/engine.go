@@ -297,7 +297,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) {
 // idle bot handles each event alone, at once); then the commit — every page the batch
 // changed, appended to the log — is shared by more messages the larger the batch, since
 // members of one group share pages. 1,024 is ~2× the throughput of 64 under the load
-// benchmark, for a batch of ~0.1–0.2 s (docs/PERFORMANCE.md ## load): a member whose
+// benchmark, for a batch of ~0.1–0.25 s (docs/PERFORMANCE.md ## load): a member whose
 // message arrives in a flood hears back a fraction of a second later.
 const MaxBatch = 1024
 

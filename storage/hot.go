@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -142,7 +143,7 @@ func (t *Tx) cacheMember(m Member) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.members) >= hotCacheLimit {
-		t.evict(h.members)
+		evict(t, h.members)
 	}
 	setEntry(t, h.members, m.Key, m, false)
 }
@@ -166,17 +167,10 @@ func (t *Tx) uncacheGroupMembers(groupKey int64) {
 }
 
 // evict empties a full map; an undo puts the entries back.
-func (t *Tx) evict(m map[int64]Member) {
+func evict[K comparable, V any](t *Tx, m map[K]V) {
 	if len(t.pending.marks) > 0 {
-		saved := make(map[int64]Member, len(m))
-		for k, v := range m {
-			saved[k] = v
-		}
-		t.onUndo(func(*hotCache) {
-			for k, v := range saved {
-				m[k] = v
-			}
-		})
+		saved := maps.Clone(m)
+		t.onUndo(func(*hotCache) { maps.Copy(m, saved) })
 	}
 	clear(m)
 }
@@ -186,10 +180,21 @@ func (t *Tx) cacheSpoke(key int64, at time.Time) {
 	h := t.s.hot
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if m, ok := h.members[key]; ok {
-		m.LastSpoke = at
-		setEntry(t, h.members, key, m, false)
+	m, ok := h.members[key]
+	if !ok {
+		return
 	}
+	// Every message comes here: the undo keeps only the old time, not a copy of the row.
+	prev := m.LastSpoke
+	m.LastSpoke = at
+	h.members[key] = m
+	members := h.members
+	t.onUndo(func(*hotCache) {
+		if m, ok := members[key]; ok {
+			m.LastSpoke = prev
+			members[key] = m
+		}
+	})
 }
 
 func (t *Tx) cachedBalance(member int64) (int64, bool) {
@@ -205,19 +210,7 @@ func (t *Tx) cacheBalance(member, balance int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.balances) >= hotCacheLimit {
-		if len(t.pending.marks) > 0 {
-			saved := make(map[int64]int64, len(h.balances))
-			for k, v := range h.balances {
-				saved[k] = v
-			}
-			bal := h.balances
-			t.onUndo(func(*hotCache) {
-				for k, v := range saved {
-					bal[k] = v
-				}
-			})
-		}
-		clear(h.balances)
+		evict(t, h.balances)
 	}
 	setEntry(t, h.balances, member, balance, false)
 }

@@ -103,29 +103,27 @@ func show(s string) template.HTML {
 // yet no bidirectional override reaches the page source as such.
 func attrText(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch {
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '"':
-			b.WriteString("&#34;")
-		case r == '\'':
-			b.WriteString("&#39;")
-		case hidden(r) && r != '\r':
-			fmt.Fprintf(&b, "&#x%X;", r)
-		default:
-			b.WriteRune(r)
+	escapeHTML(&b, s, func(r rune) bool {
+		if r == '\r' {
+			return false
 		}
-	}
+		fmt.Fprintf(&b, "&#x%X;", r)
+		return true
+	})
 	return b.String()
 }
 
 // writeText writes s escaped for HTML element content, hidden characters marked.
 func writeText(b *strings.Builder, s string) {
+	escapeHTML(b, s, func(r rune) bool {
+		fmt.Fprintf(b, `<span class="cc" title="看不见的字符">U+%04X</span>`, r)
+		return true
+	})
+}
+
+// escapeHTML writes s with the five HTML metacharacters escaped; each hidden character
+// goes to writeHidden, which reports whether it wrote it (false: written as is).
+func escapeHTML(b *strings.Builder, s string, writeHidden func(rune) bool) {
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
 		case r == '<':
@@ -138,8 +136,7 @@ func writeText(b *strings.Builder, s string) {
 			b.WriteString("&#34;")
 		case r == '\'':
 			b.WriteString("&#39;")
-		case hidden(r):
-			fmt.Fprintf(b, `<span class="cc" title="看不见的字符">U+%04X</span>`, r)
+		case hidden(r) && writeHidden(r):
 		default:
 			b.WriteRune(r)
 		}
