@@ -180,7 +180,11 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 	var pending []storage.OutMessage
 	if err := o.e.store.View(ctx, func(tx *storage.Tx) error {
 		var err error
-		pending, err = tx.PendingOutbox(500)
+		if upTo > 0 {
+			pending, err = tx.PendingOutboxUpTo(upTo, 500)
+		} else {
+			pending, err = tx.PendingOutbox(500)
+		}
 		return err
 	}); err != nil {
 		return time.Time{}, err
@@ -192,9 +196,6 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 	}
 	blocked := map[int64]bool{} // a group whose earlier message waits keeps the rest in order
 	for _, m := range pending {
-		if upTo > 0 && m.ID > upTo {
-			break
-		}
 		now := o.e.clock.Now()
 		lane := m.GroupKey
 		if m.Kind == storage.OutDM || m.Kind == storage.OutDMImage {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -58,8 +59,15 @@ func (t *Tx) Enqueue(m OutMessage) (int64, error) {
 
 // PendingOutbox lists undelivered messages in the order they were queued.
 func (t *Tx) PendingOutbox(limit int) ([]OutMessage, error) {
+	return t.PendingOutboxUpTo(math.MaxInt64, limit)
+}
+
+// PendingOutboxUpTo is PendingOutbox limited to ids up to upTo. The engine delivers after
+// each event only what that event and earlier ones queued; reading the whole queue each
+// time would read a batch's later replies once per earlier event (quadratic in the batch).
+func (t *Tx) PendingOutboxUpTo(upTo int64, limit int) ([]OutMessage, error) {
 	rows, err := t.query(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error, claimed_at
-		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT ?`, limit)
+		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND id <= ? ORDER BY id LIMIT ?`, upTo, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}

@@ -230,6 +230,36 @@ func TestOutboxLifecycle(t *testing.T) {
 	})
 }
 
+// PendingOutboxUpTo leaves later messages alone: the engine delivers an event's replies
+// before a later event's, and must not read the whole queue after every event.
+func TestPendingOutboxUpTo(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	now := time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	var ids []int64
+	s.Update(ctx, func(tx *Tx) error {
+		for _, text := range []string{"一", "二", "三"} {
+			id, err := tx.Enqueue(OutMessage{Created: now, Kind: OutSend, GroupKey: 7, Text: text})
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return tx.MarkSent(ids[0], now)
+	})
+	s.View(ctx, func(tx *Tx) error {
+		p, err := tx.PendingOutboxUpTo(ids[1], 10)
+		if err != nil || len(p) != 1 || p[0].ID != ids[1] || p[0].Text != "二" {
+			t.Fatalf("pending up to %d = %+v, %v; want only 二", ids[1], p, err)
+		}
+		p, err = tx.PendingOutbox(10)
+		if err != nil || len(p) != 2 || p[0].Text != "二" || p[1].Text != "三" {
+			t.Fatalf("pending = %+v, %v; want 二, 三", p, err)
+		}
+		return nil
+	})
+}
+
 func TestAuditRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openTemp(t)
