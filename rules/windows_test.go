@@ -153,6 +153,42 @@ func TestDuplicatesBoundedMemory(t *testing.T) {
 	}
 }
 
+// The cap drops the least recently *seen* text, not the oldest first copy: a spam wave
+// that keeps coming stays counted while one-off chat makes room.
+func TestDuplicatesCapDropsLeastRecentlySeen(t *testing.T) {
+	d := NewDuplicates(DuplicateOptions{Count: 2, MaxTexts: 3})
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	d.Observe("g", "a", "第一条广告内容", at(0))
+	d.Observe("g", "a", "第二条普通聊天", at(1))
+	d.Observe("g", "a", "第三条普通聊天", at(2))
+	if _, fired := d.Observe("g", "b", "第一条广告内容", at(3)); !fired {
+		t.Fatal("second copy within the window did not fire")
+	}
+	d.Observe("g", "a", "第四条普通聊天", at(4)) // full: drops 第二条, seen least recently
+	if n := d.Len(); n != 3 {
+		t.Fatalf("holds %d texts, cap 3", n)
+	}
+	if _, fired := d.Observe("g", "c", "第一条广告内容", at(5)); !fired {
+		t.Error("the recently seen wave was dropped by the cap")
+	}
+	if _, fired := d.Observe("g", "c", "第二条普通聊天", at(6)); fired {
+		t.Error("the least recently seen text was kept past the cap")
+	}
+}
+
+// Texts whose last copy left the window are dropped as new ones arrive, without waiting
+// for the map to grow.
+func TestDuplicatesExpiredTextsDropped(t *testing.T) {
+	d := NewDuplicates(DuplicateOptions{Window: time.Minute})
+	for i := range 50 {
+		d.Observe("g", "a", fmt.Sprintf("第%d条不同的内容", i), t0)
+	}
+	d.Observe("g", "a", "窗口之后的新内容", t0.Add(2*time.Minute))
+	if n := d.Len(); n != 1 {
+		t.Errorf("holds %d texts after the window passed, want 1", n)
+	}
+}
+
 func TestPromoQuota(t *testing.T) {
 	p := NewPromoQuota(0) // default 1 a day
 	if _, over := p.Use("g", "店主", "2026-11-21"); over {
