@@ -14,7 +14,7 @@ import (
 type GroupCtx struct {
 	Key    int64
 	Name   string
-	Config config.Group
+	Config *config.Group // shared with every turn of the group: read it, never change it
 }
 
 // Turn is one unit of work: one event (or one timer) and its transaction. Modules read

@@ -95,7 +95,7 @@ func (e *Engine) sendWelcome(t *Turn, groupKey int64) error {
 // renderWelcome fills the template. Names are data: text/template never parses them, so a
 // nickname like "{{.Rules}}" prints as written. If the template fails at run time the
 // built-in one is used, so a newcomer is never left without a greeting.
-func renderWelcome(cfg config.Group, group string, count int, inviter string, newcomers []storage.Member, now time.Time, log interface {
+func renderWelcome(cfg *config.Group, group string, count int, inviter string, newcomers []storage.Member, now time.Time, log interface {
 	Error(msg string, args ...any)
 }) string {
 	var mentions strings.Builder

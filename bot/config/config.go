@@ -28,7 +28,7 @@ type Config struct {
 	// Defaults apply to every group; Groups holds the effective (merged) config of each
 	// group named in the file.
 	Defaults Group            `yaml:"-"`
-	Groups   map[string]Group `yaml:"-"`
+	Groups   map[string]*Group `yaml:"-"`
 }
 
 // Storage says where the database lives.
@@ -100,14 +100,17 @@ type Welcome struct {
 
 // ForGroup returns the effective configuration of a group, and whether the bot manages it:
 // listed groups use their merged config; others get the defaults when all_groups is on.
-func (c *Config) ForGroup(name string) (Group, bool) {
+// The result points into c, which nobody changes after Parse (a reload makes a new
+// Config): every event reads its group's config, and a copy of it is over a kilobyte.
+// It is never nil.
+func (c *Config) ForGroup(name string) (*Group, bool) {
 	if g, ok := c.Groups[name]; ok {
 		return g, g.Enabled
 	}
 	if c.AllGroups {
-		return c.Defaults, c.Defaults.Enabled
+		return &c.Defaults, c.Defaults.Enabled
 	}
-	return Group{}, false
+	return &Group{}, false
 }
 
 // Load reads and validates a config file.
@@ -164,7 +167,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 	cfg := &Config{Source: source, Timezone: top.Timezone, AllGroups: top.AllGroups, Storage: top.Storage,
 		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web,
-		Retention: top.Retention, Groups: map[string]Group{}}
+		Retention: top.Retention, Groups: map[string]*Group{}}
 
 	defaultsNode := nodeOrNil(&top.Defaults)
 	if defaultsNode != nil {
@@ -187,7 +190,8 @@ func Parse(data []byte, source string) (*Config, error) {
 					continue
 				}
 				checkKeys(body, typeOf[Group](), path, p)
-				cfg.Groups[name] = decodeGroup(builtin.Defaults, defaultsNode, body, pos, p)
+				g := decodeGroup(builtin.Defaults, defaultsNode, body, pos, p)
+				cfg.Groups[name] = &g
 			}
 		}
 	}

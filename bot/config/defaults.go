@@ -55,7 +55,7 @@ func Default() *Config {
 			Screening:   defaultScreening(),
 			Reports:     defaultReports(),
 		},
-		Groups: map[string]Group{},
+		Groups: map[string]*Group{},
 	}
 }
 

@@ -35,8 +35,7 @@ func validate(c *Config, pos *positions, p *problems) {
 	mv := &moderationValidator{dir: dir, files: map[string]fileLexicon{}}
 	validateGroup(&c.Defaults, "defaults", at, mv)
 	for name, g := range c.Groups {
-		validateGroup(&g, "groups."+name, at, mv)
-		c.Groups[name] = g // validation fills in parsed parts (ladder, lexicon entries)
+		validateGroup(g, "groups."+name, at, mv) // fills in parsed parts (ladder, lexicon entries)
 	}
 }
 

@@ -21,13 +21,13 @@ func weeklyJobName(spec string) string { return "engage.weekly_top " + spec }
 func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 	cfg := e.Config()
 	specs := map[string]config.CronSpec{}
-	add := func(g config.Group) {
+	add := func(g *config.Group) {
 		if g.Enabled && g.WeeklyTop.Enabled && !g.WeeklyTop.Cron.IsZero() {
 			specs[g.WeeklyTop.Cron.Spec] = g.WeeklyTop.Cron
 		}
 	}
 	if cfg.AllGroups {
-		add(cfg.Defaults)
+		add(&cfg.Defaults)
 	}
 	for _, g := range cfg.Groups {
 		add(g)
