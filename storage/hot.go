@@ -65,6 +65,9 @@ type hotCache struct {
 	// member without an entry earned nothing that day.
 	earned map[dayReason]map[int64]int64
 	sets   [numSets]map[int64]struct{} // nil: not loaded
+	// seen holds every processed message id (processed.go). Unlike the rest it survives a
+	// reset: it only has to be a superset of the table, and rebuilding it reads the table.
+	seen *seenFilter
 }
 
 func newHotCache() *hotCache {
@@ -328,24 +331,35 @@ type spokeAt struct {
 // before a read that needs them). Entries stay until the transaction ends: a savepoint
 // rolled back after a flush takes the flushed rows with it, and they are written again.
 type pendingWrites struct {
-	activity []activityInc
-	spoke    []spokeAt
-	latest   map[int64]time.Time // last entry of spoke per member, for reads
+	activity     []activityInc
+	spoke        []spokeAt
+	latest       map[int64]time.Time // last entry of spoke per member, for reads
+	processed    []processedRow
+	processedSet map[processedKey]struct{} // the keys of processed, for MarkProcessed
 	// Entries before these indexes are written (in this transaction).
-	flushedActivity, flushedSpoke int
-	marks                         []pendingMark // one per open savepoint
+	flushedActivity, flushedSpoke, flushedProcessed int
+	marks                                           []pendingMark // one per open savepoint
 }
 
-type pendingMark struct{ activity, spoke, flushedActivity, flushedSpoke, undo int }
+type pendingMark struct {
+	activity, spoke, processed                      int
+	flushedActivity, flushedSpoke, flushedProcessed int
+	undo                                            int
+}
 
 func (p *pendingWrites) dirty() bool {
-	return p.flushedActivity < len(p.activity) || p.flushedSpoke < len(p.spoke)
+	return p.flushedActivity < len(p.activity) || p.flushedSpoke < len(p.spoke) ||
+		p.flushedProcessed < len(p.processed)
 }
 
 // markSavepoint notes where a savepoint began.
 func (t *Tx) markSavepoint() {
 	p := &t.pending
-	p.marks = append(p.marks, pendingMark{len(p.activity), len(p.spoke), p.flushedActivity, p.flushedSpoke, len(t.undo)})
+	p.marks = append(p.marks, pendingMark{
+		activity: len(p.activity), spoke: len(p.spoke), processed: len(p.processed),
+		flushedActivity: p.flushedActivity, flushedSpoke: p.flushedSpoke, flushedProcessed: p.flushedProcessed,
+		undo: len(t.undo),
+	})
 }
 
 // releaseSavepoint keeps what the savepoint did. Once no savepoint is open the undo log
@@ -367,8 +381,11 @@ func (t *Tx) rollbackSavepoint() {
 	m := p.marks[len(p.marks)-1]
 	t.undoTo(m.undo)
 	p.marks = p.marks[:len(p.marks)-1]
-	p.activity, p.spoke = p.activity[:m.activity], p.spoke[:m.spoke]
-	p.flushedActivity, p.flushedSpoke = m.flushedActivity, m.flushedSpoke
+	for _, r := range p.processed[m.processed:] {
+		delete(p.processedSet, r.key)
+	}
+	p.activity, p.spoke, p.processed = p.activity[:m.activity], p.spoke[:m.spoke], p.processed[:m.processed]
+	p.flushedActivity, p.flushedSpoke, p.flushedProcessed = m.flushedActivity, m.flushedSpoke, m.flushedProcessed
 	p.latest = map[int64]time.Time{}
 	for _, s := range p.spoke {
 		p.latest[s.member] = s.at
@@ -398,7 +415,10 @@ func (t *Tx) flushPending() error {
 	if err := t.flushSpoke(p.spoke[p.flushedSpoke:]); err != nil {
 		return err
 	}
-	p.flushedActivity, p.flushedSpoke = len(p.activity), len(p.spoke)
+	if err := t.flushProcessed(p.processed[p.flushedProcessed:]); err != nil {
+		return err
+	}
+	p.flushedActivity, p.flushedSpoke, p.flushedProcessed = len(p.activity), len(p.spoke), len(p.processed)
 	return nil
 }
 

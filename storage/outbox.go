@@ -122,14 +122,3 @@ func (t *Tx) MarkFailed(id int64, at time.Time, cause string) error {
 	}
 	return nil
 }
-
-// MarkProcessed remembers a platform message id; it reports false when the id was already
-// processed, which makes a replayed message a no-op.
-func (t *Tx) MarkProcessed(groupKey int64, msgID string, at time.Time) (fresh bool, err error) {
-	res, err := t.exec(`INSERT OR IGNORE INTO processed(group_key, msg_id, time) VALUES (?,?,?)`, groupKey, msgID, ms(at))
-	if err != nil {
-		return false, fmt.Errorf("record message id %q: %w", msgID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}
