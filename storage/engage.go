@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -94,6 +95,11 @@ type PointsEntry struct {
 // zero fails with ErrInsufficientPoints (writing nothing) unless the reason is admin:
 // only an admin's hand takes a member into the red.
 func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
+	// Entries queued by AddNewPoints go first: the ref check below must see them, and the
+	// ledger's ids stay in the order the entries were made.
+	if err := t.flushLedger(); err != nil {
+		return 0, false, err
+	}
 	balance, err = t.Balance(e.MemberKey)
 	if err != nil {
 		return 0, false, err
@@ -126,6 +132,60 @@ func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
 	return balance, true, nil
 }
 
+// AddNewPoints is AddPoints for a credit whose ref is new by construction: a message's
+// points, whose ref is the message id MarkProcessed has just found new. Every paid message
+// comes here, so the entry is queued and written with the transaction's other pending rows
+// in multi-row statements before it commits (hot.go); the balance and the day's sums change
+// at once. Should the ref exist after all when it is written (a message replayed after its
+// id was pruned from processed), that row is skipped, the balance trigger does not fire for
+// it, and the cached balances are dropped: the member keeps the one payment made for it.
+func (t *Tx) AddNewPoints(e PointsEntry) (balance int64, err error) {
+	if e.Delta <= 0 {
+		return 0, fmt.Errorf("record %s points of member %d: AddNewPoints only credits (delta %d)", e.Reason, e.MemberKey, e.Delta)
+	}
+	balance, err = t.Balance(e.MemberKey)
+	if err != nil {
+		return 0, err
+	}
+	p := &t.pending
+	p.ledger = append(p.ledger, e)
+	if p.unflushedPoints == nil {
+		p.unflushedPoints = map[int64]int64{}
+	}
+	p.unflushedPoints[e.MemberKey] += e.Delta
+	balance += e.Delta
+	t.cacheBalance(e.MemberKey, balance)
+	t.addEarned(dayReason{e.Day, e.Reason}, e.MemberKey, e.Delta)
+	return balance, nil
+}
+
+// flushLedger writes the queued ledger entries not written yet, before a read or write
+// that needs the table to have them.
+func (t *Tx) flushLedger() error {
+	p := &t.pending
+	rows := p.ledger[p.flushedLedger:]
+	if len(rows) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 8*len(rows))
+	for _, e := range rows {
+		args = append(args, e.GroupKey, e.MemberKey, e.Delta, e.Reason, e.Ref, ms(e.Time), e.Day, e.Note)
+	}
+	inserted, err := t.execRowsCount(`INSERT INTO points_ledger(group_key, member_key, delta, reason, ref, time, day, note) VALUES `,
+		"(?,?,?,?,?,?,?,?)", ` ON CONFLICT(ref) DO NOTHING`, 8, args)
+	if err != nil {
+		return fmt.Errorf("record message points: %w", err)
+	}
+	p.flushedLedger = len(p.ledger)
+	clear(p.unflushedPoints)
+	if inserted != int64(len(rows)) {
+		slog.Warn("message points already in the ledger were not paid again; cached balances dropped",
+			"entries", len(rows), "written", inserted)
+		t.dropPointsCache()
+	}
+	return nil
+}
+
 // Balance is a member's points balance.
 func (t *Tx) Balance(memberKey int64) (int64, error) {
 	if b, ok := t.cachedBalance(memberKey); ok {
@@ -136,6 +196,7 @@ func (t *Tx) Balance(memberKey int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read balance of member %d: %w", memberKey, err)
 	}
+	b += t.pending.unflushedPoints[memberKey] // queued entries whose cached balance was dropped
 	t.cacheBalance(memberKey, b)
 	return b, nil
 }
@@ -143,6 +204,9 @@ func (t *Tx) Balance(memberKey int64) (int64, error) {
 // PointsRank is the member's place on the group's points board: one more than the number of
 // members still in the group with a higher balance (equal balances share a place).
 func (t *Tx) PointsRank(groupKey, memberKey int64) (int, error) {
+	if err := t.flushLedger(); err != nil {
+		return 0, err
+	}
 	var n int
 	err := t.queryRow(`SELECT COUNT(*) FROM points_balances b JOIN members m ON m.key = b.member_key
 		WHERE b.group_key = ? AND m.left_at IS NULL
@@ -162,6 +226,9 @@ type Standing struct {
 
 // PointsTop lists members still in the group with a positive balance, highest first.
 func (t *Tx) PointsTop(groupKey int64, limit int) ([]Standing, error) {
+	if err := t.flushLedger(); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
 		WHERE b.group_key = ? AND m.left_at IS NULL AND b.balance > 0
 		ORDER BY b.balance DESC, b.member_key LIMIT ?`, groupKey, limit)
@@ -200,6 +267,9 @@ func (t *Tx) PointsEarnedOn(memberKey int64, day, reason string) (int64, error) 
 }
 
 func (t *Tx) loadEarned(k dayReason) (map[int64]int64, error) {
+	if err := t.flushLedger(); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(`SELECT member_key, SUM(delta) FROM points_ledger
 		WHERE day = ? AND reason = ? AND delta > 0 GROUP BY member_key`, k.day, k.reason)
 	if err != nil {
@@ -219,6 +289,9 @@ func (t *Tx) loadEarned(k dayReason) (map[int64]int64, error) {
 
 // PointsEntries lists a member's ledger entries, newest first.
 func (t *Tx) PointsEntries(memberKey int64, limit int) ([]PointsEntry, error) {
+	if err := t.flushLedger(); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(`SELECT id, group_key, member_key, delta, reason, ref, time, day, note FROM points_ledger
 		WHERE member_key = ? ORDER BY id DESC LIMIT ?`, memberKey, limit)
 	if err != nil {

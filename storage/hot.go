@@ -256,6 +256,16 @@ func (t *Tx) addEarned(k dayReason, member, delta int64) {
 	}
 }
 
+// dropPointsCache forgets every cached balance and day sum (they are read again from the
+// table), for when the ledger did not take what the cache already counted.
+func (t *Tx) dropPointsCache() {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	evict(t, h.balances)
+	evict(t, h.earned)
+}
+
 // mayHave reports whether the member may have a row in the set's table; false means
 // certainly not. The set is loaded on first use.
 func (t *Tx) mayHave(set int, member int64) (bool, error) {
@@ -336,29 +346,34 @@ type pendingWrites struct {
 	latest       map[int64]time.Time // last entry of spoke per member, for reads
 	processed    []processedRow
 	processedSet map[processedKey]struct{} // the keys of processed, for MarkProcessed
+	ledger       []PointsEntry             // AddNewPoints
+	// unflushedPoints sums the entries of ledger not written yet, per member, for a
+	// balance read from the table.
+	unflushedPoints map[int64]int64
 	// Entries before these indexes are written (in this transaction).
-	flushedActivity, flushedSpoke, flushedProcessed int
-	marks                                           []pendingMark // one per open savepoint
+	flushedActivity, flushedSpoke, flushedProcessed, flushedLedger int
+	marks                                                          []pendingMark // one per open savepoint
 }
 
 type pendingMark struct {
-	activity, spoke, processed                      int
-	flushedActivity, flushedSpoke, flushedProcessed int
-	undo                                            int
+	activity, spoke, processed, ledger                             int
+	flushedActivity, flushedSpoke, flushedProcessed, flushedLedger int
+	undo                                                           int
 }
 
 func (p *pendingWrites) dirty() bool {
 	return p.flushedActivity < len(p.activity) || p.flushedSpoke < len(p.spoke) ||
-		p.flushedProcessed < len(p.processed)
+		p.flushedProcessed < len(p.processed) || p.flushedLedger < len(p.ledger)
 }
 
 // markSavepoint notes where a savepoint began.
 func (t *Tx) markSavepoint() {
 	p := &t.pending
 	p.marks = append(p.marks, pendingMark{
-		activity: len(p.activity), spoke: len(p.spoke), processed: len(p.processed),
+		activity: len(p.activity), spoke: len(p.spoke), processed: len(p.processed), ledger: len(p.ledger),
 		flushedActivity: p.flushedActivity, flushedSpoke: p.flushedSpoke, flushedProcessed: p.flushedProcessed,
-		undo: len(t.undo),
+		flushedLedger: p.flushedLedger,
+		undo:          len(t.undo),
 	})
 }
 
@@ -385,7 +400,15 @@ func (t *Tx) rollbackSavepoint() {
 		delete(p.processedSet, r.key)
 	}
 	p.activity, p.spoke, p.processed = p.activity[:m.activity], p.spoke[:m.spoke], p.processed[:m.processed]
+	p.ledger = p.ledger[:m.ledger]
 	p.flushedActivity, p.flushedSpoke, p.flushedProcessed = m.flushedActivity, m.flushedSpoke, m.flushedProcessed
+	p.flushedLedger = m.flushedLedger
+	if p.unflushedPoints != nil {
+		clear(p.unflushedPoints)
+		for _, e := range p.ledger[p.flushedLedger:] {
+			p.unflushedPoints[e.MemberKey] += e.Delta
+		}
+	}
 	p.latest = map[int64]time.Time{}
 	for _, s := range p.spoke {
 		p.latest[s.member] = s.at
@@ -416,6 +439,9 @@ func (t *Tx) flushPending() error {
 		return err
 	}
 	if err := t.flushProcessed(p.processed[p.flushedProcessed:]); err != nil {
+		return err
+	}
+	if err := t.flushLedger(); err != nil {
 		return err
 	}
 	p.flushedActivity, p.flushedSpoke, p.flushedProcessed = len(p.activity), len(p.spoke), len(p.processed)
@@ -481,6 +507,13 @@ func (t *Tx) flushSpoke(spoke []spokeAt) error {
 // execRows runs prefix + rows + suffix over args (cols values per row), in chunks of
 // flushChunks rows.
 func (t *Tx) execRows(prefix, row, suffix string, cols int, args []any) error {
+	_, err := t.execRowsCount(prefix, row, suffix, cols, args)
+	return err
+}
+
+// execRowsCount is execRows that also returns the number of rows changed.
+func (t *Tx) execRowsCount(prefix, row, suffix string, cols int, args []any) (int64, error) {
+	var changed int64
 	for len(args) > 0 {
 		n := len(args) / cols
 		for _, c := range flushChunks {
@@ -490,12 +523,18 @@ func (t *Tx) execRows(prefix, row, suffix string, cols int, args []any) error {
 			}
 		}
 		q := prefix + strings.TrimSuffix(strings.Repeat(row+",", n), ",") + suffix
-		if _, err := t.exec(q, args[:n*cols]...); err != nil {
-			return err
+		res, err := t.exec(q, args[:n*cols]...)
+		if err != nil {
+			return changed, err
 		}
+		c, err := res.RowsAffected()
+		if err != nil {
+			return changed, err
+		}
+		changed += c
 		args = args[n*cols:]
 	}
-	return nil
+	return changed, nil
 }
 
 // wrapErr says what was being read, or is nil.

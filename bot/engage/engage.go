@@ -97,8 +97,16 @@ func (m *Module) OnMessage(t *bot.Turn) error {
 // reports applied=false, changing nothing, when the reference was paid before; and
 // storage.ErrInsufficientPoints (with the balance) when a non-admin change would go below zero.
 func pay(t *bot.Turn, m storage.Member, delta int64, reason, ref, note string, extra map[string]any) (balance int64, applied bool, err error) {
-	balance, applied, err = t.Tx.AddPoints(storage.PointsEntry{GroupKey: m.GroupKey, MemberKey: m.Key, Delta: delta,
-		Reason: reason, Ref: ref, Time: t.Now, Day: t.Day(), Note: note})
+	e := storage.PointsEntry{GroupKey: m.GroupKey, MemberKey: m.Key, Delta: delta,
+		Reason: reason, Ref: ref, Time: t.Now, Day: t.Day(), Note: note}
+	if reason == storage.ReasonMessage && delta > 0 {
+		// A message is paid once under its id, which the engine has just found new: the
+		// entry can be queued with the transaction's other per-message rows.
+		balance, err = t.Tx.AddNewPoints(e)
+		applied = err == nil
+	} else {
+		balance, applied, err = t.Tx.AddPoints(e)
+	}
 	if err != nil || !applied {
 		return balance, applied, err
 	}
