@@ -156,6 +156,7 @@ defaults:
 	var batchDur, perMsg []time.Duration
 	runtime.GC()
 	b.StartTimer()
+	written := writtenBytes(b)
 	began := time.Now()
 	now := start
 	batch := make([]bot.Event, 0, bot.MaxBatch)
@@ -179,6 +180,7 @@ defaults:
 		perMsg = append(perMsg, d/time.Duration(len(batch)))
 	}
 	wall := time.Since(began)
+	written = writtenBytes(b) - written
 	b.StopTimer()
 
 	// The idle case: one message at a time.
@@ -210,6 +212,7 @@ defaults:
 	b.ReportMetric(ms(p99(single)), "p99-single-ms")
 	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MB")
 	b.ReportMetric(float64(dbBytes)/(1<<20), "db-MB")
+	b.ReportMetric(float64(written)/float64(n), "written-B/msg")
 	b.Logf("%d messages, %d groups × %d members, %d keywords: wall %v; batches %d, p50/p99/max batch %v/%v/%v; single p50/p99/max %v/%v/%v; rows %v",
 		n, len(groups), *loadMembers, len(keywords), wall.Round(time.Millisecond), len(batchDur),
 		pct(batchDur, 50), p99(batchDur), slices.Max(batchDur), pct(single, 50), p99(single), slices.Max(single), rows)
@@ -287,6 +290,25 @@ func fileSize(path string) int64 {
 }
 
 // peakRSS reads the process's high-water resident set (Linux).
+// writtenBytes is what the process has written to storage so far (/proc/self/io
+// write_bytes): the write-ahead log and the checkpoints copying it into the database. It
+// varies far less between runs than the wall time on a shared machine, so a change to the
+// pages each message dirties shows in it.
+func writtenBytes(b *testing.B) int64 {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		b.Logf("no /proc/self/io: %v", err)
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "write_bytes:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 func peakRSS(b *testing.B) int64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
