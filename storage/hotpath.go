@@ -25,3 +25,9 @@ CREATE INDEX points_ledger_by_day ON points_ledger(day, reason);
 DROP INDEX points_ledger_by_member_day;
 CREATE INDEX points_ledger_by_member ON points_ledger(member_key);
 `
+
+// schemaLedgerNoMemberIndex: the ledger's index by member was one random page written per
+// paid message (members are spread over the whole index), for a query only tests made.
+const schemaLedgerNoMemberIndex = `
+DROP INDEX points_ledger_by_member;
+`
