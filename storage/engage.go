@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -126,6 +128,7 @@ func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
 	}
 	balance += e.Delta
 	t.cacheBalance(e.MemberKey, balance)
+	t.boardBalance(e.GroupKey, e.MemberKey, balance)
 	if e.Delta > 0 {
 		t.addEarned(dayReason{e.Day, e.Reason}, e.MemberKey, e.Delta)
 	}
@@ -155,6 +158,7 @@ func (t *Tx) AddNewPoints(e PointsEntry) (balance int64, err error) {
 	p.unflushedPoints[e.MemberKey] += e.Delta
 	balance += e.Delta
 	t.cacheBalance(e.MemberKey, balance)
+	t.boardBalance(e.GroupKey, e.MemberKey, balance)
 	t.addEarned(dayReason{e.Day, e.Reason}, e.MemberKey, e.Delta)
 	return balance, nil
 }
@@ -204,18 +208,22 @@ func (t *Tx) Balance(memberKey int64) (int64, error) {
 // PointsRank is the member's place on the group's points board: one more than the number of
 // members still in the group with a higher balance (equal balances share a place).
 func (t *Tx) PointsRank(groupKey, memberKey int64) (int, error) {
-	if err := t.flushLedger(); err != nil {
+	mine, err := t.Balance(memberKey)
+	if err != nil {
 		return 0, err
 	}
-	var n int
-	err := t.queryRow(`SELECT COUNT(*) FROM points_balances b JOIN members m ON m.key = b.member_key
-		WHERE b.group_key = ? AND m.left_at IS NULL
-		AND b.balance > COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0)`,
-		groupKey, memberKey).Scan(&n)
+	higher := 0
+	err = t.withBoard(groupKey, func(board map[int64]int64) {
+		for _, b := range board {
+			if b > mine {
+				higher++
+			}
+		}
+	})
 	if err != nil {
 		return 0, fmt.Errorf("rank member %d: %w", memberKey, err)
 	}
-	return n + 1, nil
+	return higher + 1, nil
 }
 
 // Standing is one line of a points board.
@@ -226,25 +234,43 @@ type Standing struct {
 
 // PointsTop lists members still in the group with a positive balance, highest first.
 func (t *Tx) PointsTop(groupKey int64, limit int) ([]Standing, error) {
+	var out []Standing
+	err := t.withBoard(groupKey, func(board map[int64]int64) {
+		for m, b := range board {
+			if b > 0 {
+				out = append(out, Standing{m, b})
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rank points of group %d: %w", groupKey, err)
+	}
+	slices.SortFunc(out, func(a, b Standing) int {
+		return cmp.Or(cmp.Compare(b.Balance, a.Balance), cmp.Compare(a.MemberKey, b.MemberKey))
+	})
+	return out[:min(len(out), max(limit, 0))], nil
+}
+
+// loadBoard reads the balances of a group's members still in it.
+func (t *Tx) loadBoard(groupKey int64) (map[int64]int64, error) {
 	if err := t.flushLedger(); err != nil {
 		return nil, err
 	}
 	rows, err := t.query(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
-		WHERE b.group_key = ? AND m.left_at IS NULL AND b.balance > 0
-		ORDER BY b.balance DESC, b.member_key LIMIT ?`, groupKey, limit)
+		WHERE b.group_key = ? AND m.left_at IS NULL`, groupKey)
 	if err != nil {
-		return nil, fmt.Errorf("rank points of group %d: %w", groupKey, err)
+		return nil, err
 	}
 	defer rows.Close()
-	var out []Standing
+	board := map[int64]int64{}
 	for rows.Next() {
-		var s Standing
-		if err := rows.Scan(&s.MemberKey, &s.Balance); err != nil {
+		var m, b int64
+		if err := rows.Scan(&m, &b); err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		board[m] = b
 	}
-	return out, rows.Err()
+	return board, rows.Err()
 }
 
 // PointsEarnedOn sums a member's positive entries of one reason on a local day (the daily
@@ -287,7 +313,9 @@ func (t *Tx) loadEarned(k dayReason) (map[int64]int64, error) {
 	return sums, rows.Err()
 }
 
-// PointsEntries lists a member's ledger entries, newest first.
+// PointsEntries lists a member's ledger entries, newest first. The ledger has no index by
+// member (migration 11: it cost a random page per paid message), so this reads the whole
+// ledger: for checks and exports, not for a chat command.
 func (t *Tx) PointsEntries(memberKey int64, limit int) ([]PointsEntry, error) {
 	if err := t.flushLedger(); err != nil {
 		return nil, err

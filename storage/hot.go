@@ -65,6 +65,11 @@ type hotCache struct {
 	// member without an entry earned nothing that day.
 	earned map[dayReason]map[int64]int64
 	sets   [numSets]map[int64]struct{} // nil: not loaded
+	// boards holds, per group, the balance of every member still in it who has a balance
+	// row: the points board (排行榜, and the place named by 积分 and 签到). A group's board
+	// is loaded whole on first use and kept current by every balance change; a leave or a
+	// join drops the boards (they are read again when next asked for).
+	boards map[int64]map[int64]int64
 	// seen holds every processed message id (processed.go). Unlike the rest it survives a
 	// reset: it only has to be a superset of the table, and rebuilding it reads the table.
 	seen *seenFilter
@@ -89,6 +94,7 @@ func (h *hotCache) resetLocked() {
 	h.balances = map[int64]int64{}
 	h.earned = map[dayReason]map[int64]int64{}
 	h.sets = [numSets]map[int64]struct{}{}
+	h.boards = map[int64]map[int64]int64{}
 }
 
 // Every change below is made through the transaction, which logs how to undo it while a
@@ -256,14 +262,67 @@ func (t *Tx) addEarned(k dayReason, member, delta int64) {
 	}
 }
 
-// dropPointsCache forgets every cached balance and day sum (they are read again from the
-// table), for when the ledger did not take what the cache already counted.
+// dropPointsCache forgets every cached balance, day sum and board (they are read again
+// from the tables), for when the ledger did not take what the cache already counted.
 func (t *Tx) dropPointsCache() {
 	h := t.s.hot
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	evict(t, h.balances)
 	evict(t, h.earned)
+	evict(t, h.boards)
+}
+
+// withBoard runs fn on the group's board (under the cache lock: fn must not call back
+// into the Tx), loading it first if needed.
+func (t *Tx) withBoard(groupKey int64, fn func(board map[int64]int64)) error {
+	h := t.s.hot
+	h.mu.Lock()
+	board, ok := h.boards[groupKey]
+	h.mu.Unlock()
+	if !ok {
+		var err error
+		if board, err = t.loadBoard(groupKey); err != nil {
+			return err
+		}
+		h.mu.Lock()
+		setEntry(t, h.boards, groupKey, board, false)
+		h.mu.Unlock()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fn(board)
+	return nil
+}
+
+// boardBalance notes a member's new balance on their group's board, if it is loaded. A
+// member not on it yet is added when the cached row shows them still in the group;
+// otherwise (a member who left, or one not cached) the board is dropped and read again.
+func (t *Tx) boardBalance(groupKey, member, balance int64) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	board, ok := h.boards[groupKey]
+	if !ok {
+		return
+	}
+	if _, on := board[member]; !on {
+		m, cached := h.members[member]
+		if !cached || !m.LeftAt.IsZero() || m.GroupKey != groupKey {
+			setEntry(t, h.boards, groupKey, nil, true)
+			return
+		}
+	}
+	setEntry(t, board, member, balance, false)
+}
+
+// dropBoards forgets every board: a member joined or left, and who is "still in the group"
+// changed.
+func (t *Tx) dropBoards() {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	evict(t, h.boards)
 }
 
 // mayHave reports whether the member may have a row in the set's table; false means

@@ -176,7 +176,31 @@ func checkCacheAgreesWithDB(t *testing.T, s *Store) {
 	for i, set := range h.sets {
 		sets[i] = maps.Clone(set)
 	}
+	boards := map[int64]map[int64]int64{}
+	for g, b := range h.boards {
+		boards[g] = maps.Clone(b)
+	}
 	h.mu.Unlock()
+
+	for g, board := range boards {
+		rows, err := s.DB().Query(`SELECT b.member_key, b.balance FROM points_balances b
+			JOIN members m ON m.key = b.member_key WHERE b.group_key = ? AND m.left_at IS NULL`, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := map[int64]int64{}
+		for rows.Next() {
+			var m, b int64
+			if err := rows.Scan(&m, &b); err != nil {
+				t.Fatal(err)
+			}
+			db[m] = b
+		}
+		rows.Close()
+		if !maps.Equal(board, db) {
+			t.Errorf("points board of group %d: cache %v, database %v", g, board, db)
+		}
+	}
 
 	for key, cached := range members {
 		db, err := scanMember(s.DB().QueryRow(`SELECT `+memberColumns+` FROM members WHERE key = ?`, key))

@@ -235,6 +235,7 @@ func (t *Tx) MarkJoined(key int64, at time.Time, welcomed bool) error {
 		return fmt.Errorf("record join of member %d: %w", key, err)
 	}
 	t.uncacheMember(key)
+	t.dropBoards()
 	return nil
 }
 
@@ -242,6 +243,7 @@ func (t *Tx) MarkJoined(key int64, at time.Time, welcomed bool) error {
 func (t *Tx) MarkLeft(key int64, at time.Time) (changed bool, err error) {
 	res, err := t.exec(`UPDATE members SET left_at = ?, welcomed = 1 WHERE key = ? AND left_at IS NULL`, ms(at), key)
 	t.uncacheMember(key)
+	t.dropBoards()
 	if err != nil {
 		return false, fmt.Errorf("record leave of member %d: %w", key, err)
 	}

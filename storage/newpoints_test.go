@@ -3,6 +3,7 @@ package storage
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // Tests of AddNewPoints: message points queued in the transaction and written with its
@@ -149,4 +150,76 @@ func TestNewPointsOnlyCredits(t *testing.T) {
 	if err == nil {
 		t.Fatal("a debit was queued")
 	}
+}
+
+// The points board (ranks and the top list) is kept in memory once asked for: it must
+// follow every balance change, a member's first points, leaves and rejoins, and savepoint
+// rollbacks, exactly as the SQL over points_balances and members would answer.
+func TestPointsBoardFollowsChanges(t *testing.T) {
+	s, _ := openTemp(t)
+	g, m := engageFixture(t, s, 4)
+	a, b, c, d := m[0], m[1], m[2], m[3]
+	rank := func(t *testing.T, tx *Tx, member int64, want int) {
+		t.Helper()
+		if got, err := tx.PointsRank(g, member); err != nil || got != want {
+			t.Errorf("rank of %d = %d, %v; want %d", member, got, err, want)
+		}
+	}
+	top := func(t *testing.T, tx *Tx, want ...int64) {
+		t.Helper()
+		st, err := tx.PointsTop(g, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, s := range st {
+			got = append(got, s.MemberKey)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("top = %v, want %v", got, want)
+		}
+	}
+	hotUpdate(t, s, func(tx *Tx) error {
+		mustAddPoints(t, tx, hotEntry(g, a, 5, ReasonCheckin, "c:a", hotDay2), 5, true)
+		mustAddPoints(t, tx, hotEntry(g, b, 3, ReasonCheckin, "c:b", hotDay2), 3, true)
+		top(t, tx, a, b) // loads the board
+		rank(t, tx, c, 3)
+		mustAddNewPoints(t, tx, hotEntry(g, c, 4, ReasonMessage, "message:c", hotDay2), 4) // c's first points
+		top(t, tx, a, c, b)
+		rank(t, tx, b, 3)
+		mustAddNewPoints(t, tx, hotEntry(g, b, 2, ReasonMessage, "message:b", hotDay2), 5)
+		top(t, tx, a, b, c) // equal balances: lower key first
+		rank(t, tx, b, 1)
+		rank(t, tx, c, 3)
+		err := tx.Savepoint(func() error {
+			mustAddPoints(t, tx, hotEntry(g, d, 9, ReasonAdmin, "admin:d", hotDay2), 9, true)
+			top(t, tx, d, a, b, c)
+			return errHotRollback
+		})
+		if err != errHotRollback {
+			t.Fatalf("savepoint: %v", err)
+		}
+		top(t, tx, a, b, c)
+		return nil
+	})
+	checkCacheAgreesWithDB(t, s)
+
+	hotUpdate(t, s, func(tx *Tx) error {
+		if _, err := tx.MarkLeft(a, hotT0); err != nil {
+			return err
+		}
+		top(t, tx, b, c)
+		rank(t, tx, c, 2)
+		mustAddPoints(t, tx, hotEntry(g, a, -1, ReasonAdmin, "admin:a", hotDay2), 4, true) // a left: not on the board
+		top(t, tx, b, c)
+		return tx.MarkJoined(a, hotT0.Add(time.Hour), true)
+	})
+	checkCacheAgreesWithDB(t, s)
+	hotUpdate(t, s, func(tx *Tx) error {
+		top(t, tx, b, a, c) // b 5, a 4, c 4: a back on the board
+		rank(t, tx, a, 2)
+		rank(t, tx, d, 4)
+		return nil
+	})
+	checkCacheAgreesWithDB(t, s)
 }
