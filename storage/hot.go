@@ -555,8 +555,8 @@ func (t *Tx) flushSpoke(spoke []spokeAt) error {
 	for _, k := range order {
 		args = append(args, k, ms(last[k]))
 	}
-	err := t.execRows(`UPDATE members SET last_spoke = v.at FROM (SELECT column1 AS k, column2 AS at FROM (VALUES `, "(?,?)",
-		`)) AS v WHERE members.key = v.k`, 2, args)
+	err := t.execRows(`INSERT INTO member_spoke(member_key, at) VALUES `, "(?,?)",
+		` ON CONFLICT(member_key) DO UPDATE SET at = excluded.at`, 2, args)
 	if err != nil {
 		return fmt.Errorf("record when members last spoke: %w", err)
 	}

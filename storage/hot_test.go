@@ -595,7 +595,7 @@ func TestPanicInSavepointLeavesNothing(t *testing.T) {
 	if n := sqlInt(t, s, `SELECT COUNT(*) FROM activity`); n != 0 {
 		t.Errorf("the panicked fn's message count was committed")
 	}
-	if n := sqlInt(t, s, `SELECT COUNT(*) FROM members WHERE last_spoke IS NOT NULL`); n != 0 {
+	if n := sqlInt(t, s, `SELECT COUNT(*) FROM member_spoke`); n != 0 {
 		t.Errorf("the panicked fn's last_spoke was committed")
 	}
 	hotUpdate(t, s, func(tx *Tx) error {
@@ -851,7 +851,7 @@ func checkSpoke(t *testing.T, tx *Tx, g, key int64, name string, at time.Time) {
 func sqlLastSpoke(t *testing.T, s *Store, key int64) time.Time {
 	t.Helper()
 	var v *int64
-	if err := s.DB().QueryRow(`SELECT last_spoke FROM members WHERE key = ?`, key).Scan(&v); err != nil {
+	if err := s.DB().QueryRow(`SELECT (SELECT at FROM member_spoke WHERE member_key = ?)`, key).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
 	if v == nil {

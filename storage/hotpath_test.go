@@ -2,8 +2,11 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
@@ -80,5 +83,52 @@ func TestLedgerQueriesUseTheirIndexes(t *testing.T) {
 	}
 	if got := strings.Join(names, " "); got != "points_ledger_by_day sqlite_autoindex_points_ledger_1" {
 		t.Errorf("ledger indexes: %s; want only by_day and the ref's unique index", got)
+	}
+}
+
+// Migration 12 moves last_spoke out of members: a database from before it keeps every
+// member's time, and the members table no longer has the column.
+func TestMigrationKeepsLastSpoke(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v11.db")
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: raw, path: path}
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:11] {
+		if err := old.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spoke := time.Date(2026, 11, 20, 21, 30, 0, 0, time.UTC)
+	if _, err := raw.Exec(`INSERT INTO groups(key, name, first_seen) VALUES (1, '读书会', 0);
+		INSERT INTO members(key, group_key, nickname, first_seen, last_spoke) VALUES (7, 1, '张三', 0, ?), (8, 1, '李四', 0, NULL)`,
+		spoke.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.View(ctx, func(tx *Tx) error {
+		a, err := tx.Member(7)
+		if err != nil || !a.LastSpoke.Equal(spoke) {
+			t.Errorf("张三 last spoke %v, %v; want %v", a.LastSpoke, err, spoke)
+		}
+		b, err := tx.Member(8)
+		if err != nil || !b.LastSpoke.IsZero() {
+			t.Errorf("李四 last spoke %v, %v; want never", b.LastSpoke, err)
+		}
+		return nil
+	})
+	if n := sqlInt(t, s, `SELECT COUNT(*) FROM pragma_table_info('members') WHERE name = 'last_spoke'`); n != 0 {
+		t.Error("members still has last_spoke")
 	}
 }

@@ -90,8 +90,10 @@ func (t *Tx) Groups() ([]Group, error) {
 	return out, rows.Err()
 }
 
+// memberColumns reads a member row; when they last spoke lives in member_spoke (migration
+// 12), one primary-key look-up away.
 const memberColumns = `key, group_key, platform_id, nickname, display_name, attr_status, first_seen,
-	joined_at, left_at, last_spoke, welcomed, role`
+	joined_at, left_at, (SELECT at FROM member_spoke WHERE member_key = members.key), welcomed, role`
 
 func scanMember(sc interface{ Scan(...any) error }) (Member, error) {
 	var m Member
@@ -191,13 +193,18 @@ func (t *Tx) InsertMember(m Member) (Member, error) {
 		m.Role = RoleMember
 	}
 	res, err := t.exec(`INSERT INTO members(group_key, platform_id, nickname, display_name, attr_status,
-		first_seen, joined_at, left_at, last_spoke, welcomed, role) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		first_seen, joined_at, left_at, welcomed, role) VALUES (?,?,?,?,?,?,?,?,?,?)`,
 		m.GroupKey, m.PlatformID, m.Nickname, m.DisplayName, m.AttrStatus, ms(m.FirstSeen),
-		toNullMS(m.JoinedAt), toNullMS(m.LeftAt), toNullMS(m.LastSpoke), m.Welcomed, m.Role)
+		toNullMS(m.JoinedAt), toNullMS(m.LeftAt), m.Welcomed, m.Role)
 	if err != nil {
 		return m, fmt.Errorf("insert member %q: %w", m.Nickname, err)
 	}
 	m.Key, _ = res.LastInsertId()
+	if !m.LastSpoke.IsZero() {
+		if _, err := t.exec(`INSERT INTO member_spoke(member_key, at) VALUES (?,?)`, m.Key, ms(m.LastSpoke)); err != nil {
+			return m, fmt.Errorf("insert member %q: when last spoke: %w", m.Nickname, err)
+		}
+	}
 	t.cacheMember(m)
 	t.cacheBalance(m.Key, 0) // a new member has no ledger entries yet
 	return m, nil

@@ -28,6 +28,7 @@ var migrations = []migration{
 	{9, "hot path: drop indexes every message updated that no frequent query needs", schemaHotPath},
 	{10, "points ledger indexes: by day for the daily cap, by member alone for history", schemaLedgerByDay},
 	{11, "points ledger: no index by member (nothing reads a member's history in a hot path)", schemaLedgerNoMemberIndex},
+	{12, "members: when each last spoke moves to a narrow table of its own", schemaMemberSpoke},
 }
 
 // SchemaVersion is the newest schema this build knows.
