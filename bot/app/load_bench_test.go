@@ -213,6 +213,7 @@ defaults:
 	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-RSS-MB")
 	b.ReportMetric(float64(dbBytes)/(1<<20), "db-MB")
 	b.ReportMetric(float64(written)/float64(n), "written-B/msg")
+	b.Logf("database file %.1f MB, write-ahead log %.1f MB", float64(fileSize(dbPath))/(1<<20), float64(fileSize(dbPath+"-wal"))/(1<<20))
 	b.Logf("%d messages, %d groups × %d members, %d keywords: wall %v; batches %d, p50/p99/max batch %v/%v/%v; single p50/p99/max %v/%v/%v; rows %v",
 		n, len(groups), *loadMembers, len(keywords), wall.Round(time.Millisecond), len(batchDur),
 		pct(batchDur, 50), p99(batchDur), slices.Max(batchDur), pct(single, 50), p99(single), slices.Max(single), rows)
