@@ -1,7 +1,7 @@
 package storage
 
 import (
-	"encoding/binary"
+	"database/sql"
 	"fmt"
 	"hash/maphash"
 	"time"
@@ -44,19 +44,29 @@ func newSeenFilter(ids int) *seenFilter {
 }
 
 func (f *seenFilter) hashes(group int64, id string) (h1, h2 uint64) {
-	var h maphash.Hash
-	h.SetSeed(f.seed)
-	var g [8]byte
-	binary.LittleEndian.PutUint64(g[:], uint64(group))
-	h.Write(g[:])
-	h.WriteString(id)
-	v := h.Sum64()
-	// Double hashing (Kirsch–Mitzenmacher): k probes from two halves of one 64-bit hash.
-	return v, (v>>32 | v<<32) | 1
+	return split(withGroup(maphash.String(f.seed, id), group))
 }
 
-func (f *seenFilter) add(group int64, id string) {
-	h1, h2 := f.hashes(group, id)
+func (f *seenFilter) hashesBytes(group int64, id []byte) (h1, h2 uint64) {
+	return split(withGroup(maphash.Bytes(f.seed, id), group))
+}
+
+// withGroup folds the group into an id's hash (the same id in two groups is two messages)
+// with splitmix64's finaliser, so every bit of both reaches every bit of the result.
+func withGroup(v uint64, group int64) uint64 {
+	v ^= uint64(group) * 0x9e3779b97f4a7c15
+	v = (v ^ v>>30) * 0xbf58476d1ce4e5b9
+	v = (v ^ v>>27) * 0x94d049bb133111eb
+	return v ^ v>>31
+}
+
+// split derives k probes by double hashing (Kirsch–Mitzenmacher) from the two halves of
+// one 64-bit hash.
+func split(v uint64) (h1, h2 uint64) { return v, (v>>32 | v<<32) | 1 }
+
+func (f *seenFilter) add(group int64, id string) { f.set(f.hashes(group, id)) }
+
+func (f *seenFilter) set(h1, h2 uint64) {
 	m := uint64(len(f.bits) * 64)
 	for i := range uint64(seenHashes) {
 		b := (h1 + i*h2) % m
@@ -148,11 +158,11 @@ func (t *Tx) seenFilter() (*seenFilter, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var g int64
-		var id string
+		var id sql.RawBytes // no string per id: the table holds a week of them
 		if err := rows.Scan(&g, &id); err != nil {
 			return nil, fmt.Errorf("read processed message ids: %w", err)
 		}
-		f.add(g, id)
+		f.set(f.hashesBytes(g, id))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read processed message ids: %w", err)
