@@ -21,6 +21,15 @@ const maxCatchUp = 100000
 // reload). A job missed while the bot was down runs once on start if it is within the grace
 // period, otherwise it is skipped and logged.
 func (e *Engine) Every(ctx context.Context, name string, spec config.CronSpec, fn JobFunc) error {
+	return e.EverySince(ctx, name, spec, time.Time{}, fn)
+}
+
+// EverySince is Every for a job that has nothing to do before `since`: a group's posts and
+// reports are not due for times before the bot first saw the group. It matters when the
+// job is registered for the first time with the clock behind since: a restart that
+// replays the group's first event (a script re-run in the simulator, a clock corrected
+// backwards) must not post for hours the group was not yet known.
+func (e *Engine) EverySince(ctx context.Context, name string, spec config.CronSpec, since time.Time, fn JobFunc) error {
 	var last time.Time
 	if err := e.store.View(ctx, func(tx *storage.Tx) error {
 		var err error
@@ -31,13 +40,15 @@ func (e *Engine) Every(ctx context.Context, name string, spec config.CronSpec, f
 	}
 	now := e.clock.Now().In(e.Location())
 	if last.IsZero() {
-		// First registration: store now as the point up to which the job is done. Without
-		// it a job that has not run yet (a post added yesterday) could not tell a run it
-		// missed while the bot was down from one before it existed, and would lose it.
-		if err := e.store.Update(ctx, func(tx *storage.Tx) error { return tx.SetJobLastRun(name, now) }); err != nil {
+		// First registration: store now (or since, if later) as the point up to which the
+		// job is done. Without it a job that has not run yet (a post added yesterday) could
+		// not tell a run it missed while the bot was down from one before it existed, and
+		// would lose it.
+		from := maxTime(now, since.In(e.Location()))
+		if err := e.store.Update(ctx, func(tx *storage.Tx) error { return tx.SetJobLastRun(name, from) }); err != nil {
 			return err
 		}
-		e.scheduleJob(name, spec, spec.Schedule.Next(now), spec.Schedule.Next(now), fn)
+		e.scheduleJob(name, spec, spec.Schedule.Next(from), spec.Schedule.Next(from), fn)
 		return nil
 	}
 	// Plan from the later of now and the last run: if the clock is behind the stored run

@@ -64,6 +64,18 @@ func NewSim(ctx context.Context, o SimOptions, clock interface {
 	loc := o.Config.Location
 	out := sim.NewPrinter(o.Out, o.JSON, loc)
 	p := sim.NewPlatform(bot.Capabilities{CanRemove: o.CanRemove}, out, clock)
+	var known []string
+	if err := st.View(ctx, func(tx *storage.Tx) error {
+		groups, err := tx.Groups()
+		for _, g := range groups {
+			known = append(known, g.Name)
+		}
+		return err
+	}); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("list the groups of %s: %w", o.DBPath, err)
+	}
+	p.KnowGroups(known)
 	mods, err := Modules(o.Config)
 	if err != nil {
 		st.Close()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,66 @@ func TestScheduleSurvivesRestart(t *testing.T) {
 	r = runScript(t, cfg, db, "@time 2026-11-26 08:00\n@group 读书会\n@advance 1m\n", false)
 	if len(posts(r)) != 0 {
 		t.Fatalf("…and not again by the next process:\n%s", r.out)
+	}
+}
+
+// A process killed after a group's first message committed but before that group's jobs
+// were registered leaves the group in the database with no job record. The crash harness
+// then re-runs the script from its start, with the clock before the group existed: the
+// group's posts must still not be due before the bot first saw it (found by the harness:
+// docs/RELIABILITY.md), and a reply queued before the kill goes out although the script
+// has not named the group again yet.
+func TestGroupJobsNotDueBeforeTheGroupWasFirstSeen(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "q.db")
+	cfg := exampleConfig(t)
+	script := "@time 2026-11-21 07:00\n@group 读书会\n张三: 早\n@time 2026-11-22 08:07\n@group 摄影群\n李四: 大家好\n@time 2026-11-23 09:00\n"
+	want := runScript(t, cfg, filepath.Join(t.TempDir(), "ref.db"), script, false).sendsWith("早上好")
+
+	runScript(t, cfg, db, "@time 2026-11-22 08:07\n@group 摄影群\n李四: 大家好\n李四: 举报\n", false)
+	st, err := storage.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The kill: the jobs' first registration never committed, and the usage reply to the
+	// malformed 警告 was queued but not sent.
+	for _, q := range []string{`DELETE FROM jobs`, `UPDATE outbox SET sent_at = NULL, claimed_at = NULL`} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+
+	r := runScript(t, cfg, db, script, false)
+	got := r.sendsWith("早上好")
+	var gotGroups, wantGroups []string
+	for _, p := range got {
+		gotGroups = append(gotGroups, p.str("group")+" "+p.str("time"))
+	}
+	for _, p := range want {
+		wantGroups = append(wantGroups, p.str("group")+" "+p.str("time"))
+	}
+	// Jobs due at the same minute fire in the order they were registered: after a restart
+	// that is the groups' name order, not the order they were first seen.
+	slices.Sort(gotGroups)
+	slices.Sort(wantGroups)
+	if !slices.Equal(gotGroups, wantGroups) {
+		t.Errorf("morning posts after the restart: %v\nwant those of the uninterrupted run: %v", gotGroups, wantGroups)
+	}
+	usage := r.sendsWith("用法")
+	if len(usage) != 1 || usage[0].str("group") != "摄影群" {
+		t.Errorf("the reply queued before the kill must go out once, to 摄影群:\n%s", r.out)
+	}
+	st, err = storage.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var failedTries int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM outbox WHERE error != '' OR failed_at IS NOT NULL`).Scan(&failedTries); err != nil {
+		t.Fatal(err)
+	}
+	if failedTries != 0 {
+		t.Errorf("%d outbox rows record a failed try: the restarted account is in 摄影群 from the start", failedTries)
 	}
 }
 

@@ -80,10 +80,23 @@ type job struct {
 }
 
 // plan registers the group's cron jobs from the config in force and cancels the ones it
-// no longer has. Registering a job again is harmless: its stored last run decides.
+// no longer has. Registering a job again is harmless: its stored last run decides. A job
+// registered for the first time is not due before the bot first saw the group.
 func (m *Module) plan(ctx context.Context, e *bot.Engine, group string) error {
 	m.planned[group] = true
 	cfg, managed := e.Config().ForGroup(group)
+	var firstSeen time.Time
+	if err := e.Store().View(ctx, func(tx *storage.Tx) error {
+		groups, err := tx.Groups()
+		for _, g := range groups {
+			if g.Name == group {
+				firstSeen = g.FirstSeen
+			}
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("plan %s: read the group: %w", group, err)
+	}
 	var want []job
 	if managed {
 		for i, p := range cfg.Posts {
@@ -112,7 +125,7 @@ func (m *Module) plan(ctx context.Context, e *bot.Engine, group string) error {
 	}
 	m.jobs[group] = names
 	for _, j := range want {
-		if err := e.Every(ctx, j.name, j.spec, j.fn); err != nil {
+		if err := e.EverySince(ctx, j.name, j.spec, firstSeen, j.fn); err != nil {
 			return fmt.Errorf("plan %s: %w", j.name, err)
 		}
 	}

@@ -106,6 +106,16 @@ func (p *Platform) Members(ctx context.Context, groupID string) ([]bot.MemberInf
 func memberInfo(name string) bot.MemberInfo { return bot.MemberInfo{ID: name, Nickname: name} }
 
 // ensureGroup creates a group; it reports the group's info (the owner counts as a member).
+// KnowGroups adds groups the simulated account is in already. A bot restarted on a
+// database is still in every group it was in, as a real account is after logging in
+// again: a message queued for one before the restart can go out before the script names
+// the group again.
+func (p *Platform) KnowGroups(names []string) {
+	for _, n := range names {
+		p.ensureGroup(n)
+	}
+}
+
 func (p *Platform) ensureGroup(name string) bot.GroupInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
