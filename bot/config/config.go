@@ -27,7 +27,7 @@ type Config struct {
 
 	// Defaults apply to every group; Groups holds the effective (merged) config of each
 	// group named in the file.
-	Defaults Group            `yaml:"-"`
+	Defaults Group             `yaml:"-"`
 	Groups   map[string]*Group `yaml:"-"`
 }
 
