@@ -621,3 +621,31 @@ func TestWeeklyReportHealthAlerts(t *testing.T) {
 		t.Errorf("members and leaves of the week:\n%s", last)
 	}
 }
+
+// The daily report counts members by their current silent step: those reminded and still
+// in the group, not one who left since (nor anyone who spoke after the reminder).
+func TestReportCountsSilentMembersStillInTheGroup(t *testing.T) {
+	script := `@time 2026-11-21 09:00
+@group 读书会
+成员01: 在
+成员02: 在
+成员03: 在
+成员04: 在
+@time 2026-11-27 09:00
+成员04: 还在
+@time 2026-11-28 10:01
+-成员02
+@time 2026-11-28 12:00
+成员03: 我回来了
+@time 2026-11-28 22:01
+`
+	r := runScript(t, nil, "", script, false)
+	reminders := r.sendsWith("好久不见")
+	if len(reminders) != 1 || len(reminders[0].mentions()) != 3 {
+		t.Fatalf("day 7: 成员01–03 reminded:\n%s", r.out)
+	}
+	report := r.dmsWith("日报 11月28日")
+	if len(report) != 1 || !strings.Contains(report[0].str("text"), "满7天 1 人") {
+		t.Fatalf("the report counts 成员01 only (成员02 left, 成员03 spoke again):\n%s", r.out)
+	}
+}

@@ -282,16 +282,21 @@ func (m *Module) silenceEnded(t *bot.Turn) error {
 
 // silentCounts counts the group's members by the step of their current silence.
 func silentCounts(t *bot.Turn) (map[int]int, error) {
-	members, err := t.Tx.GroupMembers(t.Group.Key)
-	if err != nil {
-		return nil, err
-	}
 	recorded, err := t.Tx.SilentSteps(t.Group.Key)
 	if err != nil {
 		return nil, err
 	}
+	// Only members with a recorded step can count: read those (from the cache, mostly),
+	// not the whole group.
 	out := map[int]int{}
-	for _, mem := range members {
+	for key := range recorded {
+		mem, err := t.Tx.Member(key)
+		if err != nil {
+			return nil, err
+		}
+		if mem.GroupKey != t.Group.Key || !mem.LeftAt.IsZero() {
+			continue // left since: not in the group any more
+		}
 		if s := currentStep(mem, recorded); s > 0 && !exempt(mem) {
 			out[s]++
 		}
