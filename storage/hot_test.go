@@ -88,6 +88,28 @@ func sqlInt(t *testing.T, s *Store, q string, args ...any) int64 {
 	return n
 }
 
+// sqlKeyValues runs a two-number query on the database directly: member key → value.
+func sqlKeyValues(t *testing.T, s *Store, q string, args ...any) map[int64]int64 {
+	t.Helper()
+	rows, err := s.DB().Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var k, v int64
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // hotState is what the message path reads about a member, all of it cached.
 type hotState struct {
 	Balance          int64
@@ -183,20 +205,8 @@ func checkCacheAgreesWithDB(t *testing.T, s *Store) {
 	h.mu.Unlock()
 
 	for g, board := range boards {
-		rows, err := s.DB().Query(`SELECT b.member_key, b.balance FROM points_balances b
+		db := sqlKeyValues(t, s, `SELECT b.member_key, b.balance FROM points_balances b
 			JOIN members m ON m.key = b.member_key WHERE b.group_key = ? AND m.left_at IS NULL`, g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db := map[int64]int64{}
-		for rows.Next() {
-			var m, b int64
-			if err := rows.Scan(&m, &b); err != nil {
-				t.Fatal(err)
-			}
-			db[m] = b
-		}
-		rows.Close()
 		if !maps.Equal(board, db) {
 			t.Errorf("points board of group %d: cache %v, database %v", g, board, db)
 		}
@@ -218,20 +228,8 @@ func checkCacheAgreesWithDB(t *testing.T, s *Store) {
 		}
 	}
 	for k, sums := range earned {
-		rows, err := s.DB().Query(`SELECT member_key, SUM(delta) FROM points_ledger
+		db := sqlKeyValues(t, s, `SELECT member_key, SUM(delta) FROM points_ledger
 			WHERE day = ? AND reason = ? AND delta > 0 GROUP BY member_key`, k.day, k.reason)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db := map[int64]int64{}
-		for rows.Next() {
-			var m, n int64
-			if err := rows.Scan(&m, &n); err != nil {
-				t.Fatal(err)
-			}
-			db[m] = n
-		}
-		rows.Close()
 		if !maps.Equal(sums, db) {
 			t.Errorf("%s points on %s: cache %v, database %v", k.reason, k.day, sums, db)
 		}
