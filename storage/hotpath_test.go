@@ -47,7 +47,7 @@ func TestRankQueriesUseTheGroupIndex(t *testing.T) {
 // The connection is tuned for the write path (see tune).
 func TestConnectionTuning(t *testing.T) {
 	s, _ := openTemp(t)
-	for pragma, want := range map[string]string{"wal_autocheckpoint": "40000", "journal_size_limit": "67108864", "cache_size": "-32768"} {
+	for pragma, want := range map[string]string{"wal_autocheckpoint": "40000", "journal_size_limit": "67108864", "cache_size": "-16384"} {
 		var got string
 		if err := s.DB().QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
 			t.Fatal(err)

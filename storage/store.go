@@ -75,13 +75,16 @@ func (c connector) Driver() driver.Driver                        { return c.driv
 // the checkpointer's own connection (checkpoint.go); the automatic checkpoint on this one,
 // at 40,000 pages (160 MB) instead of SQLite's 1,000, is only a safety net should that fall
 // behind. journal_size_limit truncates the log when it restarts so it does not stay big. A
-// 32 MB page cache keeps the hot pages of 100 groups × 500 members in memory.
+// 16 MB page cache holds the pages every batch touches for 100 groups × 500 members (the
+// balances, member_spoke and today's activity: a few MB) and the rest of the working set; at
+// 32 MB the load benchmark ran no faster and its peak RSS was 15 MB higher, with the
+// 200 MB bar 15 MB away.
 // Every event runs in a savepoint, and SQLite copies each page an open savepoint first
 // changes into a sub-journal so it can roll back; temp_store = MEMORY keeps that copy in
 // memory instead of a temporary file (each page was a write system call).
 // See docs/PERFORMANCE.md ## load.
 func tune(c *sqlite3.SQLiteConn) error {
-	_, err := c.Exec(`PRAGMA wal_autocheckpoint = 40000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;
+	_, err := c.Exec(`PRAGMA wal_autocheckpoint = 40000; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -16384;
 		PRAGMA temp_store = MEMORY;`, nil)
 	if err != nil {
 		return fmt.Errorf("tune database connection: %w", err)
