@@ -124,7 +124,7 @@ func TestSilenceStart(t *testing.T) {
 		{"there before the bot: from first seen", storage.Member{FirstSeen: d(3)}, d(3)},
 		{"spoke long ago, left, came back", storage.Member{FirstSeen: d(1), LastSpoke: d(2), JoinedAt: d(20)}, d(20)},
 	} {
-		if got := silenceStart(c.m); !got.Equal(c.want) {
+		if got := SilenceStart(c.m); !got.Equal(c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}

@@ -2,6 +2,8 @@ package schedule
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,11 +51,11 @@ func enabledSteps(s config.Silent) []silentStep {
 	return out
 }
 
-// silenceStart is when the member's current silence began: the latest of their last
+// SilenceStart is when the member's current silence began: the latest of their last
 // message, their (re)join and when the bot first saw them. first_seen keeps a freshly
 // installed bot from flagging everyone on day one; the join keeps a member who spoke long
 // ago, left and came back from being flagged the day they return.
-func silenceStart(m storage.Member) time.Time {
+func SilenceStart(m storage.Member) time.Time {
 	s := m.FirstSeen
 	for _, t := range []time.Time{m.JoinedAt, m.LastSpoke} {
 		if t.After(s) {
@@ -68,7 +70,7 @@ func exempt(m storage.Member) bool { return m.Role == storage.RoleAdmin || m.Rol
 
 // currentStep is the step the member got in their current silence (0: none).
 func currentStep(m storage.Member, recorded map[int64]storage.SilentStep) int {
-	if r, ok := recorded[m.Key]; ok && r.Since.Equal(silenceStart(m)) {
+	if r, ok := recorded[m.Key]; ok && r.Since.Equal(SilenceStart(m)) {
 		return r.Step
 	}
 	return 0
@@ -133,7 +135,7 @@ func checkSilent(t *bot.Turn) error {
 			if st.n <= cur {
 				continue
 			}
-			since := silenceStart(mem)
+			since := SilenceStart(mem)
 			if t.Now.Sub(since) >= st.after {
 				due[st.n] = append(due[st.n], dueMember{mem, since})
 			}
@@ -247,7 +249,7 @@ func removeSilent(t *bot.Turn, list []dueMember) error {
 
 // lastSign says when the member was last heard of, for the owner.
 func lastSign(m storage.Member, loc *time.Location) string {
-	since := silenceStart(m)
+	since := SilenceStart(m)
 	day := since.In(loc).Format("01-02")
 	switch {
 	case !m.LastSpoke.IsZero() && since.Equal(m.LastSpoke):
@@ -282,23 +284,38 @@ func (m *Module) silenceEnded(t *bot.Turn) error {
 
 // silentCounts counts the group's members by the step of their current silence.
 func silentCounts(t *bot.Turn) (map[int]int, error) {
-	recorded, err := t.Tx.SilentSteps(t.Group.Key)
+	byStep, err := SilentByStep(t.Tx, t.Group.Key)
 	if err != nil {
 		return nil, err
 	}
-	// Only members with a recorded step can count: read those (from the cache, mostly),
-	// not the whole group.
 	out := map[int]int{}
-	for key := range recorded {
-		mem, err := t.Tx.Member(key)
+	for step, members := range byStep {
+		out[step] = len(members)
+	}
+	return out, nil
+}
+
+// SilentByStep lists the group's members by the step they got in their current silence (a
+// step counts only for the silence it was given in); members who left, the owner and
+// admins are never on it. Only members with a recorded step can be, so it reads those
+// (from the cache, mostly), not the whole group. The daily report counts these lists and
+// the dashboard shows them.
+func SilentByStep(tx *storage.Tx, groupKey int64) (map[int][]storage.Member, error) {
+	recorded, err := tx.SilentSteps(groupKey)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int][]storage.Member{}
+	for _, key := range slices.Sorted(maps.Keys(recorded)) {
+		mem, err := tx.Member(key)
 		if err != nil {
 			return nil, err
 		}
-		if mem.GroupKey != t.Group.Key || !mem.LeftAt.IsZero() {
-			continue // left since: not in the group any more
+		if mem.GroupKey != groupKey || !mem.LeftAt.IsZero() || exempt(mem) {
+			continue
 		}
-		if s := currentStep(mem, recorded); s > 0 && !exempt(mem) {
-			out[s]++
+		if s := currentStep(mem, recorded); s > 0 {
+			out[s] = append(out[s], mem)
 		}
 	}
 	return out, nil

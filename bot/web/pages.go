@@ -15,6 +15,7 @@ import (
 	"qunbot/bot/chart"
 	"qunbot/bot/config"
 	"qunbot/bot/moderate"
+	"qunbot/bot/schedule"
 	"qunbot/storage"
 )
 
@@ -560,15 +561,10 @@ func (s *Server) fillRemovals(tx *storage.Tx, p *groupPage) error {
 	return nil
 }
 
-// fillSilent groups silent members by the wake-up step they got in their current silence
-// (the same rule the schedule module applies: a step counts only for the silence it was
-// given in, which began at the member's last message, (re)join or first sighting).
+// fillSilent groups silent members by the wake-up step they got in their current silence,
+// as the schedule module counts them for the owner's reports.
 func (s *Server) fillSilent(tx *storage.Tx, p *groupPage, cfg config.Silent) error {
-	members, err := tx.GroupMembers(p.Key)
-	if err != nil {
-		return err
-	}
-	recorded, err := tx.SilentSteps(p.Key)
+	byStep, err := schedule.SilentByStep(tx, p.Key)
 	if err != nil {
 		return err
 	}
@@ -579,36 +575,19 @@ func (s *Server) fillSilent(tx *storage.Tx, p *groupPage, cfg config.Silent) err
 		what  string
 	}{{1, cfg.Remind.Enabled, cfg.Remind.After, "已提醒"}, {2, cfg.Benefit.Enabled, cfg.Benefit.After, "已发福利唤醒"},
 		{3, cfg.Remove.Enabled, cfg.Remove.After, "已请求移出"}}
-	byStep := map[int][]silentMember{}
 	now := s.e.Now()
-	for _, m := range members {
-		if m.Role == storage.RoleAdmin || m.Role == bot.RoleOwner {
-			continue
-		}
-		start := silenceStart(m)
-		if r, ok := recorded[m.Key]; ok && r.Since.Equal(start) && r.Step > 0 {
-			byStep[r.Step] = append(byStep[r.Step], silentMember{Name: m.Name(), Days: int(now.Sub(start) / (24 * time.Hour))})
-		}
-	}
 	for _, st := range steps {
 		if !st.on {
 			continue
 		}
-		list := byStep[st.n]
+		var list []silentMember
+		for _, m := range byStep[st.n] {
+			list = append(list, silentMember{Name: m.Name(), Days: int(now.Sub(schedule.SilenceStart(m)) / (24 * time.Hour))})
+		}
 		slices.SortFunc(list, func(a, b silentMember) int { return b.Days - a.Days })
 		p.Silent = append(p.Silent, silentView{Label: fmt.Sprintf("沉默满 %d 天 · %s", max(int(st.after.D()/(24*time.Hour)), 1), st.what), Members: list})
 	}
 	return nil
-}
-
-func silenceStart(m storage.Member) time.Time {
-	s := m.FirstSeen
-	for _, t := range []time.Time{m.JoinedAt, m.LastSpoke} {
-		if t.After(s) {
-			s = t
-		}
-	}
-	return s
 }
 
 func (s *Server) fillLeaders(tx *storage.Tx, p *groupPage) error {
