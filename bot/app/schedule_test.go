@@ -47,9 +47,10 @@ func loadTestConfig(t testing.TB, path string) *config.Config {
 	return cfg
 }
 
-func (r simRun) sendsWith(substr string) []line {
+// kindWith lists the output lines of one kind whose text contains substr.
+func (r simRun) kindWith(kind, substr string) []line {
 	var out []line
-	for _, l := range r.kind("send") {
+	for _, l := range r.kind(kind) {
 		if strings.Contains(l.str("text"), substr) {
 			out = append(out, l)
 		}
@@ -57,15 +58,9 @@ func (r simRun) sendsWith(substr string) []line {
 	return out
 }
 
-func (r simRun) dmsWith(substr string) []line {
-	var out []line
-	for _, l := range r.kind("dm") {
-		if strings.Contains(l.str("text"), substr) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+func (r simRun) sendsWith(substr string) []line { return r.kindWith("send", substr) }
+
+func (r simRun) dmsWith(substr string) []line { return r.kindWith("dm", substr) }
 
 func TestThreeMorningPostsInThreeDays(t *testing.T) {
 	r := runScript(t, nil, "", "@time 2026-11-21 07:00\n@group 读书会\n张三: 大家早\n@advance 3d\n", false)
