@@ -82,7 +82,7 @@ func fingerprint(mc config.Moderation) string {
 // build turns config into a ruleset. Entries are tagged with their lexicon's rule name
 // ("ads@builtin:ads:12"), so a penalty names the rule the admin configured.
 func build(mc config.Moderation) *compiled {
-	c := &compiled{dryRun: map[string]bool{}}
+	c := &compiled{dryRun: dryRunRules(mc)}
 	var entries []rules.Entry
 	for _, l := range mc.Lexicons {
 		list := l.Entries()
@@ -94,7 +94,6 @@ func build(mc config.Moderation) *compiled {
 			}
 		}
 		name := l.RuleName()
-		c.dryRun[name] = l.DryRun
 		for _, e := range list {
 			e.Source = name + "@" + e.Source
 			if e.Action == "" || (l.Builtin != "" && l.Action != "" && e.Action == rules.ActionStrike) {
@@ -132,19 +131,33 @@ func build(mc config.Moderation) *compiled {
 		},
 		AllowedKinds: allowed,
 	}
-	for check, dry := range map[string]bool{rules.CheckPhone: mc.Phone.DryRun, rules.CheckQQ: mc.QQ.DryRun,
-		rules.CheckWeChatID: mc.WeChatID.DryRun, rules.CheckZeroWidth: mc.ZeroWidth.DryRun, rules.CheckURL: mc.Links.DryRun,
-		rules.CheckMessageKind: mc.Kinds.DryRun, rules.CheckFlood: mc.Flood.DryRun, rules.CheckDuplicate: mc.Duplicates.DryRun,
-		rules.CheckPromoQuota: mc.Promotion.DryRun, rules.CheckNickname: mc.Nickname.DryRun} {
-		c.dryRun[check] = dry
-	}
 	c.rs, c.err = rules.NewRuleset(opts)
 	return c
 }
 
-// ruleName is the short, stable name a result is reported under: the lexicon's name for
+// dryRunRules says, per rule name, whether that rule is in dry run (the global switch
+// apart): each lexicon by its name, each detector by its check id.
+func dryRunRules(mc config.Moderation) map[string]bool {
+	dry := map[string]bool{}
+	for _, l := range mc.Lexicons {
+		dry[l.RuleName()] = l.DryRun
+	}
+	for check, d := range map[string]bool{rules.CheckPhone: mc.Phone.DryRun, rules.CheckQQ: mc.QQ.DryRun,
+		rules.CheckWeChatID: mc.WeChatID.DryRun, rules.CheckZeroWidth: mc.ZeroWidth.DryRun, rules.CheckURL: mc.Links.DryRun,
+		rules.CheckMessageKind: mc.Kinds.DryRun, rules.CheckFlood: mc.Flood.DryRun, rules.CheckDuplicate: mc.Duplicates.DryRun,
+		rules.CheckPromoQuota: mc.Promotion.DryRun, rules.CheckNickname: mc.Nickname.DryRun} {
+		dry[check] = d
+	}
+	return dry
+}
+
+// RuleDryRun reports whether the named rule is in dry run by its own setting (the group's
+// global dry_run apart), as the module decides it.
+func RuleDryRun(mc config.Moderation, rule string) bool { return dryRunRules(mc)[rule] }
+
+// RuleName is the short, stable name a result is reported under: the lexicon's name for
 // keywords, the check id otherwise.
-func ruleName(r rules.Result) string {
+func RuleName(r rules.Result) string {
 	if r.Check == rules.CheckKeyword {
 		name, _, _ := strings.Cut(r.Rule, "@")
 		return name
@@ -326,17 +339,25 @@ func isPromotion(r rules.Result) bool {
 
 var severity = map[string]int{rules.ActionWarn: 0, rules.ActionStrike: 1, rules.ActionMute: 2, rules.ActionRemove: 3}
 
-// violationFrom makes one offence of everything that fired on a message: the most severe
-// check leads (remove > mute > strike > warn, then more strikes), and all are kept for
-// the audit. One message is one offence, however many checks explain it.
-func violationFrom(fired []rules.Result, c *compiled, dryRun bool) Violation {
-	lead := fired[0]
-	for _, r := range fired[1:] {
-		if severity[r.Action] > severity[lead.Action] || (severity[r.Action] == severity[lead.Action] && r.Strikes > lead.Strikes) {
-			lead = r
+// Lead is the index of the check that decides when several fire on one message: the most
+// severe (remove > mute > strike > warn), then the one with more strikes.
+func Lead(fired []rules.Result) int {
+	lead := 0
+	for i, r := range fired {
+		l := fired[lead]
+		if severity[r.Action] > severity[l.Action] || (severity[r.Action] == severity[l.Action] && r.Strikes > l.Strikes) {
+			lead = i
 		}
 	}
-	name := ruleName(lead)
+	return lead
+}
+
+// violationFrom makes one offence of everything that fired on a message: the leading check
+// (Lead) names it, and all are kept for the audit. One message is one offence, however many
+// checks explain it.
+func violationFrom(fired []rules.Result, c *compiled, dryRun bool) Violation {
+	lead := fired[Lead(fired)]
+	name := RuleName(lead)
 	// The member is told the leading reason; every check that fired is in the audit.
 	return Violation{Rule: name, Reason: lead.Reason, Evidence: lead.Evidence, Action: lead.Action, Strikes: max(lead.Strikes, 0),
 		DryRun: dryRun || c.dryRun[name], Checks: fired, Actor: "bot"}

@@ -31,6 +31,25 @@ type Decision struct {
 	Applied bool // false when the same offence (ref) was already recorded
 }
 
+// StepFor is the ladder step for a violation whose rule asks for action, the member now
+// having strikes live strikes (this one included): a warning-only rule warns whatever the
+// record; a severe rule (mute, remove) jumps straight to its step, never down the ladder.
+// The dashboard's rule tester shows a first offence with it.
+func StepFor(ladder rules.Ladder, action string, strikes int) rules.Step {
+	step := ladder.StepFor(max(strikes, 1))
+	switch action {
+	case rules.ActionWarn:
+		step = rules.Step{Action: rules.ActionWarn}
+	case rules.ActionMute, rules.ActionRemove:
+		if i := ladder.IndexOf(rules.Action(action)); i >= 0 && i > ladder.IndexOf(step.Action) {
+			step = ladder.Steps[i]
+		} else if i < 0 && action == rules.ActionRemove {
+			step = rules.Step{Action: rules.ActionRemove}
+		}
+	}
+	return step
+}
+
 // apply records the violation as a strike, picks the ladder step and carries it out: all
 // inside the turn's transaction, with its audit entry, before anything is said. ref makes
 // it idempotent (the message id): a replay can never strike twice.
@@ -52,18 +71,7 @@ func apply(t *bot.Turn, m storage.Member, v Violation, ref string) (Decision, er
 	if err != nil {
 		return d, err
 	}
-	d.Step = ladder.StepFor(max(d.Strikes, 1))
-	switch v.Action {
-	case rules.ActionWarn:
-		d.Step = rules.Step{Action: rules.ActionWarn}
-	case rules.ActionMute, rules.ActionRemove:
-		// A severe rule jumps straight to its step (never down the ladder).
-		if i := ladder.IndexOf(rules.Action(v.Action)); i >= 0 && i > ladder.IndexOf(d.Step.Action) {
-			d.Step = ladder.Steps[i]
-		} else if i < 0 && v.Action == rules.ActionRemove {
-			d.Step = rules.Step{Action: rules.ActionRemove}
-		}
-	}
+	d.Step = StepFor(ladder, v.Action, d.Strikes)
 	if err := t.Tx.SetStrikeLevel(id, string(d.Step.Action)); err != nil {
 		return d, err
 	}

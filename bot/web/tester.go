@@ -179,74 +179,15 @@ func (s *Server) verdict(p *testerPage, cfg *config.Config, kind string) {
 	if len(results) == 0 {
 		return
 	}
-	lead := leading(results)
+	lead := moderate.Lead(results)
 	for i, res := range results {
-		p.Results = append(p.Results, resultView{Check: res.Check, Rule: res.Rule, RuleLabel: moderate.RuleLabel(ruleName(res)),
+		name := moderate.RuleName(res)
+		p.Results = append(p.Results, resultView{Check: res.Check, Rule: res.Rule, RuleLabel: moderate.RuleLabel(name),
 			Category: res.Category, Action: actionName(res.Action), Strikes: res.Strikes, Reason: res.Reason, Evidence: res.Evidence,
-			DryRun: dryRun(g.Moderation, ruleName(res)), Lead: i == lead})
+			DryRun: moderate.RuleDryRun(g.Moderation, name), Lead: i == lead})
 	}
 	p.Step, p.StepNote = firstOffence(g.Moderation, results[lead], s.e.Capabilities())
-	p.DryRun = g.Moderation.DryRun || dryRun(g.Moderation, ruleName(results[lead]))
-}
-
-// The helpers below mirror the moderation module's decision (bot/moderate: violationFrom,
-// apply): which check leads when several fire, and where the ladder puts a first offence.
-
-// severity orders actions: remove > mute > strike > warn.
-func severity(action string) int {
-	switch action {
-	case rules.ActionStrike:
-		return 1
-	case rules.ActionMute:
-		return 2
-	case rules.ActionRemove:
-		return 3
-	}
-	return 0
-}
-
-// leading is the index of the check that decides: the most severe, then the most strikes.
-func leading(results []rules.Result) int {
-	lead := 0
-	for i, r := range results[1:] {
-		l := results[lead]
-		if severity(r.Action) > severity(l.Action) || (severity(r.Action) == severity(l.Action) && r.Strikes > l.Strikes) {
-			lead = i + 1
-		}
-	}
-	return lead
-}
-
-// ruleName is the name a result is reported under: the lexicon's for keywords.
-func ruleName(r rules.Result) string {
-	if r.Check == rules.CheckKeyword {
-		name, _, _ := strings.Cut(r.Rule, "@")
-		return name
-	}
-	return r.Check
-}
-
-func dryRun(mc config.Moderation, name string) bool {
-	for _, l := range mc.Lexicons {
-		if l.RuleName() == name {
-			return l.DryRun
-		}
-	}
-	switch name {
-	case rules.CheckPhone:
-		return mc.Phone.DryRun
-	case rules.CheckQQ:
-		return mc.QQ.DryRun
-	case rules.CheckWeChatID:
-		return mc.WeChatID.DryRun
-	case rules.CheckZeroWidth:
-		return mc.ZeroWidth.DryRun
-	case rules.CheckURL:
-		return mc.Links.DryRun
-	case rules.CheckMessageKind:
-		return mc.Kinds.DryRun
-	}
-	return false
+	p.DryRun = g.Moderation.DryRun || moderate.RuleDryRun(g.Moderation, moderate.RuleName(results[lead]))
 }
 
 func actionName(a string) string {
@@ -266,21 +207,8 @@ func actionName(a string) string {
 // firstOffence is the ladder step a member with a clean record would get.
 func firstOffence(mc config.Moderation, lead rules.Result, caps bot.Capabilities) (step, note string) {
 	ladder := mc.LadderSteps()
-	count := max(lead.Strikes, 0)
-	if lead.Action == rules.ActionWarn {
-		count = 0
-	}
-	st := ladder.StepFor(max(count, 1))
-	switch lead.Action {
-	case rules.ActionWarn:
-		st = rules.Step{Action: rules.ActionWarn}
-	case rules.ActionMute, rules.ActionRemove:
-		if i := ladder.IndexOf(rules.Action(lead.Action)); i >= 0 && i > ladder.IndexOf(st.Action) {
-			st = ladder.Steps[i]
-		} else if i < 0 && lead.Action == rules.ActionRemove {
-			st = rules.Step{Action: rules.ActionRemove}
-		}
-	}
+	// A member with no record: this offence's strikes are all there are (a warning adds none).
+	st := moderate.StepFor(ladder, lead.Action, max(lead.Strikes, 0))
 	step = st.Label()
 	switch st.Action {
 	case rules.ActionMute:

@@ -439,18 +439,6 @@ func TestFirstOffence(t *testing.T) {
 	}
 }
 
-func TestLeadingCheck(t *testing.T) {
-	r := []rules.Result{{Action: rules.ActionWarn, Strikes: 0}, {Action: rules.ActionStrike, Strikes: 1},
-		{Action: rules.ActionStrike, Strikes: 2}, {Action: rules.ActionWarn}}
-	if got := leading(r); got != 2 {
-		t.Errorf("leading = %d, want 2 (strike beats warn, more strikes win)", got)
-	}
-	r = append(r, rules.Result{Action: rules.ActionRemove, Strikes: 1})
-	if got := leading(r); got != 4 {
-		t.Errorf("leading = %d, want 4 (remove beats all)", got)
-	}
-}
-
 func TestAddrWarning(t *testing.T) {
 	for addr, risky := range map[string]bool{
 		"127.0.0.1:8080": false, "localhost:8080": false, "[::1]:8080": false, "127.0.0.2:80": false,
