@@ -132,3 +132,66 @@ func TestMigrationKeepsLastSpoke(t *testing.T) {
 		t.Error("members still has last_spoke")
 	}
 }
+
+// Migration 13 re-keys processed by message id first: a database from before it keeps
+// every id (a replay is still caught, per group), and retention still prunes by time.
+func TestMigrationKeepsProcessedIDs(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v12.db")
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: raw, path: path}
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:12] {
+		if err := old.apply(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 11, 20, 21, 30, 0, 0, time.UTC)
+	if _, err := raw.Exec(`INSERT INTO groups(key, name, first_seen) VALUES (1, '读书会', 0), (2, '跑步群', 0);
+		INSERT INTO processed(group_key, msg_id, time) VALUES (1, '7001', ?), (2, '7001', ?), (1, '7002', ?)`,
+		at.UnixMilli(), at.UnixMilli(), at.Add(48*time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ddl string
+	if err := s.DB().QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'processed'`).Scan(&ddl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ddl, "PRIMARY KEY (msg_id, group_key)") {
+		t.Errorf("processed is not keyed by message id first:\n%s", ddl)
+	}
+	update(t, s, func(tx *Tx) error {
+		for _, c := range []struct {
+			group int64
+			id    string
+			fresh bool
+		}{{1, "7001", false}, {2, "7001", false}, {1, "7002", false}, {2, "7002", true}, {3, "7001", true}} {
+			if fresh, err := tx.MarkProcessed(c.group, c.id, at); err != nil || fresh != c.fresh {
+				t.Errorf("group %d id %s: fresh %v, %v; want %v", c.group, c.id, fresh, err, c.fresh)
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx *Tx) error {
+		// Older than the cut: the two migrated ids at `at` and the two just marked at `at`.
+		n, err := tx.PruneProcessed(at.Add(time.Hour), 100)
+		if err != nil || n != 4 {
+			t.Errorf("pruned %d, %v; want the 4 ids older than the cut", n, err)
+		}
+		return nil
+	})
+	if n := sqlInt(t, s, `SELECT COUNT(*) FROM processed WHERE group_key = 1 AND msg_id = '7002'`); n != 1 {
+		t.Error("the id newer than the cut was pruned too")
+	}
+}

@@ -29,6 +29,7 @@ var migrations = []migration{
 	{10, "points ledger indexes: by day for the daily cap, by member alone for history", schemaLedgerByDay},
 	{11, "points ledger: no index by member (nothing reads a member's history in a hot path)", schemaLedgerNoMemberIndex},
 	{12, "members: when each last spoke moves to a narrow table of its own", schemaMemberSpoke},
+	{13, "processed: keyed by message id first, so new ids append", schemaProcessedByMsg},
 }
 
 // SchemaVersion is the newest schema this build knows.
