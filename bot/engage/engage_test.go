@@ -619,3 +619,23 @@ func TestDayHelpers(t *testing.T) {
 		t.Errorf("countChars counts letters and digits only")
 	}
 }
+
+// Message ids grow with time; a message's ledger ref must sort by its id before its group,
+// so that new refs append to the ref index (one insertion point, not one per group).
+func TestMessageRefsSortByMessageIDAcrossGroups(t *testing.T) {
+	turn := func(id string, group int64) *bot.Turn {
+		return &bot.Turn{Event: &bot.Event{ID: id}, Group: bot.GroupCtx{Key: group}}
+	}
+	refs := []string{
+		messageRef(turn("7000000000000000001", 9)),
+		messageRef(turn("7000000000000000002", 1)),
+		messageRef(turn("7000000000000000002", 10)),
+		messageRef(turn("7000000000000000003", 2)),
+	}
+	if !slices.IsSorted(refs) {
+		t.Errorf("refs in message order must be sorted, got %q", refs)
+	}
+	if refs[1] == refs[2] {
+		t.Errorf("the same id in two groups must give two refs, got %q twice", refs[1])
+	}
+}
