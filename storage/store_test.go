@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -305,4 +306,41 @@ func TestNestedSavepoints(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A transaction that has begun finishes even if its context ends meanwhile: the loop's
+// context ends on SIGINT while a batch is half done, and a graceful stop finishes it.
+func TestTransactionOutlivesItsContext(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	err = s.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.EnsureGroup("读书会", time.Unix(0, 0)); err != nil {
+			return err
+		}
+		cancel() // the signal arrives mid-batch
+		_, err := tx.EnsureGroup("跑步群", time.Unix(0, 0))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("update after its context ended: %v", err)
+	}
+	var n int
+	if err := s.DB().QueryRow(`SELECT COUNT(*) FROM groups`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("groups committed: %d, %v; want both", n, err)
+	}
+	// A read under an ended context runs as well: the stop still reads what to flush.
+	err = s.View(ctx, func(tx *Tx) error {
+		gs, err := tx.Groups()
+		if err == nil && len(gs) != 2 {
+			err = fmt.Errorf("read %d groups", len(gs))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("view after its context ended: %v", err)
+	}
 }
