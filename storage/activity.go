@@ -42,28 +42,41 @@ type ActivityCount struct {
 
 // TopActive lists members of a group by valid messages over [fromDay, toDay] (inclusive,
 // "2006-01-02" strings compare in date order), most first, members still in the group only.
+//
+// The sums are ranked without a join to members: a members lookup per activity row (a
+// week of a group is 3,500 rows) cost more than the sums did (1.5 ms a 发言榜 in the load
+// benchmark). Whether a ranked member is still in the group is read only for those at the
+// top, until limit are found, mostly from the member cache.
 func (t *Tx) TopActive(groupKey int64, fromDay, toDay string, limit int) ([]ActivityCount, error) {
 	if err := t.flushPending(); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(`SELECT a.member_key, SUM(a.messages), SUM(a.valid) FROM activity a
-		JOIN members m ON m.key = a.member_key
-		WHERE a.group_key = ? AND a.day BETWEEN ? AND ? AND m.left_at IS NULL
-		GROUP BY a.member_key HAVING SUM(a.valid) > 0 ORDER BY SUM(a.valid) DESC, a.member_key LIMIT ?`,
-		groupKey, fromDay, toDay, limit)
+	rows, err := t.query(`SELECT member_key, SUM(messages), SUM(valid) FROM activity
+		WHERE group_key = ? AND day BETWEEN ? AND ?
+		GROUP BY member_key HAVING SUM(valid) > 0 ORDER BY SUM(valid) DESC, member_key`,
+		groupKey, fromDay, toDay)
 	if err != nil {
 		return nil, fmt.Errorf("rank activity: %w", err)
 	}
 	defer rows.Close()
 	var out []ActivityCount
-	for rows.Next() {
+	for len(out) < limit && rows.Next() {
 		var a ActivityCount
 		if err := rows.Scan(&a.MemberKey, &a.Messages, &a.Valid); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("rank activity: %w", err)
 		}
-		out = append(out, a)
+		m, err := t.Member(a.MemberKey)
+		if err != nil {
+			return nil, fmt.Errorf("rank activity: %w", err)
+		}
+		if m.LeftAt.IsZero() {
+			out = append(out, a)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rank activity: %w", err)
+	}
+	return out, nil
 }
 
 // DayActivity is a group's totals for one day.

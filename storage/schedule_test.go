@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -192,6 +193,38 @@ func TestActiveMembers(t *testing.T) {
 		n, err = tx.ActiveMembers(g.Key, "2026-11-22", "2026-11-24")
 		if err != nil || n != 0 {
 			t.Fatalf("none in between: %d, %v", n, err)
+		}
+		return nil
+	})
+}
+
+// TopActive ranks by valid messages, skips members who left (without counting them against
+// the limit), and breaks ties by member key.
+func TestTopActiveSkipsMembersWhoLeft(t *testing.T) {
+	s, _ := openTemp(t)
+	g, members := engageFixture(t, s, 5)
+	update(t, s, func(tx *Tx) error {
+		// members[0] 9 valid, [1] 8, [2] 7, [3] 7, [4] 0 valid (3 invalid)
+		for i, n := range []int{9, 8, 7, 7, 3} {
+			for range n {
+				if err := tx.CountMessage(g, members[i], "2026-11-21", i != 4); err != nil {
+					return err
+				}
+			}
+		}
+		_, err := tx.MarkLeft(members[0], engageT0)
+		return err
+	})
+	update(t, s, func(tx *Tx) error {
+		top, err := tx.TopActive(g, "2026-11-15", "2026-11-21", 2)
+		want := []ActivityCount{{members[1], 8, 8}, {members[2], 7, 7}}
+		if err != nil || !slices.Equal(top, want) {
+			t.Errorf("top 2 = %+v, %v; want %+v (the leader left)", top, err, want)
+		}
+		top, err = tx.TopActive(g, "2026-11-15", "2026-11-21", 10)
+		want = []ActivityCount{{members[1], 8, 8}, {members[2], 7, 7}, {members[3], 7, 7}}
+		if err != nil || !slices.Equal(top, want) {
+			t.Errorf("top 10 = %+v, %v; want %+v (nobody without a valid message)", top, err, want)
 		}
 		return nil
 	})
