@@ -177,42 +177,61 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		}
 		o.mu.Unlock()
 	}()
-	var pending []storage.OutMessage
-	if err := o.e.store.View(ctx, func(tx *storage.Tx) error {
-		var err error
-		if upTo > 0 {
-			pending, err = tx.PendingOutboxUpTo(upTo, 500)
-		} else {
-			pending, err = tx.PendingOutbox(500)
-		}
-		return err
-	}); err != nil {
-		return time.Time{}, err
-	}
 	later := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
 			next = t
 		}
 	}
+	var pending []storage.OutMessage
+	loaded, i := false, 0
 	blocked := map[int64]bool{} // a group whose earlier message waits keeps the rest in order
-	for _, m := range pending {
-		now := o.e.clock.Now()
-		lane := m.GroupKey
-		if m.Kind == storage.OutDM || m.Kind == storage.OutDMImage {
-			lane = -1 // DMs share one lane
-		}
-		if blocked[lane] {
-			continue
-		}
-		if at := o.readyAt(m, lane, now); at.After(now) {
-			blocked[lane] = true
-			later(at)
-			continue
-		}
-		if err := o.claim(ctx, m, now); err != nil {
+	for {
+		// One transaction reads what is pending (the first time), picks the next message
+		// the pacing allows, claims it and resolves whom it goes to: one commit before the
+		// send instead of a read, the claim and another read.
+		var m storage.OutMessage
+		var to address
+		var now time.Time
+		found := false
+		err := o.e.store.Update(ctx, func(tx *storage.Tx) error {
+			if !loaded {
+				var err error
+				if upTo > 0 {
+					pending, err = tx.PendingOutboxUpTo(upTo, 500)
+				} else {
+					pending, err = tx.PendingOutbox(500)
+				}
+				if err != nil {
+					return err
+				}
+				loaded = true
+			}
+			for ; i < len(pending); i++ {
+				c := pending[i]
+				now = o.e.clock.Now()
+				lane := laneOf(c)
+				if blocked[lane] {
+					continue
+				}
+				if at := o.readyAt(c, lane, now); at.After(now) {
+					blocked[lane] = true
+					later(at)
+					continue
+				}
+				m, found = c, true
+				i++
+				to = o.resolve(tx, m)
+				return o.claim(ctx, tx, m, now)
+			}
+			return nil
+		})
+		if err != nil {
 			return next, err
 		}
-		err := o.send(WithDeliveryID(ctx, m.ID), m)
+		if !found {
+			return next, nil
+		}
+		err = o.send(WithDeliveryID(ctx, m.ID), m, to)
 		retryAt, noticed, recErr := o.record(ctx, m, err, now)
 		if recErr != nil {
 			return next, recErr
@@ -220,6 +239,7 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		if noticed {
 			later(now) // the owner's notice about a failure is due at once
 		}
+		lane := laneOf(m)
 		if err != nil {
 			if !retryAt.IsZero() {
 				later(retryAt)
@@ -229,7 +249,14 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		}
 		o.noteSent(lane, now)
 	}
-	return next, nil
+}
+
+// laneOf is the pacing lane of a message: its group, or one lane shared by all DMs.
+func laneOf(m storage.OutMessage) int64 {
+	if m.Kind == storage.OutDM || m.Kind == storage.OutDMImage {
+		return -1
+	}
+	return m.GroupKey
 }
 
 // readyAt is the earliest time m may go out under the pacing rules.
@@ -275,30 +302,28 @@ func (o *Outbox) noteSent(lane int64, now time.Time) {
 	}
 }
 
-// claim commits that m is being handed to the platform, with the attempt's audit entry
-// ("send"), before the handing. A send and the commit that records it cannot be atomic: a
+// claim records in tx, which commits before the handing, that m is being handed to the
+// platform, with the attempt's audit entry ("send"). A send and the commit that records it cannot be atomic: a
 // crash between them leaves the row claimed and unsent. Such a row may or may not have
 // reached the platform; it is sent again (a member never told of a warning is worse than
 // one told twice) and the audit log says "resend", so a possible duplicate is never silent.
 // Only the one message in the platform's hands at the moment of a crash can be caught so,
 // and everything that can be done before the handing is done here, leaving the commit
 // after it (MarkSent alone) as short as possible: docs/RELIABILITY.md measures it.
-func (o *Outbox) claim(ctx context.Context, m storage.OutMessage, now time.Time) error {
-	return o.e.store.Update(ctx, func(tx *storage.Tx) error {
-		if !m.Claimed.IsZero() {
-			o.e.log.WarnContext(ctx, "message was being sent when the bot stopped: sending it again, it may arrive twice",
-				"outbox", m.ID, "claimed", m.Claimed)
-			if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "resend",
-				Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "claimed": m.Claimed.UnixMilli()}}); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "send",
-			Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "target": m.Target, "text": truncate(m.Text, 200)}}); err != nil {
+func (o *Outbox) claim(ctx context.Context, tx *storage.Tx, m storage.OutMessage, now time.Time) error {
+	if !m.Claimed.IsZero() {
+		o.e.log.WarnContext(ctx, "message was being sent when the bot stopped: sending it again, it may arrive twice",
+			"outbox", m.ID, "claimed", m.Claimed)
+		if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "resend",
+			Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "claimed": m.Claimed.UnixMilli()}}); err != nil {
 			return err
 		}
-		return tx.ClaimOutbox(m.ID, now)
-	})
+	}
+	if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "send",
+		Detail: map[string]any{"outbox": m.ID, "kind": m.Kind, "target": m.Target, "text": truncate(m.Text, 200)}}); err != nil {
+		return err
+	}
+	return tx.ClaimOutbox(m.ID, now)
 }
 
 type deliveryIDKey struct{}
@@ -316,29 +341,39 @@ func DeliveryID(ctx context.Context) int64 {
 	return id
 }
 
-// send resolves our keys to this session's ids and calls the platform.
-func (o *Outbox) send(ctx context.Context, m storage.OutMessage) error {
-	p := o.e.platform
-	var target string
-	var mentions []string
-	err := o.e.store.View(ctx, func(tx *storage.Tx) error {
-		for _, k := range m.Mentions {
-			if id := o.e.platformID(tx, k); id != "" {
-				mentions = append(mentions, id)
-			}
+// address is whom a message goes to in this session, resolved from our keys when it is
+// claimed. err is set when the target cannot be resolved: the send then fails with it.
+type address struct {
+	target   string
+	mentions []string
+	err      error
+}
+
+func (o *Outbox) resolve(tx *storage.Tx, m storage.OutMessage) address {
+	var a address
+	for _, k := range m.Mentions {
+		if id := o.e.platformID(tx, k); id != "" {
+			a.mentions = append(a.mentions, id)
 		}
-		if m.Kind != storage.OutSend && m.Target != Filehelper {
-			key, err := strconv.ParseInt(m.Target, 10, 64)
-			if err != nil {
-				return fmt.Errorf("bad outbox target %q", m.Target)
-			}
-			target = o.e.platformID(tx, key)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
+	if m.Kind != storage.OutSend && m.Target != Filehelper {
+		key, err := strconv.ParseInt(m.Target, 10, 64)
+		if err != nil {
+			a.err = fmt.Errorf("bad outbox target %q", m.Target)
+			return a
+		}
+		a.target = o.e.platformID(tx, key)
+	}
+	return a
+}
+
+// send hands m to the platform.
+func (o *Outbox) send(ctx context.Context, m storage.OutMessage, to address) error {
+	if to.err != nil {
+		return to.err
+	}
+	p := o.e.platform
+	target, mentions := to.target, to.mentions
 	groupID := o.groupID(m.GroupKey)
 	if groupID == "" && m.GroupKey != 0 {
 		groupID = o.e.GroupName(m.GroupKey)
