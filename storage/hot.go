@@ -70,6 +70,10 @@ type hotCache struct {
 	// is loaded whole on first use and kept current by every balance change; a leave or a
 	// join drops the boards (they are read again when next asked for).
 	boards map[int64]map[int64]int64
+	// rosters holds, per group, the keys of the members still in it, ascending: what the
+	// daily silent-member check walks and the reports and posts count. Loaded on first use;
+	// an inserted member is added at the end, a join or a leave drops them all.
+	rosters map[int64][]int64
 	// seen holds every processed message id (processed.go). Unlike the rest it survives a
 	// reset: it only has to be a superset of the table, and rebuilding it reads the table.
 	seen *seenFilter
@@ -95,6 +99,7 @@ func (h *hotCache) resetLocked() {
 	h.earned = map[dayReason]map[int64]int64{}
 	h.sets = [numSets]map[int64]struct{}{}
 	h.boards = map[int64]map[int64]int64{}
+	h.rosters = map[int64][]int64{}
 }
 
 // Every change below is made through the transaction, which logs how to undo it while a
@@ -323,6 +328,64 @@ func (t *Tx) dropBoards() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	evict(t, h.boards)
+}
+
+// roster returns the keys of the group's members still in it, ascending. The slice is the
+// cache's own: read it, never change it.
+func (t *Tx) roster(groupKey int64) ([]int64, error) {
+	h := t.s.hot
+	h.mu.Lock()
+	keys, ok := h.rosters[groupKey]
+	h.mu.Unlock()
+	if ok {
+		return keys, nil
+	}
+	rows, err := t.query(`SELECT key FROM members WHERE group_key = ? AND left_at IS NULL ORDER BY key`, groupKey)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	keys = []int64{}
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	setEntry(t, h.rosters, groupKey, keys, false)
+	h.mu.Unlock()
+	return keys, nil
+}
+
+// rosterAdd puts a newly inserted member at the end of its group's roster, if loaded: keys
+// only grow, so the end keeps it in order. The old slice stays valid for its length, so a
+// savepoint's undo can simply put it back.
+func (t *Tx) rosterAdd(m Member) {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	keys, ok := h.rosters[m.GroupKey]
+	if !ok || !m.LeftAt.IsZero() {
+		return
+	}
+	if n := len(keys); n > 0 && keys[n-1] >= m.Key {
+		setEntry(t, h.rosters, m.GroupKey, nil, true) // out of order: read it again
+		return
+	}
+	setEntry(t, h.rosters, m.GroupKey, append(keys, m.Key), false)
+}
+
+// dropRosters forgets every roster: a member joined or left.
+func (t *Tx) dropRosters() {
+	h := t.s.hot
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	evict(t, h.rosters)
 }
 
 // mayHave reports whether the member may have a row in the set's table; false means

@@ -1075,3 +1075,96 @@ func TestCommitTimeFlushErrorIsReported(t *testing.T) {
 		t.Errorf("%d activity rows after a failed commit", n)
 	}
 }
+
+// A group's roster (GroupMembers, CountMembers) is cached: it must follow every way a
+// member comes and goes, a rename that uncaches a row, a savepoint rolled back and a
+// transaction that fails, and always agree with a read of the table.
+func TestRosterFollowsMembership(t *testing.T) {
+	s, _ := openTemp(t)
+	g, m := engageFixture(t, s, 3)
+	fromTable := func(t *testing.T, tx *Tx) []Member {
+		t.Helper()
+		ms, err := tx.members(`WHERE group_key = ? AND left_at IS NULL ORDER BY key`, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	check := func(t *testing.T, tx *Tx, want ...int64) {
+		t.Helper()
+		ms, err := tx.GroupMembers(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, x := range ms {
+			got = append(got, x.Key)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("GroupMembers = %v, want %v", got, want)
+		}
+		if table := fromTable(t, tx); !slices.EqualFunc(ms, table, func(a, b Member) bool { return a == b }) {
+			t.Errorf("GroupMembers rows differ from the table:\n got %+v\nwant %+v", ms, table)
+		}
+		if n, err := tx.CountMembers(g); err != nil || n != len(want) {
+			t.Errorf("CountMembers = %d, %v; want %d", n, err, len(want))
+		}
+	}
+	var d int64
+	hotUpdate(t, s, func(tx *Tx) error {
+		check(t, tx, m[0], m[1], m[2]) // loads the roster and caches the rows
+		nm, err := tx.InsertMember(Member{GroupKey: g, PlatformID: "new", Nickname: "新人", FirstSeen: hotT0})
+		if err != nil {
+			return err
+		}
+		d = nm.Key
+		check(t, tx, m[0], m[1], m[2], d)
+		if _, err := tx.MarkLeft(m[1], hotT0); err != nil {
+			return err
+		}
+		check(t, tx, m[0], m[2], d)
+		if err := tx.UpdateIdentity(m[2], "m2-new-session", "改名了", "", 0); err != nil {
+			return err
+		}
+		check(t, tx, m[0], m[2], d) // m[2]'s row read again, with its new name
+		return tx.SetLastSpoke(m[0], hotT0.Add(time.Minute))
+	})
+	hotUpdate(t, s, func(tx *Tx) error {
+		check(t, tx, m[0], m[2], d)
+		if err := tx.MarkJoined(m[1], hotT0.Add(time.Hour), false); err != nil {
+			return err
+		}
+		check(t, tx, m[0], m[1], m[2], d)
+		// Inside a savepoint that rolls back: an insert and a leave leave no trace.
+		err := tx.Savepoint(func() error {
+			if _, err := tx.InsertMember(Member{GroupKey: g, PlatformID: "ghost", Nickname: "幽灵", FirstSeen: hotT0}); err != nil {
+				return err
+			}
+			if _, err := tx.MarkLeft(m[0], hotT0); err != nil {
+				return err
+			}
+			check(t, tx, m[1], m[2], d, d+1)
+			return errors.New("roll back")
+		})
+		if err == nil {
+			t.Fatal("savepoint did not fail")
+		}
+		check(t, tx, m[0], m[1], m[2], d)
+		return nil
+	})
+	// A failed transaction: its leave is rolled back, and so is what the cache saw of it.
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		if _, err := tx.MarkLeft(m[2], hotT0); err != nil {
+			return err
+		}
+		check(t, tx, m[0], m[1], d)
+		return errors.New("fail")
+	})
+	if err == nil {
+		t.Fatal("update did not fail")
+	}
+	hotUpdate(t, s, func(tx *Tx) error {
+		check(t, tx, m[0], m[1], m[2], d)
+		return nil
+	})
+}

@@ -169,22 +169,43 @@ func (t *Tx) MembersNamed(groupKey int64, name string) ([]Member, error) {
 }
 
 // GroupMembers lists the members currently in the group.
+//
+// From the cache when the group's roster and every row on it are there (the daily
+// silent-member check of a busy group: reading 500 rows cost ~4 ms); otherwise the rows are
+// read at once and cached.
 func (t *Tx) GroupMembers(groupKey int64) ([]Member, error) {
+	keys, err := t.roster(groupKey)
+	if err != nil {
+		return nil, fmt.Errorf("list members of group %d: %w", groupKey, err)
+	}
+	out := make([]Member, 0, len(keys))
+	for _, k := range keys {
+		m, ok := t.cachedMember(k)
+		if !ok || m.GroupKey != groupKey || !m.LeftAt.IsZero() {
+			break
+		}
+		out = append(out, m)
+	}
+	if len(out) == len(keys) {
+		return out, nil
+	}
 	ms, err := t.members(`WHERE group_key = ? AND left_at IS NULL ORDER BY key`, groupKey)
 	if err != nil {
 		return nil, fmt.Errorf("list members of group %d: %w", groupKey, err)
+	}
+	for _, m := range ms {
+		t.cacheMember(m)
 	}
 	return ms, nil
 }
 
 // CountMembers counts the members currently in the group.
 func (t *Tx) CountMembers(groupKey int64) (int, error) {
-	var n int
-	err := t.queryRow(`SELECT COUNT(*) FROM members WHERE group_key = ? AND left_at IS NULL`, groupKey).Scan(&n)
+	keys, err := t.roster(groupKey)
 	if err != nil {
 		return 0, fmt.Errorf("count members of group %d: %w", groupKey, err)
 	}
-	return n, nil
+	return len(keys), nil
 }
 
 // InsertMember stores a member seen for the first time and returns it with its key.
@@ -207,6 +228,7 @@ func (t *Tx) InsertMember(m Member) (Member, error) {
 	}
 	t.cacheMember(m)
 	t.cacheBalance(m.Key, 0) // a new member has no ledger entries yet
+	t.rosterAdd(m)
 	return m, nil
 }
 
@@ -243,6 +265,7 @@ func (t *Tx) MarkJoined(key int64, at time.Time, welcomed bool) error {
 	}
 	t.uncacheMember(key)
 	t.dropBoards()
+	t.dropRosters()
 	return nil
 }
 
@@ -251,6 +274,7 @@ func (t *Tx) MarkLeft(key int64, at time.Time) (changed bool, err error) {
 	res, err := t.exec(`UPDATE members SET left_at = ?, welcomed = 1 WHERE key = ? AND left_at IS NULL`, ms(at), key)
 	t.uncacheMember(key)
 	t.dropBoards()
+	t.dropRosters()
 	if err != nil {
 		return false, fmt.Errorf("record leave of member %d: %w", key, err)
 	}
