@@ -28,27 +28,9 @@ var (
 	errHotRollback = errors.New("test: roll this back")
 )
 
-// guard wraps an Update fn so that a t.Fatal inside it still ends the transaction. t.Fatal
-// ends the goroutine without a panic, so Update neither commits nor rolls back; the store
-// has one connection, and a failing test must go on failing, not hang on it.
-func guard(fn func(*Tx) error) func(*Tx) error {
-	return func(tx *Tx) error {
-		finished := false
-		defer func() {
-			if !finished {
-				tx.tx.Rollback()
-			}
-		}()
-		err := fn(tx)
-		finished = true
-		return err
-	}
-}
-
-// hotUpdate runs fn in a transaction that must commit.
 func hotUpdate(t *testing.T, s *Store, fn func(tx *Tx) error) {
 	t.Helper()
-	if err := s.Update(context.Background(), guard(fn)); err != nil {
+	if err := s.Update(context.Background(), fn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -651,18 +633,18 @@ func TestFailedUpdateLeavesNoTrace(t *testing.T) {
 		run  func(t *testing.T) error
 	}{
 		{"fn returns an error", func(t *testing.T) error {
-			return s.Update(ctx, guard(func(tx *Tx) error {
+			return s.Update(ctx, func(tx *Tx) error {
 				changeAll(t, tx, "fail:error")
 				return errHotRollback
-			}))
+			})
 		}},
 		{"counters fail at commit", func(t *testing.T) error {
-			return s.Update(ctx, guard(func(tx *Tx) error {
+			return s.Update(ctx, func(tx *Tx) error {
 				changeAll(t, tx, "fail:commit")
 				// No such member: the activity row breaks its foreign key when the
 				// pending counters are written, just before the commit.
 				return tx.CountMessage(g, 424242, hotDay2, true)
-			}))
+			})
 		}},
 		{"fn panics", func(t *testing.T) (err error) {
 			defer func() {
@@ -670,10 +652,10 @@ func TestFailedUpdateLeavesNoTrace(t *testing.T) {
 					err = fmt.Errorf("panic: %v", p)
 				}
 			}()
-			return s.Update(ctx, guard(func(tx *Tx) error {
+			return s.Update(ctx, func(tx *Tx) error {
 				changeAll(t, tx, "fail:panic")
 				panic("handler bug")
-			}))
+			})
 		}},
 	}
 	for _, f := range failures {

@@ -138,6 +138,8 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 
 // Version reports the schema version recorded in the database.
 func (s *Store) Version(ctx context.Context) (int, error) {
+	s.txMu.Lock() // between units of work, never inside one (see Store)
+	defer s.txMu.Unlock()
 	var v sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 	return int(v.Int64), err
@@ -145,6 +147,8 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 
 // IntegrityCheck runs SQLite's integrity check and returns its complaints (none when ok).
 func (s *Store) IntegrityCheck(ctx context.Context) ([]string, error) {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
 	rows, err := s.db.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
 		return nil, fmt.Errorf("integrity check: %w", err)

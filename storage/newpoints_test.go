@@ -143,10 +143,10 @@ func TestNewPointsExistingRefNotPaidTwice(t *testing.T) {
 func TestNewPointsOnlyCredits(t *testing.T) {
 	s, _ := openTemp(t)
 	g, m := engageFixture(t, s, 1)
-	err := s.Update(t.Context(), guard(func(tx *Tx) error {
+	err := s.Update(t.Context(), func(tx *Tx) error {
 		_, err := tx.AddNewPoints(hotEntry(g, m[0], -1, ReasonMessage, "message:neg", hotDay2))
 		return err
-	}))
+	})
 	if err == nil {
 		t.Fatal("a debit was queued")
 	}

@@ -20,13 +20,22 @@ import (
 )
 
 // Store is an open qunbot database.
+//
+// It has one connection, and its units of work (Update, View) take turns on it under txMu:
+// each runs BEGIN, its statements and COMMIT through the pool as plain statements rather
+// than through database/sql's Tx. A Tx of database/sql has a context that can always end,
+// and under one every query starts a goroutine that waits for that end (and every
+// transaction another), which cost ~10 µs a query in wake-ups between threads. The one
+// connection keeps every statement of a unit of work inside its transaction; the rule that
+// comes with it: a Tx method must close its rows before it runs another statement (a
+// statement issued while rows are open would wait for the connection they hold).
 type Store struct {
 	db   *sql.DB
 	path string
+	txMu sync.Mutex // one unit of work at a time on the connection
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared once: re-preparing costs more than running
-	wanted map[string]bool      // queries to prepare once the connection is free
 
 	hot  *hotCache     // what every message reads, kept between transactions (hot.go)
 	ckpt *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
@@ -43,7 +52,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// One connection: SQLite serialises writers anyway, and a single connection makes
 	// ":memory:" work and rules out SQLITE_BUSY between our own goroutines.
 	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
 	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}, hot: newHotCache()}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
@@ -134,51 +145,24 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// stmt returns the prepared statement for query if there is one. A miss is remembered and
-// prepared after the transaction ends: preparing needs the connection, which the open
-// transaction holds (one connection), so preparing now would deadlock.
-func (s *Store) stmt(query string) (*sql.Stmt, bool) {
+// stmt returns the prepared statement for query, preparing it on first use (nil if it
+// cannot be prepared: the caller runs the query unprepared and gets its error). Called
+// inside a unit of work, between statements, when the connection is free.
+func (s *Store) stmt(ctx context.Context, query string) *sql.Stmt {
 	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
 	st, ok := s.stmts[query]
-	if !ok {
-		if s.wanted == nil {
-			s.wanted = map[string]bool{}
-		}
-		s.wanted[query] = true
-	}
-	return st, ok
-}
-
-// prepareWanted prepares the statements missed during the last transaction.
-// Preparing waits for the one connection, so it must not hold stmtMu meanwhile: another
-// goroutine's open transaction (the outbox's) holds the connection and may be waiting in
-// stmt for stmtMu — a deadlock in `bot run`, where the outbox delivers on its own goroutine.
-func (s *Store) prepareWanted(ctx context.Context) {
-	s.stmtMu.Lock()
-	if len(s.wanted) == 0 {
-		s.stmtMu.Unlock()
-		return
-	}
-	queries := make([]string, 0, len(s.wanted))
-	for q := range s.wanted {
-		queries = append(queries, q)
-	}
-	clear(s.wanted)
 	s.stmtMu.Unlock()
-	for _, q := range queries {
-		st, err := s.db.PrepareContext(ctx, q)
-		if err != nil {
-			continue
-		}
-		s.stmtMu.Lock()
-		if _, dup := s.stmts[q]; dup {
-			st.Close() // prepared meanwhile by another goroutine
-		} else {
-			s.stmts[q] = st
-		}
-		s.stmtMu.Unlock()
+	if ok {
+		return st
 	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	s.stmtMu.Lock()
+	s.stmts[query] = st
+	s.stmtMu.Unlock()
+	return st
 }
 
 // DB exposes the handle for read-only reporting queries and tests.
@@ -186,13 +170,11 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Tx is one unit of work. All writes of one event go through one Tx.
 type Tx struct {
-	tx  *sql.Tx
 	ctx context.Context
 	s   *Store
 
-	bound   map[*sql.Stmt]*sql.Stmt // the store's statements bound to this transaction
-	pending pendingWrites           // counters written just before commit (hot.go)
-	undo    []func(*hotCache)       // how to undo cache changes made in open savepoints
+	pending pendingWrites     // counters written just before commit (hot.go)
+	undo    []func(*hotCache) // how to undo cache changes made in open savepoints
 }
 
 // Update runs fn in a write transaction: committed if fn returns nil, rolled back otherwise.
@@ -200,56 +182,48 @@ type Tx struct {
 // A transaction that has begun runs to its end even if ctx ends meanwhile (see detach).
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 	ctx = detach(ctx)
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	if _, err := s.db.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	// On failure the cache is dropped before the connection is handed on: it described the
-	// rolled-back state, and the next transaction (another goroutine's) must not read it.
+	// Whatever ends the transaction early (an error, a failed commit, a panic, or
+	// runtime.Goexit from a test's t.Fatal) rolls it back, and drops the cache, which
+	// described the rolled-back state, before the next unit of work can read it.
+	committed := false
 	defer func() {
-		if p := recover(); p != nil {
+		if !committed {
 			s.hot.reset()
-			sqlTx.Rollback()
-			panic(p)
+			// After a failed COMMIT SQLite may keep the transaction open; a ROLLBACK
+			// ends it either way.
+			s.db.ExecContext(ctx, "ROLLBACK")
 		}
 	}()
-	tx := &Tx{tx: sqlTx, ctx: ctx, s: s}
+	tx := &Tx{ctx: ctx, s: s}
 	if err := fn(tx); err != nil {
-		s.hot.reset()
-		sqlTx.Rollback()
 		return err
 	}
 	if err := tx.flushPending(); err != nil {
-		s.hot.reset()
-		sqlTx.Rollback()
 		return err
 	}
-	// A failed commit also releases the connection: hold the cache until it is reset.
-	s.hot.mu.Lock()
-	err = sqlTx.Commit()
-	if err != nil {
-		s.hot.resetLocked()
-	}
-	s.hot.mu.Unlock()
-	if err != nil {
+	if _, err := s.db.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	committed = true
 	s.ckpt.committed()
-	s.prepareWanted(ctx)
 	return nil
 }
 
 // View runs fn in a transaction that is always rolled back: reads see one snapshot.
 func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	ctx = detach(ctx)
-	sqlTx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	if _, err := s.db.ExecContext(ctx, "BEGIN"); err != nil {
 		return fmt.Errorf("begin read transaction: %w", err)
 	}
-	err = fn(&Tx{tx: sqlTx, ctx: ctx, s: s})
-	sqlTx.Rollback()
-	s.prepareWanted(ctx)
-	return err
+	defer s.db.ExecContext(ctx, "ROLLBACK")
+	return fn(&Tx{ctx: ctx, s: s})
 }
 
 // detach keeps ctx's values but not its end, for a transaction and its statements. The
@@ -260,44 +234,28 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 // it, and the load benchmark ran ~15% slower so (docs/PERFORMANCE.md ## load).
 func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
-// Statements are prepared once per store and bound to the transaction once (one
-// connection, so database/sql reuses the prepared statement instead of preparing again;
-// binding allocates, so a batch of events binds each statement once, not per use).
-func (t *Tx) stmt(query string) *sql.Stmt {
-	st, ok := t.s.stmt(query)
-	if !ok {
-		return nil
-	}
-	if b, ok := t.bound[st]; ok {
-		return b
-	}
-	if t.bound == nil {
-		t.bound = map[*sql.Stmt]*sql.Stmt{}
-	}
-	b := t.tx.StmtContext(t.ctx, st)
-	t.bound[st] = b
-	return b
-}
+// Statements are prepared once per store and run on the one connection.
+func (t *Tx) stmt(query string) *sql.Stmt { return t.s.stmt(t.ctx, query) }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.stmt(query); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
-	return t.tx.ExecContext(t.ctx, query, args...)
+	return t.s.db.ExecContext(t.ctx, query, args...)
 }
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 	if st := t.stmt(query); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
 	}
-	return t.tx.QueryRowContext(t.ctx, query, args...)
+	return t.s.db.QueryRowContext(t.ctx, query, args...)
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	if st := t.stmt(query); st != nil {
 		return st.QueryContext(t.ctx, args...)
 	}
-	return t.tx.QueryContext(t.ctx, query, args...)
+	return t.s.db.QueryContext(t.ctx, query, args...)
 }
 
 // ms stores times as Unix milliseconds: sortable, zone-free, exact.

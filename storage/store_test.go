@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -342,5 +343,33 @@ func TestTransactionOutlivesItsContext(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("view after its context ended: %v", err)
+	}
+}
+
+// A unit of work ended by runtime.Goexit (t.Fatal inside it, in a test) is rolled back and
+// leaves the connection free: the next one runs, and sees nothing of it.
+func TestUpdateEndedByGoexitRollsBack(t *testing.T) {
+	s, _ := openTemp(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Update(context.Background(), func(tx *Tx) error {
+			if _, err := tx.EnsureGroup("读书会", time.Unix(0, 0)); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+	}()
+	<-done
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		gs, err := tx.Groups()
+		if err == nil && len(gs) != 0 {
+			err = fmt.Errorf("the abandoned transaction's group is there: %v", gs)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
