@@ -481,6 +481,7 @@ type pendingMark struct {
 	activity, spoke, processed, ledger                             int
 	flushedActivity, flushedSpoke, flushedProcessed, flushedLedger int
 	undo                                                           int
+	sql                                                            bool // its SQL SAVEPOINT was issued (savepoint.go)
 }
 
 func (p *pendingWrites) dirty() bool {
@@ -499,23 +500,28 @@ func (t *Tx) markSavepoint() {
 	})
 }
 
-// releaseSavepoint keeps what the savepoint did. Once no savepoint is open the undo log
-// is not needed: a whole transaction rolled back resets the cache.
-func (t *Tx) releaseSavepoint() {
+// releaseSavepoint keeps what the savepoint did, and reports whether it issued an SQL
+// savepoint to release. Once no savepoint is open the undo log is not needed: a whole
+// transaction rolled back resets the cache.
+func (t *Tx) releaseSavepoint() (opened bool) {
 	p := &t.pending
+	opened = p.marks[len(p.marks)-1].sql
 	p.marks = p.marks[:len(p.marks)-1]
 	if len(p.marks) == 0 {
 		clear(t.undo)
 		t.undo = t.undo[:0]
 	}
+	return opened
 }
 
 // rollbackSavepoint returns to the innermost savepoint: what was added since is dropped,
 // what was written since is undone by the database (so it is pending again), and the
-// cache is put back as it was.
-func (t *Tx) rollbackSavepoint() {
+// cache is put back as it was. It reports whether the savepoint issued an SQL savepoint,
+// which the caller rolls back.
+func (t *Tx) rollbackSavepoint() (opened bool) {
 	p := &t.pending
 	m := p.marks[len(p.marks)-1]
+	opened = m.sql
 	t.undoTo(m.undo)
 	p.marks = p.marks[:len(p.marks)-1]
 	for _, r := range p.processed[m.processed:] {
@@ -535,6 +541,7 @@ func (t *Tx) rollbackSavepoint() {
 	for _, s := range p.spoke {
 		p.latest[s.member] = s.at
 	}
+	return opened
 }
 
 // overlay gives a member row read from the database this transaction's last_spoke.

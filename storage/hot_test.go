@@ -1150,3 +1150,68 @@ func TestRosterFollowsMembership(t *testing.T) {
 		return nil
 	})
 }
+
+// A savepoint issues its SQL SAVEPOINT only before the first statement that may write:
+// reads and queued rows need none, and a rollback of such a savepoint still drops what it
+// queued. Once a write comes, every open level is opened, outermost first, and a failing
+// inner level undoes its write alone.
+func TestSavepointsOpenOnFirstWrite(t *testing.T) {
+	s, _ := openTemp(t)
+	g, m := engageFixture(t, s, 2)
+	opened := func(tx *Tx) []bool {
+		var out []bool
+		for _, mk := range tx.pending.marks {
+			out = append(out, mk.sql)
+		}
+		return out
+	}
+	hotUpdate(t, s, func(tx *Tx) error {
+		err := tx.Savepoint(func() error {
+			if _, err := tx.Balance(m[0]); err != nil { // a read
+				return err
+			}
+			if err := tx.CountMessage(g, m[0], "2026-11-21", true); err != nil { // queued
+				return err
+			}
+			if got := opened(tx); !slices.Equal(got, []bool{false}) {
+				t.Errorf("after a read and a queued row: opened %v, want [false]", got)
+			}
+			return errors.New("roll back")
+		})
+		if err == nil {
+			t.Fatal("savepoint did not fail")
+		}
+		return tx.Savepoint(func() error {
+			if err := tx.CountMessage(g, m[1], "2026-11-21", true); err != nil {
+				return err
+			}
+			inner := tx.Savepoint(func() error {
+				if _, err := tx.EnsureGroup("跑步群", hotT0); err != nil { // a write
+					return err
+				}
+				if got := opened(tx); !slices.Equal(got, []bool{true, true}) {
+					t.Errorf("after a write: opened %v, want [true true]", got)
+				}
+				return errors.New("roll back the inner one")
+			})
+			if inner == nil {
+				t.Fatal("inner savepoint did not fail")
+			}
+			if got := opened(tx); !slices.Equal(got, []bool{true}) {
+				t.Errorf("after the inner rollback: opened %v, want [true]", got)
+			}
+			return nil
+		})
+	})
+	update(t, s, func(tx *Tx) error {
+		top, err := tx.TopActive(g, "2026-11-21", "2026-11-21", 10)
+		if err != nil || len(top) != 1 || top[0].MemberKey != m[1] {
+			t.Errorf("activity = %+v, %v; want only the second savepoint's count", top, err)
+		}
+		gs, err := tx.Groups()
+		if err != nil || len(gs) != 1 {
+			t.Errorf("groups = %v, %v; want the inner savepoint's group rolled back", gs, err)
+		}
+		return nil
+	})
+}

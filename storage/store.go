@@ -173,6 +173,7 @@ type Tx struct {
 	ctx context.Context
 	s   *Store
 
+	broken  error             // a SAVEPOINT failed: the transaction must not commit (savepoint.go)
 	pending pendingWrites     // counters written just before commit (hot.go)
 	undo    []func(*hotCache) // how to undo cache changes made in open savepoints
 }
@@ -206,6 +207,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 	if err := tx.flushPending(); err != nil {
 		return err
 	}
+	if tx.broken != nil {
+		return tx.broken
+	}
 	if _, err := s.db.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
@@ -227,17 +231,23 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // detach keeps ctx's values but not its end, for a transaction and its statements. The
-// loop's context ends on SIGINT/SIGTERM while a batch may be half done: database/sql rolls
-// back a transaction whose context ends, which would lose the events already taken, and a
-// graceful stop means finishing them. It is also faster: the SQLite driver runs every
-// statement under a context that can end on a goroutine of its own, so it can interrupt
-// it, and the load benchmark ran ~15% slower so (docs/PERFORMANCE.md ## load).
+// loop's context ends on SIGINT/SIGTERM while a batch may be half done, and a graceful stop
+// means finishing the events already taken, not abandoning their transaction midway. It
+// is also faster: the SQLite driver runs every statement under a context that can end on
+// a goroutine of its own, so it can interrupt it, and the load benchmark ran ~15% slower
+// so (docs/PERFORMANCE.md ## load).
 func detach(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // Statements are prepared once per store and run on the one connection.
 func (t *Tx) stmt(query string) *sql.Stmt { return t.s.stmt(t.ctx, query) }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	t.openSavepoints(query)
+	return t.execRaw(query, args...)
+}
+
+// execRaw runs a statement without opening deferred savepoints: the savepoint statements.
+func (t *Tx) execRaw(query string, args ...any) (sql.Result, error) {
 	if st := t.stmt(query); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
@@ -245,6 +255,7 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+	t.openSavepoints(query)
 	if st := t.stmt(query); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
 	}
@@ -252,6 +263,7 @@ func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	t.openSavepoints(query)
 	if st := t.stmt(query); st != nil {
 		return st.QueryContext(t.ctx, args...)
 	}
