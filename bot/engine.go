@@ -369,7 +369,6 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 			_ = e.safely(ctx, "after "+ev.Type.String(), func() error { fn(ctx); return nil })
 		}
 	}
-	e.outbox.endBatch(ctx)
 }
 
 func (e *Engine) report(outcomes []Outcome) {

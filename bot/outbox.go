@@ -46,15 +46,6 @@ type Outbox struct {
 
 	wake chan struct{} // async mode: poke the delivery goroutine
 
-	// sent is the message last handed to the platform while its record (MarkSent) is not
-	// committed yet: it is written with the next claim, so a delivered message costs one
-	// commit instead of two, and at the latest at the end of the delivery run or batch.
-	// Until then a crash leaves it claimed, and it is resent with a notice (see claim): the
-	// same one message in the platform's hands as before. Used by whichever goroutine
-	// delivers (the loop inline, or the outbox goroutine).
-	sent     *storage.OutMessage
-	sentWhen time.Time
-
 	// work is true when something was queued since the last delivery; nextAt is when a
 	// held-back message becomes due. With neither, DeliverDue needs no DB read.
 	work   bool
@@ -191,54 +182,18 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 			next = t
 		}
 	}
-	if upTo == 0 {
-		// A delivery run of its own (the outbox goroutine, DeliverDue) leaves nothing
-		// unrecorded; HandleBatch's per-event runs leave it to the batch's end.
-		defer func() {
-			if ferr := o.recordSent(ctx); ferr != nil && err == nil {
-				err = ferr
-			}
-		}()
-	}
 	var pending []storage.OutMessage
 	loaded, i := false, 0
 	blocked := map[int64]bool{} // a group whose earlier message waits keeps the rest in order
-	// pick finds the next message the pacing allows now, in queue order.
-	pick := func() (m storage.OutMessage, now time.Time, ok bool) {
-		for ; i < len(pending); i++ {
-			c := pending[i]
-			now = o.e.clock.Now()
-			lane := laneOf(c)
-			if blocked[lane] {
-				continue
-			}
-			if at := o.readyAt(c, lane, now); at.After(now) {
-				blocked[lane] = true
-				later(at)
-				continue
-			}
-			i++
-			return c, now, true
-		}
-		return m, now, false
-	}
 	for {
+		// One transaction reads what is pending (the first time), picks the next message
+		// the pacing allows, claims it and resolves whom it goes to: one commit before the
+		// send instead of a read, the claim and another read.
 		var m storage.OutMessage
 		var to address
 		var now time.Time
 		found := false
-		if loaded {
-			if m, now, found = pick(); !found {
-				return next, nil
-			}
-		}
-		// One transaction records the previous message as sent, reads what is pending
-		// (the first time), claims the next message and resolves whom it goes to: one
-		// commit per message where there were a claim, a record and two reads.
 		err := o.e.store.Update(ctx, func(tx *storage.Tx) error {
-			if err := o.writeSent(tx); err != nil {
-				return err
-			}
 			if !loaded {
 				var err error
 				if upTo > 0 {
@@ -250,27 +205,33 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 					return err
 				}
 				loaded = true
-				if m, now, found = pick(); !found {
-					return nil
-				}
 			}
-			to = o.resolve(tx, m)
-			return o.claim(ctx, tx, m, now)
+			for ; i < len(pending); i++ {
+				c := pending[i]
+				now = o.e.clock.Now()
+				lane := laneOf(c)
+				if blocked[lane] {
+					continue
+				}
+				if at := o.readyAt(c, lane, now); at.After(now) {
+					blocked[lane] = true
+					later(at)
+					continue
+				}
+				m, found = c, true
+				i++
+				to = o.resolve(tx, m)
+				return o.claim(ctx, tx, m, now)
+			}
+			return nil
 		})
 		if err != nil {
 			return next, err
 		}
-		o.sent = nil // written by the transaction that just committed
 		if !found {
 			return next, nil
 		}
 		err = o.send(WithDeliveryID(ctx, m.ID), m, to)
-		lane := laneOf(m)
-		if err == nil {
-			o.noteSent(lane, now)
-			o.sent, o.sentWhen = &m, now // recorded with the next claim, or by recordSent
-			continue
-		}
 		retryAt, noticed, recErr := o.record(ctx, m, err, now)
 		if recErr != nil {
 			return next, recErr
@@ -278,44 +239,15 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		if noticed {
 			later(now) // the owner's notice about a failure is due at once
 		}
-		if !retryAt.IsZero() {
-			later(retryAt)
+		lane := laneOf(m)
+		if err != nil {
+			if !retryAt.IsZero() {
+				later(retryAt)
+			}
+			blocked[lane] = true
+			continue
 		}
-		blocked[lane] = true
-	}
-}
-
-// writeSent records in tx the message last handed to the platform, if its record is still
-// to be written. The caller clears o.sent once tx has committed.
-func (o *Outbox) writeSent(tx *storage.Tx) error {
-	if o.sent == nil {
-		return nil
-	}
-	return tx.MarkSent(o.sent.ID, o.sentWhen)
-}
-
-// recordSent commits the record of the message last handed to the platform, if it is
-// still to be written: at the end of a delivery run, so that no message stays unrecorded
-// once the bot is idle.
-func (o *Outbox) recordSent(ctx context.Context) error {
-	if o.sent == nil {
-		return nil
-	}
-	if err := o.e.store.Update(ctx, o.writeSent); err != nil {
-		return fmt.Errorf("record outbox %d sent: %w", o.sent.ID, err)
-	}
-	o.sent = nil
-	return nil
-}
-
-// endBatch records what HandleBatch's per-event deliveries left unrecorded (inline mode;
-// the outbox goroutine records its own).
-func (o *Outbox) endBatch(ctx context.Context) {
-	if o.wake != nil {
-		return
-	}
-	if err := o.recordSent(ctx); err != nil {
-		o.e.log.ErrorContext(ctx, "outbox delivery failed", "err", err)
+		o.noteSent(lane, now)
 	}
 }
 
@@ -477,9 +409,6 @@ var errPermanent = errors.New("cannot be delivered")
 // returns when to retry (zero if not) and whether it queued a notice to the owner.
 func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error, now time.Time) (retryAt time.Time, noticed bool, err error) {
 	err = o.e.store.Update(ctx, func(tx *storage.Tx) error {
-		if err := o.writeSent(tx); err != nil {
-			return err
-		}
 		if sendErr == nil {
 			// Only the mark: this transaction is the window in which a crash makes a
 			// duplicate (see claim), so the attempt's audit entry was written before.
@@ -517,9 +446,6 @@ func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error
 		noticed = err == nil
 		return err
 	})
-	if err == nil {
-		o.sent = nil // written with this record
-	}
 	return retryAt, noticed, err
 }
 
