@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -21,7 +22,11 @@ import (
 const checkpointEvery = 1000 * time.Millisecond
 
 type checkpointer struct {
-	db   *sql.DB
+	db *sql.DB
+	// due is when (Unix ns) the next checkpoint may run: until then a commit does not wake
+	// the goroutine, which would only go back to sleep (a wake-up per commit cost ~6 µs,
+	// 1.5% of the load benchmark).
+	due  atomic.Int64
 	wake chan struct{}
 	stop chan struct{}
 	done chan struct{}
@@ -39,7 +44,7 @@ func startCheckpointer(dsn string) *checkpointer {
 
 // committed tells the checkpointer there is new log to copy (never blocks).
 func (c *checkpointer) committed() {
-	if c == nil {
+	if c == nil || time.Now().UnixNano() < c.due.Load() {
 		return
 	}
 	select {
@@ -61,6 +66,7 @@ func (c *checkpointer) run() {
 			continue // the next commit wakes it again
 		}
 		last = time.Now()
+		c.due.Store(last.Add(checkpointEvery).UnixNano())
 		if err := c.checkpoint(context.Background()); err != nil {
 			// Not fatal: the loop's own automatic checkpoint still bounds the log.
 			slog.Warn("background checkpoint failed", "err", err)
