@@ -14,18 +14,7 @@ func (e *Engine) Run(ctx context.Context, events <-chan Event) error {
 	}
 	tasks := e.tasks
 	e.Live()
-	outCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
-	outboxDone := make(chan struct{})
-	// Async mode from here on, set before the loop can call DeliverDue (no race on wake).
-	e.outbox.wake = make(chan struct{}, 1)
-	go func() {
-		defer close(outboxDone)
-		e.outbox.Run(outCtx, sleepCtx)
-	}()
-	defer func() {
-		stopOutbox()
-		<-outboxDone
-	}()
+	defer e.DeliverInBackground(ctx)()
 	for {
 		due, stop := e.DueTimer()
 		select {
@@ -62,6 +51,28 @@ func (e *Engine) Run(ctx context.Context, events <-chan Event) error {
 			stop()
 			e.RunDue(ctx, e.clock.Now())
 		}
+	}
+}
+
+// DeliverInBackground starts the outbox's own delivery goroutine, as Run does: from then on
+// HandleBatch and the timers only wake it, and it delivers (paced) while the loop goes on.
+// The returned stop ends the goroutine after its current delivery and returns the outbox
+// to delivering inline (DeliverDue then delivers on the caller's goroutine). Call it from
+// the loop's goroutine before the loop handles events: the load benchmark, which drives
+// HandleBatch itself, wires delivery the way Run does with it.
+func (e *Engine) DeliverInBackground(ctx context.Context) (stop func()) {
+	outCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	// Async mode from here on, set before the loop can call DeliverDue (no race on wake).
+	e.outbox.wake = make(chan struct{}, 1)
+	go func() {
+		defer close(done)
+		e.outbox.Run(outCtx, sleepCtx)
+	}()
+	return func() {
+		stopOutbox()
+		<-done
+		e.outbox.wake = nil
 	}
 }
 

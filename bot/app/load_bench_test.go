@@ -105,11 +105,12 @@ defaults:
 	if err != nil {
 		b.Fatal(err)
 	}
-	// As `bot run` is wired, minus the network (a platform that accepts every send at
-	// once) and minus the pacing: `bot run` delivers on its own goroutine, waking when a
-	// held-back message is due, while here delivery runs inline after each batch, so the
-	// human pace (2 s per group, 20 a minute) would only leave a backlog behind that the
-	// virtual clock jumps over. Every reply is still claimed, sent and recorded.
+	// As `bot run` is wired — the outbox delivers on its own goroutine, woken after each
+	// batch (Engine.DeliverInBackground, as Engine.Run does) — minus the network (a
+	// platform that accepts every send at once) and minus the pacing: the human pace (2 s
+	// per group, 20 a minute) would only leave a backlog behind. Every reply is still
+	// claimed, sent and recorded, each in its own transactions, and what is still queued
+	// when the last batch is handled is delivered inside the timed run.
 	e, err := bot.New(bot.Options{Config: cfg, Store: st, Platform: nopPlatform{}, Clock: clock,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Modules: mods, Pacing: &bot.Pacing{}})
 	if err != nil {
@@ -161,6 +162,7 @@ defaults:
 	b.StartTimer()
 	written := writtenBytes(b)
 	began := time.Now()
+	stopDelivery := e.DeliverInBackground(ctx)
 	now := start
 	batch := make([]bot.Event, 0, bot.MaxBatch)
 	for done := 0; done < n; {
@@ -182,6 +184,8 @@ defaults:
 		batchDur = append(batchDur, d)
 		perMsg = append(perMsg, d/time.Duration(len(batch)))
 	}
+	stopDelivery()
+	e.Outbox().DeliverDue(ctx) // what the goroutine had not reached yet
 	wall := time.Since(began)
 	written = writtenBytes(b) - written
 	b.StopTimer()
