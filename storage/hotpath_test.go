@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,20 +91,7 @@ func TestLedgerQueriesUseTheirIndexes(t *testing.T) {
 // member's time, and the members table no longer has the column.
 func TestMigrationKeepsLastSpoke(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v11.db")
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := &Store{db: raw, path: path}
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:11] {
-		if err := old.apply(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	raw, path := databaseAtVersion(t, 11)
 	spoke := time.Date(2026, 11, 20, 21, 30, 0, 0, time.UTC)
 	if _, err := raw.Exec(`INSERT INTO groups(key, name, first_seen) VALUES (1, '读书会', 0);
 		INSERT INTO members(key, group_key, nickname, first_seen, last_spoke) VALUES (7, 1, '张三', 0, ?), (8, 1, '李四', 0, NULL)`,
@@ -137,20 +125,7 @@ func TestMigrationKeepsLastSpoke(t *testing.T) {
 // every id (a replay is still caught, per group), and retention still prunes by time.
 func TestMigrationKeepsProcessedIDs(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v12.db")
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := &Store{db: raw, path: path}
-	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migrations[:12] {
-		if err := old.apply(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	raw, path := databaseAtVersion(t, 12)
 	at := time.Date(2026, 11, 20, 21, 30, 0, 0, time.UTC)
 	if _, err := raw.Exec(`INSERT INTO groups(key, name, first_seen) VALUES (1, '读书会', 0), (2, '跑步群', 0);
 		INSERT INTO processed(group_key, msg_id, time) VALUES (1, '7001', ?), (2, '7001', ?), (1, '7002', ?)`,
@@ -194,4 +169,26 @@ func TestMigrationKeepsProcessedIDs(t *testing.T) {
 	if n := sqlInt(t, s, `SELECT COUNT(*) FROM processed WHERE group_key = 1 AND msg_id = '7002'`); n != 1 {
 		t.Error("the id newer than the cut was pruned too")
 	}
+}
+
+// databaseAtVersion creates a database file migrated only up to version n, as a release
+// from before the later migrations left it, and returns its raw handle for seeding rows;
+// close the handle before opening the file with Open.
+func databaseAtVersion(t *testing.T, n int) (*sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", n))
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{db: raw, path: path}
+	if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:n] {
+		if err := old.apply(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return raw, path
 }
