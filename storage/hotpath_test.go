@@ -91,20 +91,14 @@ func TestLedgerQueriesUseTheirIndexes(t *testing.T) {
 // member's time, and the members table no longer has the column.
 func TestMigrationKeepsLastSpoke(t *testing.T) {
 	ctx := context.Background()
-	raw, path := databaseAtVersion(t, 11)
+	raw, upgrade := databaseAtVersion(t, 11)
 	spoke := time.Date(2026, 11, 20, 21, 30, 0, 0, time.UTC)
 	if _, err := raw.Exec(`INSERT INTO groups(key, name, first_seen) VALUES (1, '读书会', 0);
 		INSERT INTO members(key, group_key, nickname, first_seen, last_spoke) VALUES (7, 1, '张三', 0, ?), (8, 1, '李四', 0, NULL)`,
 		spoke.UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
-	raw.Close()
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade()
 	s.View(ctx, func(tx *Tx) error {
 		a, err := tx.Member(7)
 		if err != nil || !a.LastSpoke.Equal(spoke) {
@@ -124,21 +118,14 @@ func TestMigrationKeepsLastSpoke(t *testing.T) {
 // Migration 13 re-keys processed by message id first: a database from before it keeps
 // every id (a replay is still caught, per group), and retention still prunes by time.
 func TestMigrationKeepsProcessedIDs(t *testing.T) {
-	ctx := context.Background()
-	raw, path := databaseAtVersion(t, 12)
+	raw, upgrade := databaseAtVersion(t, 12)
 	at := time.Date(2026, 11, 20, 21, 30, 0, 0, time.UTC)
 	if _, err := raw.Exec(`INSERT INTO groups(key, name, first_seen) VALUES (1, '读书会', 0), (2, '跑步群', 0);
 		INSERT INTO processed(group_key, msg_id, time) VALUES (1, '7001', ?), (2, '7001', ?), (1, '7002', ?)`,
 		at.UnixMilli(), at.UnixMilli(), at.Add(48*time.Hour).UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
-	raw.Close()
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade()
 	var ddl string
 	if err := s.DB().QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'processed'`).Scan(&ddl); err != nil {
 		t.Fatal(err)
@@ -172,9 +159,9 @@ func TestMigrationKeepsProcessedIDs(t *testing.T) {
 }
 
 // databaseAtVersion creates a database file migrated only up to version n, as a release
-// from before the later migrations left it, and returns its raw handle for seeding rows;
-// close the handle before opening the file with Open.
-func databaseAtVersion(t *testing.T, n int) (*sql.DB, string) {
+// from before the later migrations left it, and returns its raw handle for seeding rows
+// and upgrade, which closes that handle and opens the file with Open (migrating it).
+func databaseAtVersion(t *testing.T, n int) (raw *sql.DB, upgrade func() *Store) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", n))
 	raw, err := sql.Open("sqlite3", path)
@@ -190,5 +177,14 @@ func databaseAtVersion(t *testing.T, n int) (*sql.DB, string) {
 			t.Fatal(err)
 		}
 	}
-	return raw, path
+	return raw, func() *Store {
+		t.Helper()
+		raw.Close()
+		s, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
 }
