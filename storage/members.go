@@ -70,6 +70,30 @@ func (t *Tx) EnsureGroup(name string, now time.Time) (Group, error) {
 	return g, nil
 }
 
+// FindGroup looks a group up by name; ok is false for a group never seen. (Jobs look their
+// group up on every run: one indexed row instead of listing every group.)
+func (t *Tx) FindGroup(name string) (g Group, ok bool, err error) {
+	return t.oneGroup(`SELECT key, name, first_seen FROM groups WHERE name = ?`, name)
+}
+
+// GroupByKey looks a group up by key; ok is false for an unknown key.
+func (t *Tx) GroupByKey(key int64) (g Group, ok bool, err error) {
+	return t.oneGroup(`SELECT key, name, first_seen FROM groups WHERE key = ?`, key)
+}
+
+func (t *Tx) oneGroup(query string, arg any) (g Group, ok bool, err error) {
+	var first int64
+	err = t.queryRow(query, arg).Scan(&g.Key, &g.Name, &first)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, false, nil
+	}
+	if err != nil {
+		return g, false, fmt.Errorf("look up group %v: %w", arg, err)
+	}
+	g.FirstSeen = fromMS(first)
+	return g, true, nil
+}
+
 // Groups lists every group the bot has seen.
 func (t *Tx) Groups() ([]Group, error) {
 	rows, err := t.query(`SELECT key, name, first_seen FROM groups ORDER BY key`)

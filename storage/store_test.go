@@ -373,3 +373,29 @@ func TestUpdateEndedByGoexitRollsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFindGroupByNameAndKey(t *testing.T) {
+	s, _ := openTemp(t)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		made, err := tx.EnsureGroup("读书会", time.UnixMilli(1000))
+		if err != nil {
+			return err
+		}
+		if g, ok, err := tx.FindGroup("读书会"); err != nil || !ok || g != made {
+			t.Errorf("FindGroup = %+v, %v, %v; want %+v", g, ok, err, made)
+		}
+		if g, ok, err := tx.GroupByKey(made.Key); err != nil || !ok || g != made {
+			t.Errorf("GroupByKey = %+v, %v, %v; want %+v", g, ok, err, made)
+		}
+		if _, ok, err := tx.FindGroup("跑步群"); err != nil || ok {
+			t.Errorf("FindGroup of an unknown group: ok %v, %v", ok, err)
+		}
+		if _, ok, err := tx.GroupByKey(made.Key + 1); err != nil || ok {
+			t.Errorf("GroupByKey of an unknown key: ok %v, %v", ok, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

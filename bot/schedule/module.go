@@ -193,31 +193,21 @@ func groupTurn(t *bot.Turn, name string) (bool, error) {
 	if !managed {
 		return false, nil
 	}
-	groups, err := t.Tx.Groups()
-	if err != nil {
+	g, ok, err := t.Tx.FindGroup(name)
+	if err != nil || !ok {
 		return false, err
 	}
-	for _, g := range groups {
-		if g.Name == name {
-			t.Group = bot.GroupCtx{Key: g.Key, Name: g.Name, Config: cfg}
-			return true, nil
-		}
-	}
-	return false, nil
+	t.Group = bot.GroupCtx{Key: g.Key, Name: g.Name, Config: cfg}
+	return true, nil
 }
 
 // groupTurnByKey is groupTurn for a group known by key (screening rows).
 func groupTurnByKey(t *bot.Turn, key int64) (bool, error) {
-	groups, err := t.Tx.Groups()
-	if err != nil {
+	g, ok, err := t.Tx.GroupByKey(key)
+	if err != nil || !ok {
 		return false, err
 	}
-	for _, g := range groups {
-		if g.Key == key {
-			return groupTurn(t, g.Name)
-		}
-	}
-	return false, nil
+	return groupTurn(t, g.Name)
 }
 
 // Interfaces the module implements; checked at compile time.

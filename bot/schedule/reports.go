@@ -240,16 +240,14 @@ func alerts(t *bot.Turn, r *report) ([]string, error) {
 }
 
 func groupFirstSeen(t *bot.Turn) (time.Time, error) {
-	groups, err := t.Tx.Groups()
+	g, ok, err := t.Tx.GroupByKey(t.Group.Key)
 	if err != nil {
 		return time.Time{}, err
 	}
-	for _, g := range groups {
-		if g.Key == t.Group.Key {
-			return g.FirstSeen, nil
-		}
+	if !ok {
+		return t.Now, nil
 	}
-	return t.Now, nil
+	return g.FirstSeen, nil
 }
 
 // num prints a threshold without trailing zeros: 15, 5.5.
