@@ -185,14 +185,39 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 	var pending []storage.OutMessage
 	loaded, i := false, 0
 	blocked := map[int64]bool{} // a group whose earlier message waits keeps the rest in order
+	// pick finds the next message the pacing allows now, in queue order.
+	pick := func() (m storage.OutMessage, now time.Time, ok bool) {
+		for ; i < len(pending); i++ {
+			c := pending[i]
+			now = o.e.clock.Now()
+			lane := laneOf(c)
+			if blocked[lane] {
+				continue
+			}
+			if at := o.readyAt(c, lane, now); at.After(now) {
+				blocked[lane] = true
+				later(at)
+				continue
+			}
+			i++
+			return c, now, true
+		}
+		return m, now, false
+	}
 	for {
-		// One transaction reads what is pending (the first time), picks the next message
-		// the pacing allows, claims it and resolves whom it goes to: one commit before the
-		// send instead of a read, the claim and another read.
 		var m storage.OutMessage
 		var to address
 		var now time.Time
 		found := false
+		if loaded {
+			// Picked from what was read, so the end of the queue costs no transaction.
+			if m, now, found = pick(); !found {
+				return next, nil
+			}
+		}
+		// One transaction reads what is pending (the first time), claims the next message
+		// and resolves whom it goes to: one commit before the send instead of a read, the
+		// claim and another read.
 		err := o.e.store.Update(ctx, func(tx *storage.Tx) error {
 			if !loaded {
 				var err error
@@ -205,25 +230,12 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 					return err
 				}
 				loaded = true
-			}
-			for ; i < len(pending); i++ {
-				c := pending[i]
-				now = o.e.clock.Now()
-				lane := laneOf(c)
-				if blocked[lane] {
-					continue
+				if m, now, found = pick(); !found {
+					return nil
 				}
-				if at := o.readyAt(c, lane, now); at.After(now) {
-					blocked[lane] = true
-					later(at)
-					continue
-				}
-				m, found = c, true
-				i++
-				to = o.resolve(tx, m)
-				return o.claim(ctx, tx, m, now)
 			}
-			return nil
+			to = o.resolve(tx, m)
+			return o.claim(ctx, tx, m, now)
 		})
 		if err != nil {
 			return next, err
