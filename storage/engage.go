@@ -126,13 +126,19 @@ func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return balance, false, wrapErr(err, "record points")
 	}
+	return t.credited(e, balance), true, nil
+}
+
+// credited moves the member's cached balance (given before e), board and day sums by a
+// ledger entry just made, and returns the new balance.
+func (t *Tx) credited(e PointsEntry, balance int64) int64 {
 	balance += e.Delta
 	t.cacheBalance(e.MemberKey, balance)
 	t.boardBalance(e.GroupKey, e.MemberKey, balance)
 	if e.Delta > 0 {
 		t.addEarned(dayReason{e.Day, e.Reason}, e.MemberKey, e.Delta)
 	}
-	return balance, true, nil
+	return balance
 }
 
 // AddNewPoints is AddPoints for a credit whose ref is new by construction: a message's
@@ -156,11 +162,7 @@ func (t *Tx) AddNewPoints(e PointsEntry) (balance int64, err error) {
 		p.unflushedPoints = map[int64]int64{}
 	}
 	p.unflushedPoints[e.MemberKey] += e.Delta
-	balance += e.Delta
-	t.cacheBalance(e.MemberKey, balance)
-	t.boardBalance(e.GroupKey, e.MemberKey, balance)
-	t.addEarned(dayReason{e.Day, e.Reason}, e.MemberKey, e.Delta)
-	return balance, nil
+	return t.credited(e, balance), nil
 }
 
 // flushLedger writes the queued ledger entries not written yet, before a read or write

@@ -313,7 +313,7 @@ func (t *Tx) boardBalance(groupKey, member, balance int64) {
 	}
 	if _, on := board[member]; !on {
 		m, cached := h.members[member]
-		if !cached || !m.LeftAt.IsZero() || m.GroupKey != groupKey {
+		if !cached || !m.InGroup() || m.GroupKey != groupKey {
 			setEntry(t, h.boards, groupKey, nil, true)
 			return
 		}
@@ -370,7 +370,7 @@ func (t *Tx) rosterAdd(m Member) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	keys, ok := h.rosters[m.GroupKey]
-	if !ok || !m.LeftAt.IsZero() {
+	if !ok || !m.InGroup() {
 		return
 	}
 	if n := len(keys); n > 0 && keys[n-1] >= m.Key {

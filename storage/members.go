@@ -51,16 +51,11 @@ func (m Member) InGroup() bool { return m.LeftAt.IsZero() }
 
 // EnsureGroup returns the group with this name, creating it on first sight.
 func (t *Tx) EnsureGroup(name string, now time.Time) (Group, error) {
-	g := Group{Name: name}
-	var first int64
-	err := t.queryRow(`SELECT key, first_seen FROM groups WHERE name = ?`, name).Scan(&g.Key, &first)
-	if err == nil {
-		g.FirstSeen = fromMS(first)
-		return g, nil
+	g, ok, err := t.FindGroup(name)
+	if err != nil || ok {
+		return g, err
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return g, fmt.Errorf("look up group %q: %w", name, err)
-	}
+	g = Group{Name: name}
 	res, err := t.exec(`INSERT INTO groups(name, first_seen) VALUES (?, ?)`, name, ms(now))
 	if err != nil {
 		return g, fmt.Errorf("create group %q: %w", name, err)
@@ -205,7 +200,7 @@ func (t *Tx) GroupMembers(groupKey int64) ([]Member, error) {
 	out := make([]Member, 0, len(keys))
 	for _, k := range keys {
 		m, ok := t.cachedMember(k)
-		if !ok || m.GroupKey != groupKey || !m.LeftAt.IsZero() {
+		if !ok || m.GroupKey != groupKey || !m.InGroup() {
 			break
 		}
 		out = append(out, m)

@@ -311,7 +311,7 @@ func SilentByStep(tx *storage.Tx, groupKey int64) (map[int][]storage.Member, err
 		if err != nil {
 			return nil, err
 		}
-		if mem.GroupKey != groupKey || !mem.LeftAt.IsZero() || exempt(mem) {
+		if mem.GroupKey != groupKey || !mem.InGroup() || exempt(mem) {
 			continue
 		}
 		if s := currentStep(mem, recorded); s > 0 {
