@@ -26,8 +26,9 @@ import (
 //     transaction, exactly as before; reads inside the transaction see them (members
 //     through an overlay, activity by writing them first).
 //
-// Only one transaction is open at a time (the store has one connection), so the cache has
-// one writer; its mutex is for readers on other goroutines (the dashboard).
+// Only one unit of work runs at a time (Store.txMu, store.go), so the cache has one user at
+// a time, whichever goroutine it is on (the loop, the outbox, the dashboard); its mutex
+// keeps that true for any read made outside a unit of work.
 
 // Small tables whose membership the hot path asks about for every message.
 const (

@@ -165,7 +165,8 @@ func (s *Store) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-// DB exposes the handle for read-only reporting queries and tests.
+// DB exposes the handle for tests, to use between units of work: a statement run through
+// it during one would run on the same connection, inside that unit's transaction.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Tx is one unit of work. All writes of one event go through one Tx.
