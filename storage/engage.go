@@ -169,7 +169,19 @@ func (t *Tx) AddNewPoints(e PointsEntry) (balance int64, err error) {
 // that needs the table to have them.
 func (t *Tx) flushLedger() error {
 	p := &t.pending
-	rows := p.ledger[p.flushedLedger:]
+	if p.flushedLedger == len(p.ledger) {
+		return nil
+	}
+	if err := t.flushSettled(t.flushLedgerTo); err != nil {
+		return err
+	}
+	return t.flushLedgerTo(pendingMark{ledger: len(p.ledger)})
+}
+
+// flushLedgerTo writes the queued ledger entries not written yet up to end.ledger.
+func (t *Tx) flushLedgerTo(end pendingMark) error {
+	p := &t.pending
+	rows := p.ledger[p.flushedLedger:end.ledger]
 	if len(rows) == 0 {
 		return nil
 	}
@@ -182,8 +194,11 @@ func (t *Tx) flushLedger() error {
 	if err != nil {
 		return fmt.Errorf("record message points: %w", err)
 	}
-	p.flushedLedger = len(p.ledger)
+	p.flushedLedger = end.ledger
 	clear(p.unflushedPoints)
+	for _, e := range p.ledger[p.flushedLedger:] {
+		p.unflushedPoints[e.MemberKey] += e.Delta // AddNewPoints made the map
+	}
 	if inserted != int64(len(rows)) {
 		slog.Warn("message points already in the ledger were not paid again; cached balances dropped",
 			"entries", len(rows), "written", inserted)

@@ -562,19 +562,61 @@ func (t *Tx) flushPending() error {
 	if !p.dirty() {
 		return nil
 	}
-	if err := t.flushActivity(p.activity[p.flushedActivity:]); err != nil {
+	if err := t.flushSettled(t.flushTo); err != nil {
 		return err
 	}
-	if err := t.flushSpoke(p.spoke[p.flushedSpoke:]); err != nil {
+	return t.flushTo(pendingMark{activity: len(p.activity), spoke: len(p.spoke), processed: len(p.processed), ledger: len(p.ledger)})
+}
+
+// flushTo writes the pending rows not written yet up to the positions in end.
+func (t *Tx) flushTo(end pendingMark) error {
+	p := &t.pending
+	if err := t.flushActivity(p.activity[p.flushedActivity:end.activity]); err != nil {
 		return err
 	}
-	if err := t.flushProcessed(p.processed[p.flushedProcessed:]); err != nil {
+	p.flushedActivity = end.activity
+	if err := t.flushSpoke(p.spoke[p.flushedSpoke:end.spoke]); err != nil {
 		return err
 	}
-	if err := t.flushLedger(); err != nil {
+	p.flushedSpoke = end.spoke
+	if err := t.flushProcessed(p.processed[p.flushedProcessed:end.processed]); err != nil {
 		return err
 	}
-	p.flushedActivity, p.flushedSpoke, p.flushedProcessed = len(p.activity), len(p.spoke), len(p.processed)
+	p.flushedProcessed = end.processed
+	return t.flushLedgerTo(end)
+}
+
+// flushSettled runs flush (flushTo or flushLedgerTo) for the rows queued before the
+// outermost open savepoint, when no SQL savepoint has been issued yet: the rows of events
+// whose savepoints are already released, which only a rollback of the whole transaction
+// can undo. Written outside the savepoint, they cost no sub-journal: SQLite copies every
+// page an open savepoint first changes, and a read that needs the table written (发言榜
+// mid-batch, a check-in's ledger) would otherwise copy most of the batch's pages to write
+// a batch's worth of counters (docs/PERFORMANCE.md ## load). The marks then count those
+// rows as written, so rolling a savepoint back does not queue them again (activity counts
+// would be added twice). Should the writing fail, the transaction is marked broken: what
+// was written outside the savepoints can no longer be undone in part.
+func (t *Tx) flushSettled(flush func(end pendingMark) error) error {
+	p := &t.pending
+	if len(p.marks) == 0 || p.marks[0].sql {
+		return nil
+	}
+	t.outsideSavepoints = true
+	err := flush(p.marks[0])
+	t.outsideSavepoints = false
+	if err != nil {
+		if t.broken == nil {
+			t.broken = fmt.Errorf("write the batch's queued rows: %w", err)
+		}
+		return err
+	}
+	for i := range p.marks {
+		m := &p.marks[i]
+		m.flushedActivity = max(m.flushedActivity, p.flushedActivity)
+		m.flushedSpoke = max(m.flushedSpoke, p.flushedSpoke)
+		m.flushedProcessed = max(m.flushedProcessed, p.flushedProcessed)
+		m.flushedLedger = max(m.flushedLedger, p.flushedLedger)
+	}
 	return nil
 }
 

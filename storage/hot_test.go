@@ -1215,3 +1215,65 @@ func TestSavepointsOpenOnFirstWrite(t *testing.T) {
 		return nil
 	})
 }
+
+// A read that needs the tables written (发言榜, a check-in's ledger read) in the middle of a
+// batch writes the rows of the events before it outside the current event's savepoint: no
+// SAVEPOINT is issued for them, a rollback of the savepoint keeps them and does not queue
+// them again, and the event's own rows are still undone with it.
+func TestSettledRowsAreWrittenOutsideTheSavepoint(t *testing.T) {
+	s, _ := openTemp(t)
+	g, m := engageFixture(t, s, 2)
+	message := func(i int) PointsEntry {
+		return hotEntry(g, m[0], 1, ReasonMessage, fmt.Sprint("m:", i), hotDay2)
+	}
+	hotUpdate(t, s, func(tx *Tx) error {
+		done := func(i int) {
+			err := tx.Savepoint(func() error {
+				countN(t, tx, g, m[0], hotDay2, true, 1)
+				_, err := tx.AddNewPoints(message(i))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		done(0)
+		done(1)
+		err := tx.Savepoint(func() error { // an event that queues, reads, then fails
+			countN(t, tx, g, m[1], hotDay2, true, 1)
+			if _, err := tx.AddNewPoints(hotEntry(g, m[1], 1, ReasonMessage, "m:2", hotDay2)); err != nil {
+				return err
+			}
+			if top := topActive(t, tx, g, hotDay2, hotDay2); len(top) != 2 {
+				t.Errorf("发言榜 inside the event read %+v, want both members", top)
+			}
+			mustAddPoints(t, tx, hotEntry(g, m[1], 5, ReasonCheckin, "c:1", hotDay2), 6, true)
+			return errHotRollback
+		})
+		if !errors.Is(err, errHotRollback) {
+			t.Fatalf("savepoint = %v, want the rollback", err)
+		}
+		done(3)
+		return tx.Savepoint(func() error { // a 发言榜 with nothing of its own queued
+			top := topActive(t, tx, g, hotDay2, hotDay2)
+			if len(top) != 1 || top[0].Messages != 3 {
+				t.Errorf("发言榜 read %+v, want member %d with 3 messages", top, m[0])
+			}
+			if tx.pending.marks[0].sql {
+				t.Error("writing the earlier events' rows opened the savepoint")
+			}
+			return nil
+		})
+	})
+	if got := sqlActivity(t, s); len(got) != 1 || got[activityKey{g, m[0], hotDay2}] != [2]int{3, 3} {
+		t.Errorf("activity after commit = %v, want only member %d's 3 messages, each counted once", got, m[0])
+	}
+	if n := sqlInt(t, s, `SELECT COUNT(*) FROM points_ledger`); n != 3 {
+		t.Errorf("%d ledger entries, want the 3 paid outside the failed event", n)
+	}
+	balances := sqlKeyValues(t, s, `SELECT member_key, balance FROM points_balances`)
+	if len(balances) != 1 || balances[m[0]] != 3 {
+		t.Errorf("balances = %v, want member %d at 3", balances, m[0])
+	}
+	checkCacheAgreesWithDB(t, s)
+}

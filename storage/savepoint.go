@@ -57,7 +57,7 @@ func (t *Tx) undoSavepoint() error {
 // transaction can no longer be undone in part: it is marked broken and will not commit.
 func (t *Tx) openSavepoints(query string) {
 	marks := t.pending.marks
-	if len(marks) == 0 || marks[len(marks)-1].sql || isRead(query) {
+	if len(marks) == 0 || marks[len(marks)-1].sql || t.outsideSavepoints || isRead(query) {
 		return
 	}
 	for i := range marks {

@@ -177,6 +177,9 @@ type Tx struct {
 	broken  error             // a SAVEPOINT failed: the transaction must not commit (savepoint.go)
 	pending pendingWrites     // counters written just before commit (hot.go)
 	undo    []func(*hotCache) // how to undo cache changes made in open savepoints
+	// outsideSavepoints: the statements run now write rows no open savepoint may undo
+	// (flushSettled), so they issue no SAVEPOINT.
+	outsideSavepoints bool
 }
 
 // Update runs fn in a write transaction: committed if fn returns nil, rolled back otherwise.
