@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// The points ledger is append-only: triggers refuse UPDATE and DELETE, and keep a per-member
-// balance that is by construction the sum of the member's entries (leaderboards and rank
-// queries read it instead of summing months of entries). The UNIQUE ref is what makes
-// paying idempotent: a replayed message or a retried job inserts nothing.
+// The points ledger is append-only: triggers refuse UPDATE and DELETE. A per-member
+// balance row summarises it (leaderboards and rank queries read it instead of summing
+// months of entries): kept by a trigger per entry until migration 14, settled in bulk since
+// (settle.go). The UNIQUE ref is what makes paying idempotent: a replayed message or a
+// retried job inserts nothing.
 const schemaEngagement = `
 CREATE TABLE points_ledger (
 	id         INTEGER PRIMARY KEY,
@@ -126,6 +127,7 @@ func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return balance, false, wrapErr(err, "record points")
 	}
+	t.noteUnsettled(e)
 	return t.credited(e, balance), true, nil
 }
 
@@ -146,8 +148,9 @@ func (t *Tx) credited(e PointsEntry, balance int64) int64 {
 // comes here, so the entry is queued and written with the transaction's other pending rows
 // in multi-row statements before it commits (hot.go); the balance and the day's sums change
 // at once. Should the ref exist after all when it is written (a message replayed after its
-// id was pruned from processed), that row is skipped, the balance trigger does not fire for
-// it, and the cached balances are dropped: the member keeps the one payment made for it.
+// id was pruned from processed), that row is skipped, and the cached balances and the
+// unsettled sums are dropped (read again from the tables): the member keeps the one
+// payment made for it.
 func (t *Tx) AddNewPoints(e PointsEntry) (balance int64, err error) {
 	if e.Delta <= 0 {
 		return 0, fmt.Errorf("record %s points of member %d: AddNewPoints only credits (delta %d)", e.Reason, e.MemberKey, e.Delta)
@@ -203,6 +206,11 @@ func (t *Tx) flushLedgerTo(end pendingMark) error {
 		slog.Warn("message points already in the ledger were not paid again; cached balances dropped",
 			"entries", len(rows), "written", inserted)
 		t.dropPointsCache()
+		t.forgetUnsettled()
+		return nil
+	}
+	for _, e := range rows {
+		t.noteUnsettled(e)
 	}
 	return nil
 }
@@ -217,6 +225,11 @@ func (t *Tx) Balance(memberKey int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read balance of member %d: %w", memberKey, err)
 	}
+	unsettled, err := t.unsettledPoints()
+	if err != nil {
+		return 0, fmt.Errorf("read balance of member %d: %w", memberKey, err)
+	}
+	b += unsettled[memberKey].delta           // written, not settled yet (settle.go)
 	b += t.pending.unflushedPoints[memberKey] // queued entries whose cached balance was dropped
 	t.cacheBalance(memberKey, b)
 	return b, nil
@@ -268,26 +281,51 @@ func (t *Tx) PointsTop(groupKey int64, limit int) ([]Standing, error) {
 	return out[:min(len(out), max(limit, 0))], nil
 }
 
-// loadBoard reads the balances of a group's members still in it.
+// loadBoard reads the balances of a group's members still in it: their settled rows, and
+// the entries past the settled mark of everyone still in it (settle.go).
 func (t *Tx) loadBoard(groupKey int64) (map[int64]int64, error) {
 	if err := t.flushLedger(); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
-		WHERE b.group_key = ? AND m.left_at IS NULL`, groupKey)
+	unsettled, err := t.unsettledPoints()
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	inGroup, err := t.roster(groupKey)
+	if err != nil {
+		return nil, err
+	}
 	board := map[int64]int64{}
+	if err := t.readBoard(groupKey, board); err != nil {
+		return nil, err
+	}
+	for m, u := range unsettled {
+		if u.group != groupKey {
+			continue
+		}
+		if _, still := slices.BinarySearch(inGroup, m); still {
+			board[m] += u.delta
+		}
+	}
+	return board, nil
+}
+
+// readBoard reads the settled balances of the group's members still in it into board.
+func (t *Tx) readBoard(groupKey int64, board map[int64]int64) error {
+	rows, err := t.query(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
+		WHERE b.group_key = ? AND m.left_at IS NULL`, groupKey)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var m, b int64
 		if err := rows.Scan(&m, &b); err != nil {
-			return nil, err
+			return err
 		}
 		board[m] = b
 	}
-	return board, rows.Err()
+	return rows.Err()
 }
 
 // PointsEarnedOn sums a member's positive entries of one reason on a local day (the daily

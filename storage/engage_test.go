@@ -139,6 +139,9 @@ func TestBalanceIsSumOfEntries(t *testing.T) {
 			return err
 		})
 	}
+	if err := s.SettlePoints(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := s.DB().Query(`SELECT b.member_key, b.balance, (SELECT SUM(delta) FROM points_ledger l WHERE l.member_key = b.member_key) FROM points_balances b`)
 	if err != nil {
 		t.Fatal(err)

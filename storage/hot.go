@@ -75,6 +75,9 @@ type hotCache struct {
 	// daily silent-member check walks and the reports and posts count. Loaded on first use;
 	// an inserted member is added at the end, a join or a leave drops them all.
 	rosters map[int64][]int64
+	// unsettled holds, per member, the sum of the ledger entries past the settled mark:
+	// what a balance adds to its points_balances row (settle.go). nil: not loaded.
+	unsettled map[int64]unsettledSum
 	// seen holds every processed message id (processed.go). Unlike the rest it survives a
 	// reset: it only has to be a superset of the table, and rebuilding it reads the table.
 	seen *seenFilter
@@ -101,14 +104,17 @@ func (h *hotCache) resetLocked() {
 	h.sets = [numSets]map[int64]struct{}{}
 	h.boards = map[int64]map[int64]int64{}
 	h.rosters = map[int64][]int64{}
+	h.unsettled = nil
 }
 
 // Every change below is made through the transaction, which logs how to undo it while a
 // savepoint is open: a savepoint rolled back (a command answered with its usage line, a
 // failing event) puts the cache back as it was instead of dropping it.
 
+// Changes made while writing rows outside the savepoints (flushSettled) are not logged:
+// rolling the savepoint back leaves those rows, so the cache must keep describing them.
 func (t *Tx) onUndo(fn func(h *hotCache)) {
-	if len(t.pending.marks) > 0 {
+	if len(t.pending.marks) > 0 && !t.outsideSavepoints {
 		t.undo = append(t.undo, fn)
 	}
 }
@@ -183,7 +189,7 @@ func (t *Tx) uncacheGroupMembers(groupKey int64) {
 
 // evict empties a full map; an undo puts the entries back.
 func evict[K comparable, V any](t *Tx, m map[K]V) {
-	if len(t.pending.marks) > 0 {
+	if len(t.pending.marks) > 0 && !t.outsideSavepoints {
 		saved := maps.Clone(m)
 		t.onUndo(func(*hotCache) { maps.Copy(m, saved) })
 	}

@@ -28,6 +28,19 @@ var (
 	errHotRollback = errors.New("test: roll this back")
 )
 
+// sqlBalance is a member's balance (?1) in plain SQL: the settled row plus the ledger's
+// entries past the settled mark (settle.go).
+const sqlBalance = `SELECT COALESCE((SELECT balance FROM points_balances WHERE member_key = ?1), 0) +
+	COALESCE((SELECT SUM(delta) FROM points_ledger WHERE member_key = ?1 AND id > (SELECT through FROM points_settled)), 0)`
+
+// sqlBoard is a group's points board (?1) in plain SQL: the balance of every member still
+// in it who has a settled row or entries past the mark.
+const sqlBoard = `SELECT m.key, COALESCE(b.balance, 0) + COALESCE(u.delta, 0)
+	FROM members m LEFT JOIN points_balances b ON b.member_key = m.key
+	LEFT JOIN (SELECT member_key, SUM(delta) AS delta FROM points_ledger
+		WHERE id > (SELECT through FROM points_settled) GROUP BY member_key) u ON u.member_key = m.key
+	WHERE m.group_key = ?1 AND m.left_at IS NULL AND (b.member_key IS NOT NULL OR u.member_key IS NOT NULL)`
+
 func hotUpdate(t *testing.T, s *Store, fn func(tx *Tx) error) {
 	t.Helper()
 	if err := s.Update(context.Background(), fn); err != nil {
@@ -134,7 +147,7 @@ func readHotState(t *testing.T, tx *Tx, m int64) hotState {
 func sqlHotState(t *testing.T, s *Store, m int64) hotState {
 	t.Helper()
 	st := hotState{
-		Balance: sqlInt(t, s, `SELECT COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0)`, m),
+		Balance: sqlInt(t, s, sqlBalance, m),
 		Earned: sqlInt(t, s, `SELECT COALESCE(SUM(delta), 0) FROM points_ledger
 			WHERE member_key = ? AND day = ? AND reason = 'message' AND delta > 0`, m, hotDay2),
 		Muted:            sqlInt(t, s, `SELECT COUNT(*) FROM mutes WHERE member_key = ? AND until > ?`, m, ms(hotT0)) > 0,
@@ -187,8 +200,7 @@ func checkCacheAgreesWithDB(t *testing.T, s *Store) {
 	h.mu.Unlock()
 
 	for g, board := range boards {
-		db := sqlKeyValues(t, s, `SELECT b.member_key, b.balance FROM points_balances b
-			JOIN members m ON m.key = b.member_key WHERE b.group_key = ? AND m.left_at IS NULL`, g)
+		db := sqlKeyValues(t, s, sqlBoard, g)
 		if !maps.Equal(board, db) {
 			t.Errorf("points board of group %d: cache %v, database %v", g, board, db)
 		}
@@ -205,7 +217,7 @@ func checkCacheAgreesWithDB(t *testing.T, s *Store) {
 		}
 	}
 	for key, b := range balances {
-		if db := sqlInt(t, s, `SELECT COALESCE((SELECT balance FROM points_balances WHERE member_key = ?), 0)`, key); db != b {
+		if db := sqlInt(t, s, sqlBalance, key); db != b {
 			t.Errorf("balance of member %d: cache %d, database %d", key, b, db)
 		}
 	}
@@ -1271,9 +1283,11 @@ func TestSettledRowsAreWrittenOutsideTheSavepoint(t *testing.T) {
 	if n := sqlInt(t, s, `SELECT COUNT(*) FROM points_ledger`); n != 3 {
 		t.Errorf("%d ledger entries, want the 3 paid outside the failed event", n)
 	}
-	balances := sqlKeyValues(t, s, `SELECT member_key, balance FROM points_balances`)
-	if len(balances) != 1 || balances[m[0]] != 3 {
-		t.Errorf("balances = %v, want member %d at 3", balances, m[0])
+	if b := sqlInt(t, s, sqlBalance, m[0]); b != 3 {
+		t.Errorf("balance of member %d = %d, want 3", m[0], b)
+	}
+	if b := sqlInt(t, s, sqlBalance, m[1]); b != 0 {
+		t.Errorf("balance of member %d = %d, want 0 (the failed event paid nothing)", m[1], b)
 	}
 	checkCacheAgreesWithDB(t, s)
 }

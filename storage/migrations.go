@@ -30,6 +30,7 @@ var migrations = []migration{
 	{11, "points ledger: no index by member (nothing reads a member's history in a hot path)", schemaLedgerNoMemberIndex},
 	{12, "members: when each last spoke moves to a narrow table of its own", schemaMemberSpoke},
 	{13, "processed: keyed by message id first, so new ids append", schemaProcessedByMsg},
+	{14, "points balances settled from the ledger in bulk instead of by a trigger per entry", schemaSettledBalances},
 }
 
 // SchemaVersion is the newest schema this build knows.

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -22,11 +23,29 @@ func mustAddNewPoints(t *testing.T, tx *Tx, e PointsEntry, wantBalance int64) {
 	}
 }
 
+// checkBalancesMatchLedger checks the settled balances against the ledger up to the mark,
+// then settles the rest and checks them against the whole ledger.
 func checkBalancesMatchLedger(t *testing.T, s *Store) {
 	t.Helper()
-	if n := sqlInt(t, s, `SELECT COUNT(*) FROM points_balances b WHERE b.balance !=
-		(SELECT COALESCE(SUM(delta), 0) FROM points_ledger l WHERE l.member_key = b.member_key)`); n != 0 {
-		t.Errorf("%d balances differ from the sum of their ledger entries", n)
+	check := func(when string) {
+		t.Helper()
+		if n := sqlInt(t, s, `SELECT COUNT(*) FROM points_balances b WHERE b.balance !=
+			(SELECT COALESCE(SUM(delta), 0) FROM points_ledger l WHERE l.member_key = b.member_key
+				AND l.id <= (SELECT through FROM points_settled))`); n != 0 {
+			t.Errorf("%s: %d settled balances differ from the sum of their ledger entries up to the mark", when, n)
+		}
+	}
+	check("before settling")
+	if err := s.SettlePoints(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	check("after settling")
+	if n := sqlInt(t, s, `SELECT COUNT(*) FROM points_ledger WHERE id > (SELECT through FROM points_settled)`); n != 0 {
+		t.Errorf("%d entries past the mark after settling", n)
+	}
+	if n := sqlInt(t, s, `SELECT COUNT(DISTINCT member_key) FROM points_ledger l
+		WHERE NOT EXISTS (SELECT 1 FROM points_balances b WHERE b.member_key = l.member_key)`); n != 0 {
+		t.Errorf("%d members with entries but no balance after settling", n)
 	}
 }
 

@@ -37,8 +37,11 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared once: re-preparing costs more than running
 
-	hot  *hotCache     // what every message reads, kept between transactions (hot.go)
-	ckpt *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
+	hot *hotCache // what every message reads, kept between transactions (hot.go)
+	// settleEvery: ledger entries past the settled mark that make a commit settle them
+	// (settle.go).
+	settleEvery int64
+	ckpt        *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the current
@@ -55,7 +58,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}, hot: newHotCache()}
+	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}, hot: newHotCache(), settleEvery: settleEveryFromEnv()}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("打开数据库 %s 失败 / open database: %w（请检查路径是否可写 / check the path is writable）", path, err)
@@ -135,6 +138,9 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	// A clean stop leaves points_balances settled throughout (settle.go); should that
+	// fail, the ledger still has every entry and the next run sums the tail.
+	settleErr := s.SettlePoints(context.Background())
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -142,7 +148,7 @@ func (s *Store) Close() error {
 	s.stmts = map[string]*sql.Stmt{}
 	s.stmtMu.Unlock()
 	s.ckpt.close()
-	return s.db.Close()
+	return errors.Join(settleErr, s.db.Close())
 }
 
 // stmt returns the prepared statement for query, preparing it on first use (nil if it
@@ -180,6 +186,8 @@ type Tx struct {
 	// outsideSavepoints: the statements run now write rows no open savepoint may undo
 	// (flushSettled), so they issue no SAVEPOINT.
 	outsideSavepoints bool
+	// wroteLedger: a points entry was written, so the commit checks whether to settle.
+	wroteLedger bool
 }
 
 // Update runs fn in a write transaction: committed if fn returns nil, rolled back otherwise.
@@ -213,6 +221,11 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 	}
 	if tx.broken != nil {
 		return tx.broken
+	}
+	if tx.wroteLedger {
+		if err := tx.settlePoints(s.settleEvery); err != nil {
+			return err
+		}
 	}
 	if _, err := s.db.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)

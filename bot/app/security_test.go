@@ -216,9 +216,13 @@ func TestSQLInNamesAndMessagesIsData(t *testing.T) {
 	if !strings.Contains(strings.Join(names, "|"), evil.Nickname) || !strings.Contains(strings.Join(names, "|"), other.Nickname) {
 		t.Fatalf("names not stored as given: %q", names)
 	}
-	var ledger, max int
-	r.st.DB().QueryRow(`SELECT COUNT(*), MAX(balance) FROM points_ledger, points_balances`).Scan(&ledger, &max)
-	if ledger == 0 || max >= 999999 {
+	// Settled, so every member with points has a balance row an injected UPDATE would have hit.
+	if err := r.st.SettlePoints(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ledger, balances, max int
+	r.st.DB().QueryRow(`SELECT (SELECT COUNT(*) FROM points_ledger), COUNT(*), MAX(balance) FROM points_balances`).Scan(&ledger, &balances, &max)
+	if ledger == 0 || balances == 0 || max >= 999999 {
 		t.Fatalf("ledger %d entries, max balance %d", ledger, max)
 	}
 	var strikes int

@@ -205,6 +205,9 @@ func (r runResult) count(d deliveries) {
 func runBot(t *testing.T, bin, script, db string, plan killPlan) runResult {
 	t.Helper()
 	cmd := exec.Command(bin, "sim", "--script", script, "--db", db, "--json")
+	// Points balances settle every 40 ledger entries instead of every 100,000, so runs are
+	// killed around settlements too (storage/settle.go).
+	cmd.Env = append(os.Environ(), "QUNBOT_SETTLE_EVERY=40")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
