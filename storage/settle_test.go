@@ -153,7 +153,8 @@ func TestBalancesSettleInBulk(t *testing.T) {
 }
 
 // A database left by a crash has entries past the mark; a store opened on it reads them
-// into every balance, and a clean stop settles them.
+// into every balance, and a clean stop of a store that paid points settles them all (one
+// that only read leaves the file as it found it: TestReadOnlyStoreLeavesTheTail).
 func TestOpenReadsTheUnsettledTail(t *testing.T) {
 	s, path := openTemp(t)
 	g, m := engageFixture(t, s, 2)
@@ -179,14 +180,15 @@ func TestOpenReadsTheUnsettledTail(t *testing.T) {
 		if rank, err := tx.PointsRank(g, m[1]); err != nil || rank != 2 {
 			t.Errorf("rank of %d = %d, %v; want 2", m[1], rank, err)
 		}
+		mustAddPoints(t, tx, hotEntry(g, m[1], 2, ReasonAdmin, "a:1", hotDay2), 3, true)
 		return nil
 	})
 	if err := after.Close(); err != nil {
 		t.Fatal(err)
 	}
 	balances := sqlKeyValues(t, s, `SELECT member_key, balance FROM points_balances`)
-	if len(balances) != 2 || balances[m[0]] != 10 || balances[m[1]] != 1 {
-		t.Errorf("balance rows after a clean stop = %v, want %d: 10 and %d: 1", balances, m[0], m[1])
+	if len(balances) != 2 || balances[m[0]] != 10 || balances[m[1]] != 3 {
+		t.Errorf("balance rows after a clean stop = %v, want %d: 10 and %d: 3", balances, m[0], m[1])
 	}
 	checkSettledRows(t, s)
 }
@@ -225,5 +227,41 @@ func TestMigrationSettlesAtTheLedgerEnd(t *testing.T) {
 	}
 	if mark := checkSettledRows(t, s); mark != 4 {
 		t.Errorf("mark = %d, want 4", mark)
+	}
+}
+
+// A store that paid no points does not settle when it closes: opening and closing a
+// database to look at it (the crash harness's checker, `bot check`) changes nothing.
+func TestReadOnlyStoreLeavesTheTail(t *testing.T) {
+	s, path := openTemp(t)
+	g, m := engageFixture(t, s, 1)
+	update(t, s, func(tx *Tx) error {
+		mustAddPoints(t, tx, hotEntry(g, m[0], 10, ReasonCheckin, "c:0", hotDay2), 10, true)
+		return nil
+	})
+	look, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update(t, look, func(tx *Tx) error {
+		_, err := tx.Balance(m[0])
+		return err
+	})
+	if err := look.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := sqlInt(t, s, `SELECT COUNT(*) FROM points_balances`); n != 0 {
+		t.Errorf("%d balance rows after a store that only read was closed, want 0", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if b := sqlInt(t, raw, `SELECT balance FROM points_balances WHERE member_key = ?`, m[0]); b != 10 {
+		t.Errorf("after the store that paid was closed: balance row %d, want 10", b)
 	}
 }

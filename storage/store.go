@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -41,7 +42,10 @@ type Store struct {
 	// settleEvery: ledger entries past the settled mark that make a commit settle them
 	// (settle.go).
 	settleEvery int64
-	ckpt        *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
+	// paid: this store has committed points entries, so Close settles them. A store that
+	// only read (the crash harness's checker, `bot check`) leaves the file as it found it.
+	paid atomic.Bool
+	ckpt *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the current
@@ -138,9 +142,12 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	// A clean stop leaves points_balances settled throughout (settle.go); should that
-	// fail, the ledger still has every entry and the next run sums the tail.
-	settleErr := s.SettlePoints(context.Background())
+	// A clean stop leaves the points it paid settled (settle.go); should that fail, the
+	// ledger still has every entry and the next run sums the tail.
+	var settleErr error
+	if s.paid.Load() {
+		settleErr = s.SettlePoints(context.Background())
+	}
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -231,6 +238,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
 	committed = true
+	if tx.wroteLedger {
+		s.paid.Store(true)
+	}
 	s.ckpt.committed()
 	return nil
 }

@@ -58,6 +58,9 @@ type invariantStats struct {
 	inFlight    int // rows delivered but not yet recorded as sent at the kill (claimed)
 	claimedOnly int // rows claimed but not yet delivered at the kill (will be resent once)
 	jobs        int // scheduled-message occurrences recognised (posts, reports, weekly tops)
+	// settledAndTail: the kill left points balances settled part of the way, with entries
+	// past the mark (storage/settle.go): the next run must read the tail.
+	settledAndTail bool
 }
 
 // checkInvariants checks the database a (possibly killed) run left behind. final says the
@@ -87,6 +90,8 @@ func checkInvariants(t *testing.T, path string, got deliveries, final bool) inva
 	mark := queryInts(t, db, `SELECT through, (SELECT COALESCE(MAX(id), 0) FROM points_ledger) FROM points_settled`)
 	if len(mark) != 1 || mark[0][0] > mark[0][1] {
 		fail("settled mark %v: want one row, not past the ledger's last entry", mark)
+	} else {
+		s.settledAndTail = mark[0][0] > 0 && mark[0][0] < mark[0][1]
 	}
 	for _, r := range queryInts(t, db, `SELECT m, b, s FROM (
 		SELECT l.member_key AS m, COALESCE(b.balance, -999999) AS b, SUM(l.delta) AS s
