@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"qunbot/bot"
 	"qunbot/bot/config"
@@ -24,14 +25,22 @@ type Module struct {
 	mu       sync.Mutex
 	compiled map[*config.Config]map[string]*compiled // per config (swapped on reload) and group
 	byPrint  map[string]*compiled                    // identical settings share one build
-	floods   map[string]*rules.Flood                 // by "max/per"; keys include the group
-	dups     map[string]*rules.Duplicates
+	// One tracker per window setting (groups with the same settings share it: the keys
+	// it counts by include the group).
+	floods map[windowKey]*rules.Flood
+	dups   map[windowKey]*rules.Duplicates
+}
+
+// windowKey is a window check's setting; every message looks its trackers up by it.
+type windowKey struct {
+	max, minLength int
+	per            time.Duration
 }
 
 // New builds the module.
 func New() *Module {
 	return &Module{compiled: map[*config.Config]map[string]*compiled{}, byPrint: map[string]*compiled{},
-		floods: map[string]*rules.Flood{}, dups: map[string]*rules.Duplicates{}}
+		floods: map[windowKey]*rules.Flood{}, dups: map[windowKey]*rules.Duplicates{}}
 }
 
 // Name implements bot.Module.
@@ -399,7 +408,7 @@ func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
 }
 
 func (m *Module) flood(w config.WindowCheck) *rules.Flood {
-	key := fmt.Sprintf("%d/%v", w.Max, w.Per)
+	key := windowKey{max: w.Max, per: w.Per.D()}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f, ok := m.floods[key]
@@ -411,7 +420,7 @@ func (m *Module) flood(w config.WindowCheck) *rules.Flood {
 }
 
 func (m *Module) duplicates(w config.WindowCheck) *rules.Duplicates {
-	key := fmt.Sprintf("%d/%v/%d", w.Max, w.Per, w.MinLength)
+	key := windowKey{max: w.Max, per: w.Per.D(), minLength: w.MinLength}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d, ok := m.dups[key]
