@@ -36,9 +36,9 @@ INSERT INTO points_settled(only, through) SELECT 1, COALESCE(MAX(id), 0) FROM po
 `
 
 // defaultSettleEvery is how many ledger entries may wait past the mark before a
-// committing transaction settles them. It bounds the tail a restart sums (~100 ms) and the
-// cache's per-member sums (at most one entry per member), and is large enough that most
-// members have several entries to add at once.
+// committing transaction settles them. It bounds the tail a restart sums and the cache's
+// per-member sums (one map entry per member with entries past the mark), and is large
+// enough that a member's entries since the last settlement are added to their row at once.
 const defaultSettleEvery = 100_000
 
 // settleEveryEnv overrides it, for tests that want settlements to happen often (the
