@@ -247,6 +247,30 @@ func TestReplayedScriptChangesNothing(t *testing.T) {
 	}
 }
 
+// A script's message ids come from its own lines, not their numbers: another script run on
+// the same database is new, and a script with lines added at its end replays the old lines
+// and runs the new ones.
+func TestAnotherScriptOnTheSameDatabaseIsNew(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "q.db")
+	first := runScript(t, nil, db, "@time 2026-11-21 08:00\n@group 读书会\n+王五\n王五: 签到\n@advance 2m\n", false)
+	if len(first.kind("points")) != 1 {
+		t.Fatalf("first script: want the check-in's points:\n%s", first.out)
+	}
+	// Line 4 again, but another message.
+	next := "@time 2026-11-21 09:00\n@group 读书会\n# 第二段\n王五: 积分\n"
+	second := runScript(t, nil, db, next, false)
+	if sends := second.kind("send"); len(sends) != 1 || !strings.Contains(sends[0].str("text"), "10 积分") {
+		t.Fatalf("another script on the same database: want the answer to 积分 with the 10 points of the first:\n%s", second.out)
+	}
+	if again := runScript(t, nil, db, next, false); len(again.lines) != 0 {
+		t.Fatalf("the second script again must be a replay:\n%s", again.out)
+	}
+	longer := runScript(t, nil, db, next+"王五: 排行榜\n", false)
+	if sends := longer.kind("send"); len(sends) != 1 || !strings.Contains(sends[0].str("text"), "排行榜") {
+		t.Fatalf("the second script with a line added at its end: want only the new line's answer:\n%s", longer.out)
+	}
+}
+
 func TestOwnerConsole(t *testing.T) {
 	r := runScript(t, nil, "", "@time 2026-11-21 08:00\n@group 读书会\n王五: 你好\n> 状态\n> 乱码命令\n", false)
 	dms := r.kind("dm")

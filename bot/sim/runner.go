@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"qunbot/bot"
@@ -135,7 +137,12 @@ func (r *Runner) owner() bot.MemberInfo {
 	return bot.MemberInfo{ID: OwnerName, Nickname: r.ownerNick}
 }
 
-func (r *Runner) id(s Step) string { return r.idPrefix + strconv.Itoa(s.Line) }
+func (r *Runner) id(s Step) string {
+	if s.Key != "" {
+		return r.idPrefix + s.Key
+	}
+	return r.idPrefix + strconv.Itoa(s.Line)
+}
 
 // handle passes events to the engine, then turns removals the platform carried out into
 // the leave events a real platform would deliver.
@@ -249,6 +256,7 @@ func ParseScript(src io.Reader, loc *time.Location) ([]Step, error) {
 	var steps []Step
 	var bad []*LineError
 	n := 0
+	script := fnv.New64a() // the lines so far: Step.Key
 	for sc.Scan() {
 		n++
 		s, err := ParseLine(n, sc.Text(), loc)
@@ -256,6 +264,11 @@ func ParseScript(src io.Reader, loc *time.Location) ([]Step, error) {
 		if errors.As(err, &le) {
 			bad = append(bad, le)
 			continue
+		}
+		if s.Kind != StepNone {
+			script.Write([]byte(strings.TrimSpace(sc.Text())))
+			script.Write([]byte{'\n'})
+			s.Key = strconv.FormatUint(script.Sum64(), 36)
 		}
 		steps = append(steps, s)
 	}

@@ -29,7 +29,14 @@ const (
 
 // Step is one parsed script line.
 type Step struct {
-	Line    int
+	Line int
+	// Key identifies the line within its script (ParseScript): a hash of the script's
+	// lines up to and including it, comments and blank lines left out. The message ids of
+	// a script run come from it, so running a script again on the same database — or the
+	// same script with lines added at its end — replays what was handled (a no-op), while
+	// the lines of another script are new whatever their line numbers. Empty for a line
+	// typed interactively.
+	Key     string
 	Kind    StepKind
 	Time    time.Time     // StepTime
 	Advance time.Duration // StepAdvance
