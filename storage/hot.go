@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -608,13 +609,15 @@ func (t *Tx) flushSettled(flush func(end pendingMark) error) error {
 		return nil
 	}
 	t.outsideSavepoints = true
-	err := flush(p.marks[0])
-	t.outsideSavepoints = false
-	if err != nil {
-		if t.broken == nil {
-			t.broken = fmt.Errorf("write the batch's queued rows: %w", err)
+	written := false
+	defer func() {
+		t.outsideSavepoints = false
+		if !written && t.broken == nil { // an error, or a panic on its way up
+			t.broken = errors.New("writing the batch's queued rows did not finish")
 		}
-		return err
+	}()
+	if err := flush(p.marks[0]); err != nil {
+		return fmt.Errorf("write the batch's queued rows: %w", err)
 	}
 	for i := range p.marks {
 		m := &p.marks[i]
@@ -623,6 +626,7 @@ func (t *Tx) flushSettled(flush func(end pendingMark) error) error {
 		m.flushedProcessed = max(m.flushedProcessed, p.flushedProcessed)
 		m.flushedLedger = max(m.flushedLedger, p.flushedLedger)
 	}
+	written = true
 	return nil
 }
 

@@ -1291,3 +1291,39 @@ func TestSettledRowsAreWrittenOutsideTheSavepoint(t *testing.T) {
 	}
 	checkCacheAgreesWithDB(t, s)
 }
+
+// Rows written outside the savepoints cannot be undone in part: should writing them fail,
+// the transaction does not commit at all (otherwise the rows written before the failure
+// would be queued again by the savepoint's rollback and counted twice).
+func TestSettledWriteFailureBreaksTheTransaction(t *testing.T) {
+	s, _ := openTemp(t)
+	g, m := engageFixture(t, s, 1)
+	err := s.Update(context.Background(), func(tx *Tx) error {
+		err := tx.Savepoint(func() error { // an event, done
+			countN(t, tx, g, m[0], hotDay2, true, 1)
+			return tx.CountMessage(g, 999_999, hotDay2, true) // no such member: the write will fail
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Savepoint(func() error { // 发言榜 writes the queue first
+			_, err := tx.TopActive(g, hotDay2, hotDay2, 10)
+			return err
+		})
+		if err == nil {
+			t.Error("writing a counter of a member who does not exist succeeded")
+		}
+		// Marked at once: a failure that would not recur at the commit (a full disk that
+		// frees up, a panic recovered by the engine) must still stop it.
+		if tx.broken == nil {
+			t.Error("the transaction was not marked broken")
+		}
+		return nil // the event failed; the batch goes on to commit
+	})
+	if err == nil {
+		t.Fatal("the transaction committed after the batch's queued rows failed to be written")
+	}
+	if got := sqlActivity(t, s); len(got) != 0 {
+		t.Errorf("activity after the failed transaction = %v, want nothing", got)
+	}
+}
