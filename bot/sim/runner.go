@@ -268,7 +268,9 @@ func ParseScript(src io.Reader, loc *time.Location) ([]Step, error) {
 		if s.Kind != StepNone {
 			script.Write([]byte(strings.TrimSpace(sc.Text())))
 			script.Write([]byte{'\n'})
-			s.Key = strconv.FormatUint(script.Sum64(), 36)
+			// The line number first: a script's ids still grow line by line, as WeChat's
+			// grow with time, so the processed ids and ledger refs append (storage).
+			s.Key = fmt.Sprintf("%08d.%s", n, strconv.FormatUint(script.Sum64(), 36))
 		}
 		steps = append(steps, s)
 	}

@@ -30,8 +30,8 @@ const (
 // Step is one parsed script line.
 type Step struct {
 	Line int
-	// Key identifies the line within its script (ParseScript): a hash of the script's
-	// lines up to and including it, comments and blank lines left out. The message ids of
+	// Key identifies the line within its script (ParseScript): its number and a hash of
+	// the script's lines up to and including it, comments and blank lines left out. The message ids of
 	// a script run come from it, so running a script again on the same database — or the
 	// same script with lines added at its end — replays what was handled (a no-op), while
 	// the lines of another script are new whatever their line numbers. Empty for a line
