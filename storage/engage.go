@@ -206,12 +206,9 @@ func (t *Tx) flushLedgerTo(end pendingMark) error {
 		slog.Warn("message points already in the ledger were not paid again; cached balances dropped",
 			"entries", len(rows), "written", inserted)
 		t.dropPointsCache()
-		t.forgetUnsettled()
 		return nil
 	}
-	for _, e := range rows {
-		t.noteUnsettled(e)
-	}
+	t.noteUnsettled(rows...)
 	return nil
 }
 

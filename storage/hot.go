@@ -275,15 +275,20 @@ func (t *Tx) addEarned(k dayReason, member, delta int64) {
 	}
 }
 
-// dropPointsCache forgets every cached balance, day sum and board (they are read again
-// from the tables), for when the ledger did not take what the cache already counted.
+// dropPointsCache forgets every cached balance, day sum, board and unsettled sum (they
+// are read again from the tables), for when the ledger did not take what the cache
+// already counted: only the ledger knows which entries it took.
 func (t *Tx) dropPointsCache() {
+	t.wroteLedger = true // it took some, perhaps
 	h := t.s.hot
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	evict(t, h.balances)
 	evict(t, h.earned)
 	evict(t, h.boards)
+	prev := h.unsettled
+	h.unsettled = nil
+	t.onUndo(func(h *hotCache) { h.unsettled = prev })
 }
 
 // withBoard runs fn on the group's board (under the cache lock: fn must not call back

@@ -92,9 +92,10 @@ func (t *Tx) unsettledPoints() (map[int64]unsettledSum, error) {
 	return sums, nil
 }
 
-// noteUnsettled counts an entry just written in the unsettled sums, if they are loaded
-// (if not, they will be read from the ledger, which has it).
-func (t *Tx) noteUnsettled(e PointsEntry) {
+// noteUnsettled counts entries just written to the ledger in the unsettled sums, if they
+// are loaded (if not, they will be read from the ledger, which has them), under one lock
+// for a whole flush, and marks the transaction as one that wrote points.
+func (t *Tx) noteUnsettled(entries ...PointsEntry) {
 	t.wroteLedger = true
 	h := t.s.hot
 	h.mu.Lock()
@@ -102,20 +103,10 @@ func (t *Tx) noteUnsettled(e PointsEntry) {
 	if h.unsettled == nil {
 		return
 	}
-	u := h.unsettled[e.MemberKey]
-	setEntry(t, h.unsettled, e.MemberKey, unsettledSum{group: e.GroupKey, delta: u.delta + e.Delta}, false)
-}
-
-// forgetUnsettled drops the unsettled sums: the ledger took fewer entries than were
-// written to it, and only the ledger knows which.
-func (t *Tx) forgetUnsettled() {
-	t.wroteLedger = true
-	h := t.s.hot
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	prev := h.unsettled
-	h.unsettled = nil
-	t.onUndo(func(h *hotCache) { h.unsettled = prev })
+	for _, e := range entries {
+		u := h.unsettled[e.MemberKey]
+		setEntry(t, h.unsettled, e.MemberKey, unsettledSum{group: e.GroupKey, delta: u.delta + e.Delta}, false)
+	}
 }
 
 // settlePoints adds the ledger's entries past the mark to points_balances and moves the
