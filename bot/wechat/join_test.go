@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -68,6 +69,75 @@ var joinCases = []struct {
 		`</link_list></content_template></sysmsgtemplate></sysmsg>`,
 		joinNotice{Inviter: "张三", Joiners: []string{"李四"}, ByQRCode: true}, true},
 
+	// Forms the first parser missed (issue 18), and more real ones from clients in the wild.
+	{"qr without sharer", `"李四"通过扫描二维码加入群聊`, joinNotice{Joiners: []string{"李四"}, ByQRCode: true}, true},
+	{"owner joined by qr without sharer", `你通过扫描二维码加入群聊，群聊参与人还有：张三、王五`,
+		joinNotice{SelfJoined: true, ByQRCode: true}, true},
+	{"invite qr code", `"A"通过"B"的邀请二维码加入群聊`, joinNotice{Inviter: "B", Joiners: []string{"A"}, ByQRCode: true}, true},
+	{"invite qr code of the owner", `"A"通过你的邀请二维码加入群聊`, joinNotice{InviterSelf: true, Joiners: []string{"A"}, ByQRCode: true}, true},
+	{"direct join", `"李四"加入了群聊`, joinNotice{Joiners: []string{"李四"}}, true},
+	{"direct join of several", `"李四"、"王五"加入了群聊`, joinNotice{Joiners: []string{"李四", "王五"}}, true},
+	{"owner joined", `你加入了群聊，群聊参与人还有：张三、王五`, joinNotice{SelfJoined: true}, true},
+	{"owner was invited, with participants", `"张三"邀请你加入了群聊，群聊参与人还有：小桔、桔小秘`,
+		joinNotice{Inviter: "张三", SelfJoined: true}, true},
+	{"space inside the quotes", `" 桔小秘"通过扫描"李佳芮"分享的二维码加入群聊`,
+		joinNotice{Inviter: "李佳芮", Joiners: []string{"桔小秘"}, ByQRCode: true}, true},
+	{"owner's qr with revoke link", `"管理员"通过扫描你分享的二维码加入群聊  撤销`,
+		joinNotice{InviterSelf: true, Joiners: []string{"管理员"}, ByQRCode: true}, true},
+	{"chinese quotes around the new name", `"张三"邀请“李四”和“王五”加入了群聊`,
+		joinNotice{Inviter: "张三", Joiners: []string{"李四", "王五"}}, true},
+	{"traditional invite", `"張三"邀請"李四"加入了群組`, joinNotice{Inviter: "張三", Joiners: []string{"李四"}}, true},
+	{"traditional qr", `"李四"通過掃描"張三"分享的二維碼加入群組`,
+		joinNotice{Inviter: "張三", Joiners: []string{"李四"}, ByQRCode: true}, true},
+	{"traditional owner joined", `你加入了群組，群組成員還有：張三`, joinNotice{SelfJoined: true}, true},
+	{"traditional words in a name stay", `"邀請達人"邀請"通過"加入了群組`,
+		joinNotice{Inviter: "邀請達人", Joiners: []string{"通過"}}, true},
+	{"english qr you shared", `"Bob" joined group chat via the QR code you shared`,
+		joinNotice{InviterSelf: true, Joiners: []string{"Bob"}, ByQRCode: true}, true},
+	{"english qr you shared, trailing", `"管理员" joined group chat via the QR code you shared.  `,
+		joinNotice{InviterSelf: true, Joiners: []string{"管理员"}, ByQRCode: true}, true},
+	{"english qr shared by, period", `"宁锐锋" joined the group chat via the QR Code shared by "管理员".`,
+		joinNotice{Inviter: "管理员", Joiners: []string{"宁锐锋"}, ByQRCode: true}, true},
+	{"english owner joined by qr", `You've joined the group chat via QR Code. Group chat members: Alice, Bob`,
+		joinNotice{SelfJoined: true, ByQRCode: true}, true},
+	{"english owner joined, curly apostrophe", `You’ve joined this group chat. Other participants are: Alice`,
+		joinNotice{SelfJoined: true}, true},
+	{"english owner invited to this chat", `"Alice" invited you to this group chat`,
+		joinNotice{Inviter: "Alice", SelfJoined: true}, true},
+	{"english owner invited with others", `Alice invited you to a group chat with Bob, Carol`,
+		joinNotice{Inviter: "Alice", SelfJoined: true}, true},
+	{"english direct join", `"Bob" joined the group chat.`, joinNotice{Joiners: []string{"Bob"}}, true},
+	{"template direct join", tmpl(`"$names$"加入了群聊`, link("names", "李四", "王五")),
+		joinNotice{Joiners: []string{"李四", "王五"}}, true},
+	{"template invite qr", tmpl(`"$adder$"通过"$from$"的邀请二维码加入群聊`, link("adder", "A"), link("from", "B")),
+		joinNotice{Inviter: "B", Joiners: []string{"A"}, ByQRCode: true}, true},
+	{"template owner's qr with hidden revoke", `<sysmsg type="sysmsgtemplate"><sysmsgtemplate>` +
+		`<content_template type="tmpl_type_profilewithrevokeqrcode"><template><![CDATA["$adder$"通过扫描你分享的二维码加入群聊  $revoke$]]></template>` +
+		`<link_list><link name="adder" type="link_profile"><memberlist><member><username><![CDATA[anypossible-w]]></username>` +
+		`<nickname><![CDATA[暗梅幽闻花]]></nickname></member></memberlist></link>` +
+		`<link name="revoke" type="link_revoke_qrcode" hidden="1"><title><![CDATA[撤销]]></title></link></link_list>` +
+		`</content_template></sysmsgtemplate></sysmsg>`,
+		joinNotice{InviterSelf: true, Joiners: []string{"暗梅幽闻花"}, ByQRCode: true}, true},
+	{"template keeps a name with 、 whole", tmpl(`"$username$"邀请"$names$"加入了群聊`, link("username", "张三"), link("names", "甲、乙", "丙")),
+		joinNotice{Inviter: "张三", Joiners: []string{"甲、乙", "丙"}}, true},
+	{"template owner and others", tmpl(`"$username$"邀请你和"$names$"加入了群聊`, link("username", "张三"), link("names", "李四")),
+		joinNotice{Inviter: "张三", SelfJoined: true, Joiners: []string{"李四"}}, true},
+	{"template with the message's group prefix", "12345@chatroom:\n" + tmpl(`"$names$"加入了群聊`, link("names", "李四")),
+		joinNotice{Joiners: []string{"李四"}}, true},
+
+	{"unfilled placeholder", `"$names$"加入了群聊`, joinNotice{}, false},
+	{"template without the link", tmpl(`"$names$"加入了群聊`), joinNotice{}, false},
+	{"template that is no join", tmpl(`"$username$"修改群名为"$remark$"`, link("username", "张三")), joinNotice{}, false},
+	{"recall of a nickname that spells a join", `"A"邀请"B"加入了群聊" 撤回了一条消息`, joinNotice{}, false},
+	{"pat suffix that spells a join", `"张三" 拍了拍 "李四" 并邀请"王五"加入了群聊`, joinNotice{}, false},
+	{"invitation waiting for approval", `"张三"想邀请"李四"加入群聊  去确认`, joinNotice{}, false},
+	{"english recall", `"Bob" recalled a message`, joinNotice{}, false},
+	{"removal", `你将"张三"移出了群聊`, joinNotice{}, false},
+	{"english bare direct join", `someone joined the group chat`, joinNotice{}, false},
+	{"english joined something else", `"Bob" joined the group chatroom`, joinNotice{}, false},
+	{"direct with a keyword outside quotes", `""邀请"李四"加入了群聊`, joinNotice{}, false},
+	{"revoke xml", `<sysmsg type="revokemsg"><revokemsg><replacemsg><![CDATA["张三" 撤回了一条消息]]></replacemsg></revokemsg></sysmsg>`,
+		joinNotice{}, false},
 	{"rename is not a join", `"张三"修改群名为"读书会2"`, joinNotice{}, false},
 	{"pat is not a join", `"张三" 拍了拍 "李四"`, joinNotice{}, false},
 	{"leave-like text", `"张三"已退出群聊`, joinNotice{}, false},
@@ -78,6 +148,23 @@ var joinCases = []struct {
 	{"english without inviter", ` invited Bob to the group chat`, joinNotice{}, false},
 	{"broken template", `<sysmsg type="sysmsgtemplate"><sysmsgtemplate>`, joinNotice{}, false},
 	{"empty", ``, joinNotice{}, false},
+}
+
+// tmpl builds a <sysmsg type="sysmsgtemplate"> notice as newer clients send it.
+func tmpl(template string, links ...string) string {
+	return `<sysmsg type="sysmsgtemplate"><sysmsgtemplate><content_template type="tmpl_type_profile">` +
+		`<plain><![CDATA[]]></plain><template><![CDATA[` + template + `]]></template><link_list>` +
+		strings.Join(links, "") + `</link_list></content_template></sysmsgtemplate></sysmsg>`
+}
+
+func link(name string, nicknames ...string) string {
+	var b strings.Builder
+	b.WriteString(`<link name="` + name + `" type="link_profile"><memberlist>`)
+	for i, n := range nicknames {
+		fmt.Fprintf(&b, `<member><username><![CDATA[wxid_%s%d]]></username><nickname><![CDATA[%s]]></nickname></member>`, name, i, n)
+	}
+	b.WriteString(`</memberlist><separator><![CDATA[、]]></separator></link>`)
+	return b.String()
 }
 
 func TestParseJoin(t *testing.T) {
