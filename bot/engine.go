@@ -413,6 +413,9 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 		e.idCache = map[memberRef]int64{}
 		e.session = ev.Session
 	}
+	if ev.Type == EventRename {
+		return e.renameTurn(tx, ev) // rename.go: handled even where the config no longer matches
+	}
 	if ev.Console {
 		if !ev.FromOwner {
 			return nil, nil // only the owner's own messages reach the console
@@ -480,6 +483,8 @@ func (e *Engine) dispatch(t *Turn) error {
 		return e.onJoin(t)
 	case EventLeave:
 		return e.onLeave(t)
+	case EventRename:
+		return e.onRename(t) // rename.go
 	}
 	return fmt.Errorf("unknown event type %v", ev.Type)
 }
