@@ -195,3 +195,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The default pace is a human's: the owner's account is the one at risk (issue 18).
+func TestDefaultPacingIsHuman(t *testing.T) {
+	o := Default().Outbox
+	if o.PerMinute > 6 || o.PerMinute < 1 {
+		t.Errorf("per_minute %d, want at most 6", o.PerMinute)
+	}
+	if o.GroupInterval.D() < 5*time.Second || o.Jitter.D() <= 0 {
+		t.Errorf("group_interval %v + jitter %v, want at least 5 s per group with jitter", o.GroupInterval.D(), o.Jitter.D())
+	}
+	data, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse(data, "config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Outbox != o {
+		t.Errorf("config.example.yaml's outbox %+v differs from the defaults %+v", cfg.Outbox, o)
+	}
+}

@@ -24,10 +24,15 @@ func Default() *Config {
 		AllGroups: true,
 		Storage:   Storage{Path: "data/qunbot.db"},
 		Owner:     Owner{Name: "群主"},
+		// Human pacing (issue 18): the bot posts as the owner's own account, and WeChat bans
+		// accounts that post like machines. 6 a minute overall (WeChatFerry.Net's default),
+		// 5–9 s between two messages in one group. A burst queues — 30 messages take about
+		// five minutes — which batched welcomes and reminders keep rare. The simulator and
+		// tests pass their own pacing (none).
 		Outbox: Outbox{
-			GroupInterval: Duration(2 * time.Second),
-			PerMinute:     20,
-			Jitter:        Duration(1500 * time.Millisecond),
+			GroupInterval: Duration(5 * time.Second),
+			PerMinute:     6,
+			Jitter:        Duration(4 * time.Second),
 			MaxAttempts:   8,
 		},
 		Scheduler: Scheduler{Grace: Duration(30 * time.Minute)},

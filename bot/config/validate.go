@@ -21,7 +21,7 @@ func validate(c *Config, pos *positions, p *problems) {
 		at("storage.path", "数据库路径不能为空 / storage.path must not be empty")
 	}
 	if c.Outbox.PerMinute < 1 || c.Outbox.PerMinute > 120 {
-		at("outbox.per_minute", "应在 1 到 120 之间（建议 20），现在是 %d / must be between 1 and 120", c.Outbox.PerMinute)
+		at("outbox.per_minute", "应在 1 到 120 之间（建议 6，越快越容易被封号），现在是 %d / must be between 1 and 120", c.Outbox.PerMinute)
 	}
 	if c.Outbox.MaxAttempts < 1 {
 		at("outbox.max_attempts", "至少为 1 / must be at least 1")
