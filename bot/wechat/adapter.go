@@ -28,14 +28,24 @@ type Options struct {
 	// needs no QR scan. It holds session cookies: it is written with mode 0600 and its
 	// directory is created (0700). Default "wechat-hotlogin.json".
 	HotLoginFile string
-	// QRWriter receives the login QR code, drawn with block characters. Default os.Stdout.
+	// QRWriter is the terminal: it receives the login QR code, drawn with block characters,
+	// and whatever the owner must read even while WeChat is down (the circuit breaker's
+	// notice). Default os.Stdout.
 	QRWriter io.Writer
+	// DeviceIDFile keeps the device id WeChat sees for this installation, so that every
+	// login comes from the same "device" (see deviceid.go). Default: HotLoginFile + ".device".
+	DeviceIDFile string
+	// Location is the timezone of times in the owner's notices. Default time.Local.
+	Location *time.Location
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
-	// Notify tells the operator, in Chinese, about things that need a human: a QR code to
-	// scan, a lost session, configured groups that cannot be found. It is called from the
-	// supervisor goroutine and must not block for long; the engine forwards the text to the
-	// owner's file helper once it can send again. Nil: messages are only logged.
+	// Notify tells the owner, in Chinese, through the console (the file helper): a re-login
+	// and why the session before it ended, configured groups that cannot be found, the
+	// circuit breaker stopping logins. It is only called with something the owner can act
+	// on and never for what happens while logged out, as it happens (the console is a chat
+	// of the same account, unreachable then); that is summed up, dated, once the next
+	// session has proven stable (see supervisor.go). It must not block for long. Nil:
+	// messages are only logged.
 	Notify func(msg string)
 	// Groups are the configured group names. When set, only these groups are polled for
 	// leaves, and every login checks that they can be found (see CheckGroups), telling the
@@ -62,6 +72,12 @@ type tuning struct {
 	memberRefresh   time.Duration // re-read a watched group's members at most this often; <0: no polling
 	joinRefresh     time.Duration // minimum gap between refreshes of one group for joins/unknown senders
 	stableSession   time.Duration // a session that lived this long resets the login back-off
+	// shortSession: a session that ends sooner than this counts towards the circuit breaker,
+	// and notes about it wait until a session lives this long.
+	shortSession    time.Duration
+	breakerSessions int           // this many short sessions in a row stop logging in
+	sendWait        time.Duration // a send waits this long for a login in progress
+	echoWindow      time.Duration // an echo is recognised by its text this close to the send
 
 	// syncBackoff paces the message loop after a failed sync check. The library itself
 	// retries at once, forever (measured: ~58,000 requests in 200 ms with the network down).
@@ -79,6 +95,10 @@ func defaultTuning() tuning {
 		memberRefresh:   5 * time.Minute,
 		joinRefresh:     10 * time.Second,
 		stableSession:   10 * time.Minute,
+		shortSession:    time.Minute,
+		breakerSessions: 3,
+		sendWait:        2 * time.Minute,
+		echoWindow:      15 * time.Second,
 		syncBackoff:     backoff{base: time.Second, max: time.Minute},
 		loginBackoff:    backoff{base: 2 * time.Second, max: 10 * time.Minute},
 		spinBackoff:     backoff{base: 500 * time.Millisecond, max: 30 * time.Second},
@@ -106,23 +126,33 @@ type Adapter struct {
 	log   *slog.Logger
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
+	loc   *time.Location
 
 	randMu sync.Mutex // *rand.Rand is not safe for concurrent use
 
-	hotGate *hotGate // set by Run; closed when it returns
+	hotGate  *hotGate // set by Run; closed when it returns
+	deviceID string   // set by Run from Options.DeviceIDFile
 
 	seen   *idSet
 	echoes *echoLog
 	ids    *idBook
+	forms  *noticeForms
 	groups map[string]bool
 
 	mu       sync.Mutex
 	cur      *session      // the live session, nil while logging in
-	changed  chan struct{} // closed and replaced whenever cur changes
+	changed  chan struct{} // closed and replaced whenever cur or the breaker changes
+	runDone  chan struct{} // closed when Run returns (waiting sends give up)
 	seq      int
-	loggedIn bool      // some session has been ready before: the next one is a re-login
-	failing  bool      // the last login attempt failed
-	qrNoted  time.Time // when the owner was last told to scan; zero once logged in
+	loggedIn bool // some session has been ready before: the next one is a re-login
+
+	// The circuit breaker and what the owner is told about logins (supervisor.go).
+	shortRun  int                         // sessions in a row shorter than shortSession
+	paused    *pause                      // non-nil while logging in is stopped
+	resume    chan struct{}               // Relogin wakes the paused supervisor
+	pending   pendingNotes                // what happened while the console was unreachable
+	snapshots map[string][]bot.MemberInfo // the last session's member lists, by group name
+	termMu    sync.Mutex                  // one writer on the terminal at a time
 
 	running     atomic.Bool
 	botsCreated atomic.Int64
@@ -134,6 +164,9 @@ var _ bot.Platform = (*Adapter)(nil)
 func New(opts Options) *Adapter {
 	if opts.HotLoginFile == "" {
 		opts.HotLoginFile = DefaultHotLoginFile
+	}
+	if opts.DeviceIDFile == "" {
+		opts.DeviceIDFile = opts.HotLoginFile + ".device"
 	}
 	if opts.QRWriter == nil {
 		opts.QRWriter = os.Stdout
@@ -147,6 +180,9 @@ func New(opts Options) *Adapter {
 	if opts.Sleep == nil {
 		opts.Sleep = sleepTimer
 	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
 	tune := defaultTuning()
 	if opts.tune != (tuning{}) {
 		tune = opts.tune
@@ -156,16 +192,23 @@ func New(opts Options) *Adapter {
 		groups[strings.TrimSpace(g)] = true
 	}
 	return &Adapter{
-		opts:    opts,
-		tune:    tune,
-		log:     opts.Logger.With(slog.String("platform", "wechat")),
-		now:     opts.Now,
-		sleep:   opts.Sleep,
-		seen:    newIDSet(20000),
-		echoes:  newEchoLog(2*time.Minute, 256),
-		ids:     newIDBook(),
-		groups:  groups,
-		changed: make(chan struct{}),
+		opts:  opts,
+		tune:  tune,
+		log:   opts.Logger.With(slog.String("platform", "wechat")),
+		now:   opts.Now,
+		sleep: opts.Sleep,
+		loc:   opts.Location,
+		seen:  newIDSet(20000),
+		// Entries live ten minutes, so that an echo handled late behind a busy engine is
+		// still recognised by its id or its creation time; text matches stay within the
+		// short window either way.
+		echoes:    newEchoLog(tune.echoWindow, 10*time.Minute, 256),
+		ids:       newIDBook(),
+		forms:     newNoticeForms(500),
+		groups:    groups,
+		changed:   make(chan struct{}),
+		resume:    make(chan struct{}, 1),
+		snapshots: map[string][]bot.MemberInfo{},
 	}
 }
 
@@ -187,12 +230,17 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 // DM friends (and the file helper).
 func (a *Adapter) Capabilities() bot.Capabilities { return bot.Capabilities{} }
 
-// SendText posts text to a group. The text is sent as is: WeChat's @-mention is plain
-// text ("@Name" followed by U+2005, which the engine appends), so mentions are not needed
-// to build it and trigger no notification on the web protocol. A group id from an
-// earlier login is translated by the group's name.
+// SendText posts text to a group. groupID is a session id (one from the last few logins is
+// translated by the group's name) or the group's name: after a restart the engine knows
+// its groups only by name until each speaks. The text is sent as is: WeChat's @-mention is
+// plain text ("@Name" followed by U+2005, which the engine appends), so mentions are not
+// needed to build it and trigger no notification on the web protocol.
+//
+// While a login is in progress the send waits for it (up to a couple of minutes), then
+// fails with ErrNotLoggedIn, which is retryable; while the circuit breaker has stopped
+// logging in it fails at once with ErrLoginPaused, which is not.
 func (a *Adapter) SendText(ctx context.Context, groupID, text string, mentions []string) error {
-	s, err := a.live()
+	s, err := a.ready(ctx)
 	if err != nil {
 		return fmt.Errorf("send text to group %s: %w", groupID, err)
 	}
@@ -208,8 +256,9 @@ func (a *Adapter) SendText(ctx context.Context, groupID, text string, mentions [
 
 // SendDM sends a private message to a friend or to bot.Filehelper (the owner's console).
 // A member who is not a friend cannot be messaged on WeChat: that is bot.ErrNotSupported.
+// It waits for a login in progress as SendText does.
 func (a *Adapter) SendDM(ctx context.Context, to, text string) error {
-	s, err := a.live()
+	s, err := a.ready(ctx)
 	if err != nil {
 		return fmt.Errorf("send DM to %s: %w", to, err)
 	}
@@ -241,8 +290,9 @@ func (a *Adapter) Groups(_ context.Context) ([]bot.GroupInfo, error) {
 }
 
 // Members lists a group's members (the owner's own account excluded) as last read from
-// WeChat; the list is kept fresh by the poller and after joins. Two members may share a
-// nickname: they differ in ID and usually in DisplayName or AttrStatus.
+// WeChat; the list is kept fresh by the poller and after joins. groupID may be a session
+// id or the group's name. Two members may share a nickname: they differ in ID and usually
+// in DisplayName or AttrStatus.
 func (a *Adapter) Members(ctx context.Context, groupID string) ([]bot.MemberInfo, error) {
 	s, err := a.live()
 	if err != nil {
@@ -255,10 +305,9 @@ func (a *Adapter) Members(ctx context.Context, groupID string) ([]bot.MemberInfo
 	if !s.loaded(id) {
 		ctx, cancel := s.bound(ctx)
 		defer cancel()
-		// Leaves can only show up here if another refresh loaded the group meanwhile;
-		// they must not be delivered from the outbox's goroutine, which the engine may be
-		// waiting on.
-		s.emitAsync(s.leaveEvents(s.refreshGroups(ctx, []string{id}, fetchBaseline)))
+		// What this first read finds (leaves and joins since the last login) must not be
+		// delivered from the outbox's goroutine, which the engine may be waiting on.
+		s.emitAsync(s.diffEvents(s.refreshGroups(ctx, []string{id}, fetchBaseline), nil))
 		if !s.loaded(id) {
 			return nil, fmt.Errorf("list members of group %q: %w", s.groupName(id), ErrNetwork)
 		}
@@ -293,6 +342,53 @@ func (a *Adapter) live() (*session, error) {
 	return a.cur, nil
 }
 
+// ready returns the current session, waiting up to sendWait for a login in progress: a
+// post due right after a restart goes out as soon as the session has read its groups,
+// instead of spending its retries on the login. It does not wait when nothing is logging
+// in: Run is not running, or the circuit breaker stopped it (ErrLoginPaused).
+func (a *Adapter) ready(ctx context.Context) (*session, error) {
+	if s, err := a.live(); err == nil {
+		return s, nil
+	}
+	a.mu.Lock()
+	runDone := a.runDone
+	a.mu.Unlock()
+	switch {
+	case a.isPaused():
+		return nil, ErrLoginPaused
+	case !a.running.Load() || runDone == nil || a.tune.sendWait <= 0:
+		return nil, ErrNotLoggedIn
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		if a.sleep(wctx, a.tune.sendWait) == nil {
+			cancel()
+		}
+	}()
+	for {
+		a.mu.Lock()
+		s, ch, paused := a.cur, a.changed, a.paused != nil
+		a.mu.Unlock()
+		switch {
+		case s != nil:
+			return s, nil
+		case paused:
+			return nil, ErrLoginPaused
+		}
+		select {
+		case <-ch:
+		case <-runDone:
+			return nil, ErrNotLoggedIn
+		case <-wctx.Done():
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrNotLoggedIn, err)
+			}
+			return nil, ErrNotLoggedIn
+		}
+	}
+}
+
 // waitLive waits for a ready session numbered at least minSeq.
 func (a *Adapter) waitLive(ctx context.Context, minSeq int) (*session, error) {
 	for {
@@ -315,10 +411,7 @@ func (a *Adapter) setCurrent(s *session) {
 	defer a.mu.Unlock()
 	a.cur = s
 	a.loggedIn = true
-	a.failing = false
-	a.qrNoted = time.Time{}
-	close(a.changed)
-	a.changed = make(chan struct{})
+	a.broadcastLocked()
 }
 
 func (a *Adapter) clearCurrent(s *session) {
@@ -328,6 +421,11 @@ func (a *Adapter) clearCurrent(s *session) {
 		return
 	}
 	a.cur = nil
+	a.broadcastLocked()
+}
+
+// broadcastLocked wakes everyone waiting for a change of session or breaker. a.mu held.
+func (a *Adapter) broadcastLocked() {
 	close(a.changed)
 	a.changed = make(chan struct{})
 }
@@ -337,14 +435,31 @@ func (a *Adapter) watches(name string) bool {
 	return len(a.groups) == 0 || a.groups[name]
 }
 
-// notify tells the operator. A panicking callback must not take the supervisor down.
+// notify tells the owner through the console. A panicking callback must not take the
+// supervisor down.
 func (a *Adapter) notify(msg string) {
-	a.log.Info("通知运营者 / operator notified", "msg", msg)
+	a.log.Info("通知群主 / owner notified", "msg", msg)
 	if a.opts.Notify == nil {
 		return
 	}
 	defer a.recovered(a.log, "Notify")
 	a.opts.Notify(msg)
+}
+
+// say writes to the terminal: what the owner must read even while WeChat is down.
+func (a *Adapter) say(msg string) {
+	a.termMu.Lock()
+	defer a.termMu.Unlock()
+	_, _ = fmt.Fprintf(a.opts.QRWriter, "\n%s\n\n", msg)
+}
+
+// clock formats a time for the owner.
+func (a *Adapter) clock(t time.Time) string {
+	t = t.In(a.loc)
+	if t.YearDay() != a.now().In(a.loc).YearDay() {
+		return t.Format("1月2日 15:04")
+	}
+	return t.Format("15:04")
 }
 
 // delay draws the wait before retry number attempt of a schedule.
@@ -369,7 +484,7 @@ func (s *session) sendText(ctx context.Context, to, text string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	// Recorded before sending: the echo can be synced back before the send returns.
-	s.a.echoes.add(to, text, s.a.now())
+	e := s.a.echoes.add(to, text, s.a.now())
 	msg := openwechat.NewTextSendMessage(text, s.selfName, to)
 	sent, err := s.caller.WebWxSendMsg(ctx, &openwechat.CallerWebWxSendMsgOptions{
 		LoginInfo:   s.loginInfo,
@@ -383,8 +498,8 @@ func (s *session) sendText(ctx context.Context, to, text string) error {
 		}
 		return classify(err)
 	}
-	if sent != nil && sent.MsgId != "" {
-		s.a.seen.add(sent.MsgId)
+	if sent != nil {
+		s.a.echoes.sent(e, sent.MsgId)
 	}
 	return nil
 }
@@ -396,9 +511,17 @@ func (s *session) bound(ctx context.Context) (context.Context, context.CancelFun
 	return ctx, func() { stop(); cancel() }
 }
 
+// resolveGroup maps what the engine addresses a group by to this session's id: this
+// session's id; an id from one of the last few logins, by the group's name; or the name
+// itself (the engine's only handle on a group after a restart, until it speaks). A name
+// that no group of this login has yet is ErrGroupNotFound (retryable: an unsaved group
+// appears when it speaks); a name several groups share is ErrUnknownID.
 func (s *session) resolveGroup(id string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !strings.HasPrefix(id, "@@") {
+		return s.groupByNameLocked(strings.TrimSpace(id), "")
+	}
 	if g, ok := s.groups[id]; ok && (g.loaded || g.saved || g.info.Name != "") {
 		return id, nil
 	}
@@ -406,17 +529,34 @@ func (s *session) resolveGroup(id string) (string, error) {
 	if !ok || name == "" {
 		return "", fmt.Errorf("group %s: %w", id, ErrUnknownID)
 	}
+	gid, err := s.groupByNameLocked(name, id)
+	if errors.Is(err, ErrGroupNotFound) {
+		// An id from an earlier login whose group this login does not have.
+		return "", fmt.Errorf("%w (%w)", ErrUnknownID, err)
+	}
+	return gid, err
+}
+
+// groupByNameLocked finds the one group of this session called name. s.mu held.
+func (s *session) groupByNameLocked(name, oldID string) (string, error) {
 	var match []string
 	for gid, g := range s.groups {
-		if g.info.Name == name {
+		if g.info.Name == name && name != "" {
 			match = append(match, gid)
 		}
 	}
-	if len(match) != 1 {
-		return "", fmt.Errorf("group %q (id %s from an earlier login): %d groups of that name now: %w",
-			name, id, len(match), ErrUnknownID)
+	from := ""
+	if oldID != "" {
+		from = " (id " + oldID + " from an earlier login)"
 	}
-	return match[0], nil
+	switch len(match) {
+	case 1:
+		return match[0], nil
+	case 0:
+		return "", fmt.Errorf("group %q%s: %w", name, from, ErrGroupNotFound)
+	}
+	return "", fmt.Errorf("group %q%s: %d groups of that name now, %s: %w",
+		name, from, len(match), DuplicateGroupReason, ErrUnknownID)
 }
 
 func (s *session) resolveDM(to string) (string, error) {

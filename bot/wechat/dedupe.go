@@ -1,6 +1,7 @@
 package wechat
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,43 +43,77 @@ func (s *idSet) add(id string) bool {
 // echoLog remembers what this adapter just sent. WeChat syncs the account's own outgoing
 // messages back as "sent by self"; without this, the bot's own DM to the file helper would
 // come back as a console command from the owner, and its group posts as owner messages.
-// The send response's MsgID is also added to the id set, but whether WeChat reuses it as
-// the echo's NewMsgId is not documented, so the text is matched as well.
+//
+// An echo is recognised by the message id the send returned (WeChat's echo carries it as
+// MsgId), else by its text in the same chat within a short window of the send — measured
+// both on our clock (when the echo is handled) and on WeChat's (when it was created), so
+// that an echo handled late behind a busy engine is still caught. Each send swallows one
+// echo at most. The owner typing the bot's words again, later than the window, is the
+// owner speaking: an earlier version matched text for two minutes and swallowed them.
 type echoLog struct {
 	mu      sync.Mutex
-	ttl     time.Duration
+	window  time.Duration // text matches only this close to the send
+	ttl     time.Duration // id matches (and memory) this long
 	max     int
-	entries []echo
+	entries []*echo
 }
 
 type echo struct {
 	to, text string
-	at       time.Time
+	at       time.Time // our clock at the send
+	ids      []string  // message ids the send returned
 }
 
-func newEchoLog(ttl time.Duration, max int) *echoLog {
-	return &echoLog{ttl: ttl, max: max}
+func newEchoLog(window, ttl time.Duration, max int) *echoLog {
+	return &echoLog{window: window, ttl: ttl, max: max}
 }
 
-func (l *echoLog) add(to, text string, now time.Time) {
+// add records a send about to happen and returns it, for sent to fill in the id.
+func (l *echoLog) add(to, text string, now time.Time) *echo {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.prune(now)
 	if len(l.entries) >= l.max {
 		l.entries = l.entries[1:]
 	}
-	l.entries = append(l.entries, echo{to: to, text: normEcho(text), at: now})
+	e := &echo{to: to, text: normEcho(text), at: now}
+	l.entries = append(l.entries, e)
+	return e
 }
 
-// take reports whether (to, text) is an echo of something sent within ttl, consuming the
-// entry so that the owner typing the same words later is not swallowed twice.
-func (l *echoLog) take(to, text string, now time.Time) bool {
+// sent records the id WeChat gave a send. The echo may already have been taken (it can
+// arrive before the send's answer); then there is nothing to do.
+func (l *echoLog) sent(e *echo, id string) {
+	if id == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e.ids = append(e.ids, id)
+}
+
+// take reports whether a message the account sent to `to` is the echo of a send: the same
+// message id, or the same text within the window (created is WeChat's creation time
+// converted to our clock; zero if unknown). The matching entry is consumed.
+func (l *echoLog) take(to, text string, ids []string, created, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.prune(now)
-	text = normEcho(text)
 	for i, e := range l.entries {
-		if e.to == to && e.text == text {
+		for _, id := range ids {
+			if id != "" && slices.Contains(e.ids, id) {
+				l.entries = append(l.entries[:i], l.entries[i+1:]...)
+				return true
+			}
+		}
+	}
+	text = normEcho(text)
+	near := func(t time.Time, e *echo) bool {
+		d := t.Sub(e.at)
+		return !t.IsZero() && d >= -l.window && d <= l.window
+	}
+	for i, e := range l.entries {
+		if e.to == to && e.text == text && (near(now, e) || near(created, e)) {
 			l.entries = append(l.entries[:i], l.entries[i+1:]...)
 			return true
 		}

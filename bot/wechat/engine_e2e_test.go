@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,7 @@ func TestEngineOverRealAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mods = append(mods, h.a.Module())
 	clock := bot.NewManualClock(time.Date(2026, 11, 21, 9, 0, 0, 0, cfg.Location))
 	seen := &outcomes{}
 	e, err := bot.New(bot.Options{Config: cfg, Store: st, Platform: h.a, Clock: clock, Observer: seen, Modules: mods,
@@ -134,5 +136,121 @@ func TestEngineOverRealAdapter(t *testing.T) {
 	}
 	if !sentTo(f.groupUN("books"), "@小明-北京\u2005🔇") {
 		t.Fatalf("the mute notice goes to the group under its new id: %+v", f.sentMessages())
+	}
+
+	// The owner's 「重新登录」 in the console reaches the adapter (nothing is paused here).
+	f.enqueue(fakeMsg{From: f.selfUN(), To: "filehelper", Type: 1, Content: "重新登录"})
+	if ev := handleNext(); !ev.Console {
+		t.Fatalf("want the console command, got %+v", ev)
+	}
+	if !sentTo("filehelper", "不需要重新登录") {
+		t.Fatalf("the console command was not answered: %+v", f.sentMessages())
+	}
+}
+
+// Issue 18's first fault: after a restart the engine knows its groups only by name, and
+// the cron posts due before a group's first message went to an adapter that accepted only
+// ids — every one marked failed. Here the bot restarts (new engine, new adapter, new login
+// whose ids differ) with two posts due before anything is heard from the group, and the
+// login itself is slow: both posts are delivered, to this login's id.
+func TestRestartDeliversPostsDueBeforeAnyGroupMessage(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := config.Parse([]byte(`timezone: Asia/Shanghai
+all_groups: false
+groups:
+  读书会:
+    welcome: {enabled: false}
+    posts:
+      - name: 早安
+        cron: "0 8 * * *"
+        text: "☀️ 早上好"
+      - name: 公告
+        cron: "5 8 * * *"
+        text: "📌 今天共读第三章"
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(t.TempDir(), "qunbot.db")
+	quietLog := slog.New(slog.NewTextHandler(io.Discard, nil))
+	engine := func(h *harness, clock *bot.ManualClock) (*bot.Engine, *storage.Store) {
+		st, err := storage.Open(ctx, dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods, err := app.Modules(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := bot.New(bot.Options{Config: cfg, Store: st, Platform: h.a, Clock: clock, Modules: mods,
+			Logger: quietLog, Pacing: &bot.Pacing{Retryable: IsRetryable}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return e, st
+	}
+
+	// Day one: the bot sees the group, then stops.
+	f1 := newFakeWeChat(t)
+	standardGroup(f1)
+	h1 := newHarness(t, f1, harnessConfig{})
+	h1.session(1)
+	clock := bot.NewManualClock(time.Date(2026, 11, 20, 9, 0, 0, 0, cfg.Location))
+	e1, st1 := engine(h1, clock)
+	f1.says("books", "zhangsan", "大家好")
+	ev := h1.next()
+	ev.Time = clock.Now() // the adapter runs on its own fake clock
+	e1.Handle(ctx, ev)
+	e1.Stop(ctx)
+	st1.Close()
+	h1.cancel()
+
+	// Day two, 07:55: a restart. WeChat gives everything new ids, and the network is slow
+	// to come back, so the login is still failing when the first post is due.
+	f2 := newFakeWeChat(t)
+	standardGroup(f2)
+	f2.set(func(f *fakeWeChat) { f.login = 7 })
+	f2.setNetDown(true)
+	h2 := newHarness(t, f2, harnessConfig{})
+	backoff := h2.clock.nextSleep(t)
+	clock.Set(time.Date(2026, 11, 21, 7, 55, 0, 0, cfg.Location))
+	e2, st2 := engine(h2, clock)
+	defer st2.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e2.AdvanceTo(ctx, time.Date(2026, 11, 21, 8, 10, 0, 0, cfg.Location), clock.Set)
+	}()
+	if w := h2.clock.nextSleep(t); w != h2.a.tune.sendWait {
+		t.Fatalf("the 08:00 post should be waiting for the login, got a %v sleep", w)
+	}
+	f2.setNetDown(false)
+	h2.clock.Advance(backoff)
+	select {
+	case <-done:
+	case <-time.After(waitLimit):
+		t.Fatal("the posts were not delivered after the login")
+	}
+	var got []string
+	for _, m := range f2.sentMessages() {
+		if m.ToUserName != f2.groupUN("books") {
+			t.Errorf("sent to %q, want this login's 读书会 %q", m.ToUserName, f2.groupUN("books"))
+		}
+		got = append(got, m.Content)
+	}
+	if strings.Join(got, "|") != "☀️ 早上好|📌 今天共读第三章" {
+		t.Fatalf("delivered %q, want both posts in order", got)
+	}
+	if err := st2.View(ctx, func(tx *storage.Tx) error {
+		pending, err := tx.PendingOutbox(100)
+		if len(pending) != 0 {
+			t.Errorf("still pending: %+v", pending)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

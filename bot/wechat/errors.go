@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/eatmoreapple/openwechat"
 )
@@ -23,6 +24,14 @@ var (
 	// ErrUnknownID: the group or member id is not known in this login session and could not
 	// be translated from an earlier one (ids change on every login). Re-read Groups/Members.
 	ErrUnknownID = errors.New("wechat: unknown group or member id in this login / 本次登录中找不到该群或成员")
+	// ErrGroupNotFound: a group addressed by name is not among this login's groups yet. A
+	// group not saved to contacts appears once it sends a message, so this is retryable;
+	// the outbox gives up after its attempts and tells the owner why.
+	ErrGroupNotFound = errors.New("wechat: no group of that name in this login yet / 本次登录还没有这个群（" + MissingGroupReason + "）")
+	// ErrLoginPaused: the circuit breaker stopped logging in (a refused or flagged account);
+	// nothing can be sent until the owner resumes. Not retryable: a post retried hours later,
+	// after the owner resumed, would be stale, and a pile of them would bury the notice.
+	ErrLoginPaused = errors.New("wechat: automatic login paused to protect the account / 为保护账号，微信自动登录已暂停")
 )
 
 // WeChat's BaseResponse ret codes that matter here. openwechat keeps its names unexported
@@ -31,8 +40,38 @@ const (
 	retFailedLoginWarn  openwechat.Ret = 1100
 	retFailedLoginCheck openwechat.Ret = 1101
 	retCookieInvalid    openwechat.Ret = 1102
+	retLoginRefused     openwechat.Ret = 1203 // "login environmental abnormality": web login refused
 	retTooOften         openwechat.Ret = 1205
 )
+
+// refusalPhrases are how WeChat words a refused web login. The login page answers
+// <error><ret>1203</ret><message>为了你的帐号安全，此微信号不能登录网页微信。…</message></error>,
+// and openwechat keeps only the message (LoginInfo.Err, entity.go:28), so the text is all
+// there is to recognise. "301 response missing Location header" is how the same refusal
+// reached older library versions (openwechat #100, #115: unverified accounts).
+var refusalPhrases = []string{
+	"不能登录网页微信", "不允许登录网页微信", "不能使用网页版微信", "不能登录网页版微信", "不能登录Web微信",
+	"login environmental abnormality", "301 response missing Location header",
+}
+
+// isRefusal reports an error that says WeChat refuses this account on the web protocol:
+// retrying only adds to what WeChat holds against it.
+func isRefusal(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ret openwechat.Ret
+	if errors.As(err, &ret) && ret == retLoginRefused {
+		return true
+	}
+	msg := err.Error()
+	for _, p := range refusalPhrases {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // sessionRet reports whether err carries one of the ret codes with which WeChat ends a
 // login session (the ones openwechat's own default error handler exits on).
@@ -75,7 +114,10 @@ func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	for _, sentinel := range []error{ErrTooOften, ErrNetwork, ErrSessionExpired, ErrNotLoggedIn} {
+	if errors.Is(err, ErrLoginPaused) {
+		return false
+	}
+	for _, sentinel := range []error{ErrTooOften, ErrNetwork, ErrSessionExpired, ErrNotLoggedIn, ErrGroupNotFound} {
 		if errors.Is(err, sentinel) {
 			return true
 		}

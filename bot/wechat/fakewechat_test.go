@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeDomain is the WeChat domain the fake answers for; a hot-login file naming it makes
@@ -43,6 +44,17 @@ type fakeWeChat struct {
 	nextID     int64
 	serverTime int64
 	systemTime int64 // webwxinit's SystemTime of the current login
+
+	// clock, when set, is WeChat's clock: CreateTime and SystemTime follow it (the harness
+	// sets it to the adapter's fake clock), as they do in reality.
+	clock func() time.Time
+	// echoSameID: the echo of a send carries the send's MsgID, as WeChat's web protocol
+	// does; otherwise it gets an id of its own and must be recognised by its text.
+	echoSameID bool
+	noEcho     bool // sends are not synced back at all
+	// refuse: WeChat refuses the account (ret 1203, "为了你的帐号安全，此微信号不能登录网页微信").
+	refuse    bool
+	deviceIDs []string // the DeviceID of every webwxinit, in order
 }
 
 type fakePerson struct {
@@ -141,6 +153,24 @@ func (f *fakeWeChat) forceInitRet(ret int) {
 	f.initRets = append(f.initRets, ret)
 }
 
+func (f *fakeWeChat) set(fn func(f *fakeWeChat)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+func (f *fakeWeChat) devices() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.deviceIDs...)
+}
+
+func (f *fakeWeChat) renameGroup(key, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groupByKeyLocked(key).name = name
+}
+
 func (f *fakeWeChat) setSendRet(ret int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -211,6 +241,9 @@ func (f *fakeWeChat) enqueueLocked(m fakeMsg) int64 {
 	}
 	f.serverTime++
 	created := f.serverTime
+	if f.clock != nil {
+		created = f.clock().Unix()
+	}
 	if m.AgeSeconds > 0 {
 		created = f.systemTime - m.AgeSeconds
 	}
@@ -282,6 +315,13 @@ func (f *fakeWeChat) RoundTrip(req *http.Request) (*http.Response, error) {
 		return text(req, `window.code=200;
 window.redirect_uri="https://`+fakeDomain+`/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=t&uuid=u&lang=zh_CN&scan=1";`), nil
 	case "webwxnewloginpage":
+		f.mu.Lock()
+		refuse := f.refuse
+		f.mu.Unlock()
+		if refuse {
+			return text(req, `<error><ret>1203</ret><message>为了你的帐号安全，此微信号不能登录网页微信。你可以使用Windows微信或Mac微信在电脑端登录。`+
+				`Windows微信下载地址：https://pc.weixin.qq.com  Mac微信下载地址：https://mac.weixin.qq.com</message></error>`), nil
+		}
 		resp := text(req, `<error><ret>0</ret><message></message><skey>@crypt_skey</skey><wxsid>sid</wxsid>`+
 			`<wxuin>10001</wxuin><pass_ticket>ticket</pass_ticket><isgrayscale>1</isgrayscale></error>`)
 		resp.Header.Add("Set-Cookie", "webwx_auth=tok; Path=/")
@@ -290,7 +330,7 @@ window.redirect_uri="https://`+fakeDomain+`/cgi-bin/mmwebwx-bin/webwxnewloginpag
 	case "webwxpushloginurl":
 		return text(req, `{"ret":"0","msg":"all ok","uuid":"pushuuid"}`), nil
 	case "webwxinit":
-		return f.webwxinit(req)
+		return f.webwxinit(req, body)
 	case "webwxstatusnotify":
 		return jsonResp(req, map[string]any{"BaseResponse": ok(), "MsgID": "1"}), nil
 	case "synccheck":
@@ -310,9 +350,15 @@ window.redirect_uri="https://`+fakeDomain+`/cgi-bin/mmwebwx-bin/webwxnewloginpag
 	return &http.Response{StatusCode: http.StatusNotFound, Body: io.NopCloser(strings.NewReader("")), Request: req, Header: http.Header{}}, nil
 }
 
-func (f *fakeWeChat) webwxinit(req *http.Request) (*http.Response, error) {
+func (f *fakeWeChat) webwxinit(req *http.Request, body []byte) (*http.Response, error) {
+	var in struct{ BaseRequest struct{ DeviceID string } }
+	_ = json.Unmarshal(body, &in)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.deviceIDs = append(f.deviceIDs, in.BaseRequest.DeviceID)
+	if f.refuse {
+		return jsonResp(req, map[string]any{"BaseResponse": map[string]any{"Ret": 1203, "ErrMsg": ""}}), nil
+	}
 	if len(f.initRets) > 0 {
 		ret := f.initRets[0]
 		f.initRets = f.initRets[1:]
@@ -326,6 +372,9 @@ func (f *fakeWeChat) webwxinit(req *http.Request) (*http.Response, error) {
 	f.login++
 	f.serverTime += 100
 	f.systemTime = f.serverTime
+	if f.clock != nil {
+		f.systemTime = f.clock().Unix()
+	}
 	f.queue = nil
 	return jsonResp(req, map[string]any{
 		"BaseResponse": ok(),
@@ -446,9 +495,15 @@ func (f *fakeWeChat) send(req *http.Request, body []byte) *http.Response {
 	}
 	f.nextID++
 	msgID := f.nextID
-	// WeChat syncs the account's own messages back. Give the echo another id than the
-	// send's answer, so the adapter has to recognise it by its content.
-	f.enqueueLocked(fakeMsg{From: in.Msg.FromUserName, To: in.Msg.ToUserName, Type: 1, Content: in.Msg.Content})
+	// WeChat syncs the account's own messages back. Unless echoSameID, give the echo
+	// another id than the send's answer, so the adapter has to recognise it by its content.
+	if !f.noEcho {
+		echo := fakeMsg{From: in.Msg.FromUserName, To: in.Msg.ToUserName, Type: 1, Content: in.Msg.Content}
+		if f.echoSameID {
+			echo.NewMsgID = msgID
+		}
+		f.enqueueLocked(echo)
+	}
 	return jsonResp(req, map[string]any{"BaseResponse": ok(), "MsgID": strconv.FormatInt(msgID, 10), "LocalID": "1"})
 }
 

@@ -201,6 +201,7 @@ func newHarness(t *testing.T, fake *fakeWeChat, cfg harnessConfig) *harness {
 	if tune == (tuning{}) {
 		tune = quiet
 	}
+	fake.set(func(f *fakeWeChat) { f.clock = h.clock.Now })
 	h.a = New(Options{
 		HotLoginFile: h.hot,
 		QRWriter:     h.qr,

@@ -45,8 +45,14 @@ type session struct {
 	baseReq   *openwechat.BaseRequest
 	selfName  string // the owner's UserName in this session
 	selfNick  string
-	start     time.Time // WeChat's clock at webwxinit: anything older is a replay
+	start     time.Time     // WeChat's clock at webwxinit: anything older is a replay
+	skew      time.Duration // WeChat's clock minus ours, at webwxinit
 	readyAt   time.Time
+
+	// emitMu orders what reaches the engine: events go out one at a time, and a group's
+	// rename takes effect in the middle of that order (see emit), so that no event after a
+	// rename event carries the old name and none before it the new one.
+	emitMu sync.Mutex
 
 	mu         sync.Mutex
 	groups     map[string]*groupState // by session UserName
@@ -58,8 +64,9 @@ type session struct {
 	handled    uint64 // messages the library handed us, for the spin detector
 	handledAt  uint64
 	spin       int
-	failures   int // consecutive failed sync checks
-	busy       int // handlers running; the watchdog does not blame WeChat for a slow engine
+	failures   int        // consecutive failed sync checks
+	busy       int        // handlers running; the watchdog does not blame WeChat for a slow engine
+	held       *heldNotes // the owner's note, waiting for this session to prove stable
 }
 
 type contact struct{ nick, remark string }
@@ -82,6 +89,21 @@ type groupState struct {
 	demandAt  time.Time                 // last fetch triggered by a join or an unknown sender
 	fetchSeq  uint64                    // fetches started
 	applied   uint64                    // newest fetch applied: an older answer arriving late is dropped
+	// suspect is set when a fetch lost more than half the group: one such answer is taken
+	// for a glitch, the next one saying the same for a mass removal.
+	suspect bool
+	// reported holds the ids of members already announced as joining, announced the names
+	// a join notice gave before the member list showed them: a later fetch that finds
+	// either does not announce them again (announceWindow).
+	reported  map[string]time.Time
+	announced map[string]time.Time
+}
+
+// groupDiff is what one member-list fetch found changed in a group.
+type groupDiff struct {
+	left   []bot.MemberInfo
+	joined []bot.MemberInfo
+	rename string // the group's new name, when the fetch found it renamed
 }
 
 func newSession(a *Adapter, root context.Context, seq int, events chan<- bot.Event) *session {
@@ -140,6 +162,7 @@ func (s *session) setup(b *openwechat.Bot) error {
 	if resp.SystemTime > 0 {
 		// WeChat's own clock: immune to a skewed local clock.
 		s.start = time.Unix(resp.SystemTime, 0)
+		s.skew = s.start.Sub(now)
 	}
 
 	contacts, err := s.caller.WebWxGetContact(s.ctx, s.loginInfo)
@@ -147,8 +170,9 @@ func (s *session) setup(b *openwechat.Bot) error {
 		return fmt.Errorf("read contact list: %w", classify(err))
 	}
 	s.applyContacts(contacts, now)
-	// The first fetch is the baseline leaves are diffed against, so it emits nothing.
-	s.refreshGroups(s.ctx, s.watchedGroups(), fetchBaseline)
+	// The first fetch of a login is compared with the last lists of the previous login, by
+	// names (ids changed): whoever left or joined while no session was watching is reported.
+	s.emit(s.diffEvents(s.refreshGroups(s.ctx, s.watchedGroups(), fetchBaseline), nil)...)
 
 	s.mu.Lock()
 	s.readyAt = s.a.now()
@@ -232,11 +256,11 @@ const (
 // maxBatch is how many contacts webwxbatchgetcontact takes at once (caller.go:195).
 const maxBatch = 50
 
-// refreshGroups re-reads member lists and returns, per group, the members that are gone
-// since the previous list. Rate limits apply per group and mode; a group skipped by them
-// keeps its cached list. Errors are logged, not returned: the cached list stays and the
-// rate limit doubles as back-off.
-func (s *session) refreshGroups(ctx context.Context, ids []string, mode fetchMode) map[string][]bot.MemberInfo {
+// refreshGroups re-reads member lists and returns, per group, what changed since the
+// previous list. Rate limits apply per group and mode; a group skipped by them keeps its
+// cached list. Errors are logged, not returned: the cached list stays and the rate limit
+// doubles as back-off.
+func (s *session) refreshGroups(ctx context.Context, ids []string, mode fetchMode) map[string]*groupDiff {
 	now := s.a.now()
 	s.mu.Lock()
 	var due openwechat.Members
@@ -259,7 +283,7 @@ func (s *session) refreshGroups(ctx context.Context, ids []string, mode fetchMod
 	}
 	s.mu.Unlock()
 
-	left := make(map[string][]bot.MemberInfo)
+	diffs := make(map[string]*groupDiff)
 	for start := 0; start < len(due); start += maxBatch {
 		chunk := due[start:min(start+maxBatch, len(due))]
 		got, err := s.caller.WebWxBatchGetContact(ctx, chunk, s.baseReq)
@@ -273,16 +297,18 @@ func (s *session) refreshGroups(ctx context.Context, ids []string, mode fetchMod
 			if u == nil {
 				continue
 			}
-			if gone := s.applyGroup(u, seqs[u.UserName]); len(gone) > 0 {
-				left[u.UserName] = gone
+			if d := s.applyGroup(u, seqs[u.UserName]); d != nil {
+				diffs[u.UserName] = d
 			}
 		}
 	}
-	return left
+	return diffs
 }
 
-// applyGroup stores a fetched group and returns who left since the previous fetch.
-func (s *session) applyGroup(u *openwechat.User, seq uint64) []bot.MemberInfo {
+// applyGroup stores a fetched group and returns what changed since the previous fetch
+// (nil: nothing). The first fetch of a login is compared with the previous login's last
+// list of the same group, by names; later ones by id.
+func (s *session) applyGroup(u *openwechat.User, seq uint64) *groupDiff {
 	if !strings.HasPrefix(u.UserName, "@@") {
 		return nil
 	}
@@ -293,17 +319,23 @@ func (s *session) applyGroup(u *openwechat.User, seq uint64) []bot.MemberInfo {
 		return nil // an older fetch answered after a newer one
 	}
 	g.applied = seq
+	d := &groupDiff{}
 	if name := cleanName(u.NickName); name != "" {
-		g.info.Name = name
+		if g.info.Name == "" {
+			g.info.Name = name
+			s.a.ids.noteGroup(u.UserName, name, s.seq)
+		} else if name != g.info.Name {
+			// Renamed: the name changes when the rename event is emitted (emit), in order.
+			d.rename = name
+		}
 	}
-	s.a.ids.noteGroup(u.UserName, g.info.Name, s.seq)
 	if len(u.MemberList) == 0 {
 		// An empty list is a glitch (or a group we were removed from), never "everyone
 		// left": keep what we had.
 		if u.MemberCount > 0 && !g.loaded {
 			g.info.MemberCount = u.MemberCount
 		}
-		return nil
+		return d.orNil()
 	}
 	members := make(map[string]bot.MemberInfo, len(u.MemberList))
 	for _, m := range u.MemberList {
@@ -323,26 +355,245 @@ func (s *session) applyGroup(u *openwechat.User, seq uint64) []bot.MemberInfo {
 		_, info.IsFriend = s.friends[m.UserName]
 		members[m.UserName] = info
 	}
-	var gone []bot.MemberInfo
 	if g.loaded {
 		for id, m := range g.members {
 			if _, still := members[id]; !still {
-				gone = append(gone, m)
+				d.left = append(d.left, m)
 			}
 		}
-		if len(gone) > 5 && len(gone)*2 > len(g.members) {
-			// More than half the group gone between two reads is a broken answer, not an
-			// exodus; reporting it would close removal requests and reset members.
-			s.log.Warn("成员列表骤减，忽略本次结果 / member list shrank implausibly, ignored",
-				"group", g.info.Name, "before", len(g.members), "after", len(members))
-			return nil
+		for id, m := range members {
+			if _, before := g.members[id]; !before {
+				d.joined = append(d.joined, m)
+			}
 		}
-		sortMembers(gone)
+		if implausibleDrop(len(d.left), len(g.members)) && !g.suspect {
+			// More than half the group gone between two reads is more often a broken
+			// answer than an exodus: reporting it would close removal requests and reset
+			// members. Keep the old list and read again soon; if the next answer says the
+			// same, it was a mass removal and is reported then.
+			s.log.Warn("成员列表骤减，稍后复核 / member list shrank implausibly, re-reading before believing it",
+				"group", g.info.Name, "before", len(g.members), "after", len(members))
+			g.suspect = true
+			g.fetchedAt = time.Time{} // the next poll re-reads it
+			return d.keepRename()
+		}
+	} else if prev, ok := s.a.snapshot(g.info.Name); ok {
+		left, joined := diffByNames(prev, members)
+		if implausibleDrop(len(left), len(prev)) {
+			s.log.Warn("重新登录后成员列表骤减，不做比较 / member list after re-login implausibly small, not compared",
+				"group", g.info.Name, "before", len(prev), "after", len(members))
+		} else {
+			d.left, d.joined = left, joined
+			if len(left)+len(joined) > 0 {
+				s.log.Info("登录间隙的成员变化 / members changed while logged out",
+					"group", g.info.Name, "left", len(left), "joined", len(joined))
+			}
+		}
 	}
+	g.suspect = false
+	sortMembers(d.left)
+	sortMembers(d.joined)
 	g.members = members
 	g.loaded = true
 	g.info.MemberCount = len(u.MemberList)
-	return gone
+	return d.orNil()
+}
+
+func (d *groupDiff) orNil() *groupDiff {
+	if d.rename == "" && len(d.left) == 0 && len(d.joined) == 0 {
+		return nil
+	}
+	return d
+}
+
+// keepRename drops a suspect diff but not a rename seen in the same answer.
+func (d *groupDiff) keepRename() *groupDiff {
+	return (&groupDiff{rename: d.rename}).orNil()
+}
+
+// implausibleDrop: more than half of a group (and more than five people) gone at once.
+func implausibleDrop(gone, before int) bool {
+	return gone > 5 && gone*2 > before
+}
+
+// diffByNames compares a group's members with the previous login's list of it. Ids changed
+// with the login, so people are matched by names: first the whole tuple (nickname, display
+// name, AttrStatus), then any two of the three, then a unique AttrStatus, so that one change
+// made while logged out does not read as a leave and a join. Someone who left but has a
+// twin with the same tuple is not reported: which of the two left cannot be told.
+func diffByNames(prev []bot.MemberInfo, cur map[string]bot.MemberInfo) (left, joined []bot.MemberInfo) {
+	ids := make([]string, 0, len(cur))
+	for id := range cur {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	used := make(map[string]bool, len(cur))
+	matched := make([]bool, len(prev))
+	keys := []func(m bot.MemberInfo) (string, bool){
+		func(m bot.MemberInfo) (string, bool) {
+			return m.Nickname + "\x00" + m.DisplayName + "\x00" + strconv.FormatInt(m.AttrStatus, 10), true
+		},
+		func(m bot.MemberInfo) (string, bool) {
+			return m.Nickname + "\x00" + strconv.FormatInt(m.AttrStatus, 10), m.Nickname != ""
+		},
+		func(m bot.MemberInfo) (string, bool) {
+			return m.DisplayName + "\x00" + strconv.FormatInt(m.AttrStatus, 10), m.DisplayName != ""
+		},
+		func(m bot.MemberInfo) (string, bool) {
+			return m.Nickname + "\x00" + m.DisplayName, m.Nickname != "" && m.DisplayName != ""
+		},
+	}
+	for _, key := range keys {
+		byKey := map[string][]string{}
+		for _, id := range ids {
+			if !used[id] {
+				if k, ok := key(cur[id]); ok {
+					byKey[k] = append(byKey[k], id)
+				}
+			}
+		}
+		for i, p := range prev {
+			if matched[i] {
+				continue
+			}
+			k, ok := key(p)
+			if !ok || len(byKey[k]) == 0 {
+				continue
+			}
+			used[byKey[k][0]] = true
+			byKey[k] = byKey[k][1:]
+			matched[i] = true
+		}
+	}
+	// Last, AttrStatus alone — a nickname changed by someone without a group display name —
+	// only where exactly one person on each side is left with that value.
+	attrPrev, attrCur := map[int64][]int{}, map[int64][]string{}
+	for i, p := range prev {
+		if !matched[i] && p.AttrStatus != 0 {
+			attrPrev[p.AttrStatus] = append(attrPrev[p.AttrStatus], i)
+		}
+	}
+	for _, id := range ids {
+		if m := cur[id]; !used[id] && m.AttrStatus != 0 {
+			attrCur[m.AttrStatus] = append(attrCur[m.AttrStatus], id)
+		}
+	}
+	for attr, is := range attrPrev {
+		if len(is) == 1 && len(attrCur[attr]) == 1 {
+			matched[is[0]], used[attrCur[attr][0]] = true, true
+		}
+	}
+	twins := map[string]int{}
+	for _, p := range prev {
+		k, _ := keys[0](p)
+		twins[k]++
+	}
+	for i, p := range prev {
+		if k, _ := keys[0](p); !matched[i] && twins[k] == 1 {
+			left = append(left, p)
+		}
+	}
+	for _, id := range ids {
+		if !used[id] {
+			joined = append(joined, cur[id])
+		}
+	}
+	return left, joined
+}
+
+// diffEvents turns fetch results into events, in group order: the rename first, then who
+// left, then who joined — except members claimed by a join notice (reported with it) and
+// members already announced.
+func (s *session) diffEvents(diffs map[string]*groupDiff, claimed map[string]bool) []bot.Event {
+	if len(diffs) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(diffs))
+	for id := range diffs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	now := s.a.now()
+	var evs []bot.Event
+	for _, id := range ids {
+		d := diffs[id]
+		s.mu.Lock()
+		g := s.groupLocked(id)
+		info := g.info
+		var joined []bot.MemberInfo
+		for _, m := range d.joined {
+			if claimed[m.ID] || g.alreadyAnnounced(m, now) {
+				continue
+			}
+			g.markReported(m.ID, now)
+			joined = append(joined, m)
+		}
+		s.mu.Unlock()
+		if d.rename != "" {
+			evs = append(evs, renameEvent(info, d.rename, "", now))
+		}
+		if len(d.left) > 0 {
+			evs = append(evs, bot.Event{Type: bot.EventLeave, Time: now, Group: info, Members: d.left})
+			s.log.Info("成员已离开群 / members left", "group", info.Name, "count", len(d.left))
+		}
+		if len(joined) > 0 {
+			evs = append(evs, bot.Event{Type: bot.EventJoin, Time: now, Group: info, Members: joined})
+			s.log.Info("成员列表里有新成员 / newcomers found in the member list", "group", info.Name, "count", len(joined))
+		}
+	}
+	return evs
+}
+
+// announceWindow is how long a join, once reported, is not reported again.
+const announceWindow = time.Hour
+
+// alreadyAnnounced reports a newcomer already announced by id, or by a join notice that
+// named them before the member list showed them (the name is consumed). s.mu held.
+func (g *groupState) alreadyAnnounced(m bot.MemberInfo, now time.Time) bool {
+	if at, ok := g.reported[m.ID]; ok && now.Sub(at) < announceWindow {
+		return true
+	}
+	for _, name := range []string{m.Nickname, m.DisplayName} {
+		if at, ok := g.announced[name]; ok && name != "" && now.Sub(at) < announceWindow {
+			delete(g.announced, name)
+			g.markReported(m.ID, now)
+			return true
+		}
+	}
+	return false
+}
+
+// markReported remembers an announced join. s.mu held.
+func (g *groupState) markReported(id string, now time.Time) {
+	if g.reported == nil {
+		g.reported = map[string]time.Time{}
+	}
+	for k, at := range g.reported {
+		if now.Sub(at) >= announceWindow {
+			delete(g.reported, k)
+		}
+	}
+	g.reported[id] = now
+}
+
+// markAnnounced remembers a join notice's name that no member matched yet. s.mu held.
+func (g *groupState) markAnnounced(name string, now time.Time) {
+	if g.announced == nil {
+		g.announced = map[string]time.Time{}
+	}
+	for k, at := range g.announced {
+		if now.Sub(at) >= announceWindow {
+			delete(g.announced, k)
+		}
+	}
+	g.announced[name] = now
+}
+
+// renameEvent announces that a group is now called newName. Its Text is the old name:
+// emit fills it in when the rename takes effect.
+func renameEvent(info bot.GroupInfo, newName, msgID string, at time.Time) bot.Event {
+	info.Name = newName
+	return bot.Event{Type: bot.EventRename, ID: msgID, Time: at, Group: info, Kind: bot.KindSystem}
 }
 
 // groupInfo returns what is known about a group, fetching it once if the session has
@@ -359,7 +610,7 @@ func (s *session) groupInfo(ctx context.Context, id string) (bot.GroupInfo, []bo
 	if known {
 		return info, nil
 	}
-	evs := s.leaveEvents(s.refreshGroups(ctx, []string{id}, fetchOnDemand))
+	evs := s.diffEvents(s.refreshGroups(ctx, []string{id}, fetchOnDemand), nil)
 	s.mu.Lock()
 	info = s.groupLocked(id).info
 	s.mu.Unlock()
@@ -367,12 +618,13 @@ func (s *session) groupInfo(ctx context.Context, id string) (bot.GroupInfo, []bo
 }
 
 // sender resolves a member's session UserName to what the engine needs for re-linking,
-// refreshing the group's list (rate limited) when the member is new to us.
+// refreshing the group's list (rate limited) when the member is new to us — a newcomer
+// speaking before their join notice is reported as joining first.
 func (s *session) sender(ctx context.Context, gid, uname string) (bot.MemberInfo, []bot.Event) {
 	if m, ok := s.member(gid, uname); ok {
 		return m, nil
 	}
-	evs := s.leaveEvents(s.refreshGroups(ctx, []string{gid}, fetchOnDemand))
+	evs := s.diffEvents(s.refreshGroups(ctx, []string{gid}, fetchOnDemand), nil)
 	if m, ok := s.member(gid, uname); ok {
 		return m, evs
 	}
@@ -409,36 +661,43 @@ func (s *session) owner(gid string) bot.MemberInfo {
 	return m
 }
 
-// memberIDs snapshots who is in a group now.
-func (s *session) memberIDs(gid string) map[string]bool {
+// memberNames lists the names a group's members and the owner go by (for anonymising).
+func (s *session) memberNames(gid string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := make(map[string]bool)
-	if g, ok := s.groups[gid]; ok {
-		for id := range g.members {
-			ids[id] = true
-		}
-	}
-	return ids
-}
-
-// resolveJoiners maps the names in a join notice to members: newcomers (absent before the
-// refresh) first, then anyone with that name, else a placeholder carrying only the name
-// (empty ID: the engine can still greet "@Name", which is all WeChat's @ is anyway).
-func (s *session) resolveJoiners(gid string, names []string, before map[string]bool) []bot.MemberInfo {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var all []bot.MemberInfo
+	names := []string{s.selfNick}
 	if g, ok := s.groups[gid]; ok {
 		for _, m := range g.members {
-			all = append(all, m)
+			names = append(names, m.Nickname, m.DisplayName)
 		}
+		names = append(names, g.self.DisplayName, g.info.Name)
+	}
+	return names
+}
+
+// resolveJoiners maps the names in a join notice to members: newcomers (those the refresh
+// just found) first, then anyone with that name, else a placeholder carrying only the name
+// (empty ID: the engine can still greet "@Name", which is all WeChat's @ is anyway). Members
+// already announced (by an earlier fetch) are left out; placeholders are remembered so a
+// later fetch that finds them does not announce them again.
+func (s *session) resolveJoiners(gid string, names []string, newcomers []bot.MemberInfo) []bot.MemberInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.a.now()
+	g := s.groupLocked(gid)
+	fresh := make(map[string]bool, len(newcomers))
+	for _, m := range newcomers {
+		fresh[m.ID] = true
+	}
+	var all []bot.MemberInfo
+	for _, m := range g.members {
+		all = append(all, m)
 	}
 	sortMembers(all)
 	used := make(map[string]bool)
 	pick := func(name string, onlyNew bool) (bot.MemberInfo, bool) {
 		for _, m := range all {
-			if used[m.ID] || (onlyNew && before[m.ID]) {
+			if used[m.ID] || (onlyNew && !fresh[m.ID]) {
 				continue
 			}
 			if m.Nickname == name || m.DisplayName == name {
@@ -455,48 +714,72 @@ func (s *session) resolveJoiners(gid string, names []string, before map[string]b
 		if !ok {
 			m, ok = pick(name, false)
 		}
-		if !ok {
-			m = bot.MemberInfo{Nickname: name}
+		switch {
+		case !ok:
+			g.markAnnounced(name, now)
+			out = append(out, bot.MemberInfo{Nickname: name})
+		case !fresh[m.ID] && g.alreadyAnnounced(m, now):
+			// Reported already, by the fetch that found them before this notice arrived.
+		default:
+			g.markReported(m.ID, now)
+			out = append(out, m)
 		}
-		out = append(out, m)
 	}
 	return out
 }
 
-func (s *session) leaveEvents(left map[string][]bot.MemberInfo) []bot.Event {
-	if len(left) == 0 {
-		return nil
-	}
-	ids := make([]string, 0, len(left))
-	for id := range left {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	now := s.a.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	evs := make([]bot.Event, 0, len(ids))
-	for _, id := range ids {
-		info := s.groupLocked(id).info
-		evs = append(evs, bot.Event{Type: bot.EventLeave, Time: now, Group: info, Members: left[id]})
-		s.log.Info("成员已离开群 / members left", "group", info.Name, "count", len(left[id]))
-	}
-	return evs
-}
-
 // emit delivers events in order. It blocks while the engine is busy — the library's loop
 // waits with it, which is the back-pressure we want — and gives up only when Run ends.
+//
+// A rename event renames the group here, in the middle of the order, and every other
+// event takes its group's name as it stands when it goes out: whatever was translated
+// before a rename reaches the engine under the old name, whatever after under the new.
 func (s *session) emit(evs ...bot.Event) {
+	s.emitMu.Lock()
+	defer s.emitMu.Unlock()
 	for _, ev := range evs {
 		// Every id in the event belongs to this login; the engine re-links members when
 		// the session changes.
 		ev.Session = strconv.Itoa(s.seq)
+		switch {
+		case ev.Type == bot.EventRename:
+			old, ok := s.applyRename(ev.Group.ID, ev.Group.Name)
+			if !ok {
+				continue // already under that name
+			}
+			ev.Text = old
+		case ev.Group.ID != "":
+			s.mu.Lock()
+			if g, ok := s.groups[ev.Group.ID]; ok && g.info.Name != "" {
+				ev.Group.Name = g.info.Name
+			}
+			s.mu.Unlock()
+		}
 		select {
 		case s.events <- ev:
 		case <-s.root.Done():
 			return
 		}
 	}
+}
+
+// applyRename gives a group its new name and returns the old one; ok is false when there
+// is nothing to rename (same name, or a group not named before).
+func (s *session) applyRename(gid, name string) (old string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.groupLocked(gid)
+	old = g.info.Name
+	if name == "" || name == old {
+		return "", false
+	}
+	g.info.Name = name
+	s.a.ids.noteGroup(gid, name, s.seq)
+	if old == "" {
+		return "", false
+	}
+	s.log.Info("群已改名 / group renamed", "from", old, "to", name)
+	return old, true
 }
 
 // emitAsync delivers events found on a goroutine that must not block on the engine (the
@@ -507,6 +790,30 @@ func (s *session) emitAsync(evs []bot.Event) {
 		return
 	}
 	go s.emit(evs...)
+}
+
+// snapshot saves the session's member lists for the next login to compare against: the
+// lists of groups whose name is unique in this session, by name.
+func (s *session) snapshot() map[string][]bot.MemberInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	count := map[string]int{}
+	for _, g := range s.groups {
+		count[g.info.Name]++
+	}
+	out := map[string][]bot.MemberInfo{}
+	for _, g := range s.groups {
+		if !g.loaded || g.info.Name == "" || count[g.info.Name] > 1 {
+			continue
+		}
+		list := make([]bot.MemberInfo, 0, len(g.members))
+		for _, m := range g.members {
+			list = append(list, m)
+		}
+		sortMembers(list)
+		out[g.info.Name] = list
+	}
+	return out
 }
 
 // onSyncCheck is the library's heartbeat callback, called after every sync check.
@@ -532,6 +839,7 @@ func (s *session) onSyncCheck(resp openwechat.SyncCheckResponse) {
 	}
 	spin := s.spin
 	s.mu.Unlock()
+	s.flushHeld()
 	const tolerated = 10
 	if spin > tolerated {
 		d := s.a.delay(s.a.tune.spinBackoff, spin-tolerated-1)
@@ -552,6 +860,10 @@ func (s *session) onSyncError(err error) error {
 	}
 	if ret, ok := sessionRet(err); ok {
 		s.end(fmt.Errorf("微信要求重新登录（ret %d）/ WeChat ended the session: %w", int(ret), err))
+		return err
+	}
+	if isRefusal(err) {
+		s.end(fmt.Errorf("微信拒绝了这个账号（ret 1203）/ WeChat refused the account: %w", err))
 		return err
 	}
 	s.mu.Lock()
@@ -580,6 +892,7 @@ func (s *session) watchdog() {
 		if err := s.a.sleep(s.ctx, tick); err != nil {
 			return
 		}
+		s.flushHeld()
 		s.mu.Lock()
 		silent, busy := s.a.now().Sub(s.lastBeat), s.busy > 0
 		s.mu.Unlock()
@@ -592,7 +905,9 @@ func (s *session) watchdog() {
 }
 
 // poller re-reads the watched groups' member lists so that leaves, which WeChat never
-// announces, are noticed. Each group is read at most once per memberRefresh.
+// announces, are noticed — and joins whose notice was missed or worded in a way the parser
+// does not know, so that every newcomer is welcomed and screened. Each group is read at
+// most once per memberRefresh (a suspect shrink sooner: see applyGroup).
 func (s *session) poller() {
 	every := s.a.tune.memberRefresh
 	tick := max(every/5, time.Second)
@@ -600,7 +915,7 @@ func (s *session) poller() {
 		if err := s.a.sleep(s.ctx, tick); err != nil {
 			return
 		}
-		s.emit(s.leaveEvents(s.refreshGroups(s.ctx, s.watchedGroups(), fetchPeriodic))...)
+		s.emit(s.diffEvents(s.refreshGroups(s.ctx, s.watchedGroups(), fetchPeriodic), nil)...)
 	}
 }
 

@@ -21,11 +21,18 @@ import (
 // translates WeChat messages into events on events, and when the session ends — WeChat
 // drops web sessions about daily with ret 1100/1101/1102, the network fails, or the
 // watchdog finds the session silent — it logs in again with exponential back-off and
-// jitter, telling the operator through Options.Notify. Every attempt uses a new
-// openwechat.Bot: a Bot cannot be used again after it exits.
+// jitter. Every attempt uses a new openwechat.Bot: a Bot cannot be used again after it
+// exits.
 //
-// Run returns nil when ctx is done, and an error only if the hot-login file cannot be
-// prepared. It must not be called twice at the same time.
+// A circuit breaker protects the account: WeChat refusing the account (ret 1203, 「此微信号
+// 不能登录网页微信」) or breakerSessions sessions in a row that end within shortSession
+// (the 1102-within-seconds pattern of a flagged account, openwechat #565) stop logging in
+// altogether. Repeating logins then is what gets accounts banned. The owner is told on the
+// terminal and through Notify what happened and what to do; logging in resumes only when
+// the owner restarts the bot or sends 「重新登录」 (Relogin).
+//
+// Run returns nil when ctx is done, and an error only if the hot-login file or the device
+// id cannot be prepared. It must not be called twice at the same time.
 func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 	if events == nil {
 		return errors.New("wechat: Run needs an events channel")
@@ -34,6 +41,11 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 		return errors.New("wechat: Run is already running")
 	}
 	defer a.running.Store(false)
+	runDone := make(chan struct{})
+	a.mu.Lock()
+	a.runDone = runDone
+	a.mu.Unlock()
+	defer close(runDone)
 	a.hotGate = &hotGate{}
 	defer a.hotGate.close() // no session save may land after Run returns
 	path := a.opts.HotLoginFile
@@ -44,24 +56,31 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 	if tightened {
 		a.log.Warn("热登录文件原先他人可读，已改为 0600 / hot-login file was readable by others, now 0600", "file", path)
 	}
+	id, note, err := loadDeviceID(a.opts.DeviceIDFile, path)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		a.log.Warn(note, "file", a.opts.DeviceIDFile)
+	}
+	a.deviceID = id
 
 	attempt := 0
-	var lastFailureNote time.Time
 	for ctx.Err() == nil {
+		if a.waitWhilePaused(ctx) != nil {
+			break
+		}
 		res := a.runSession(ctx, events)
 		if ctx.Err() != nil {
 			break
 		}
+		if reason, trip := a.judge(res); trip {
+			a.trip(reason, res.err)
+			attempt = 0
+			continue
+		}
 		if res.ready && res.lasted >= a.tune.stableSession {
 			attempt = 0 // a day-long session ending is routine: retry quickly
-		}
-		if !res.ready {
-			// Tell the owner about the first failure in a row, then at most hourly: an
-			// outage of a day would otherwise queue a hundred DMs for when it ends.
-			if now := a.now(); res.first || now.Sub(lastFailureNote) >= failureNoteEvery {
-				lastFailureNote = now
-				a.notify(fmt.Sprintf("微信登录失败：%v。稍后自动重试。", res.err))
-			}
 		}
 		d := a.delay(a.tune.loginBackoff, attempt)
 		attempt++
@@ -77,13 +96,238 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 
 type sessionResult struct {
 	ready  bool // the login succeeded and the session ran
-	first  bool // the first failed login since the last session
 	lasted time.Duration
 	err    error
 }
 
-// failureNoteEvery spaces out notifications about repeated login failures.
-const failureNoteEvery = time.Hour
+// pause is the circuit breaker's state while it has stopped logging in.
+type pause struct {
+	at     time.Time
+	reason string // Chinese, one line: what happened
+}
+
+// pendingNotes is what the owner has not been told yet because the console was unreachable
+// (it is a chat of the same account): gathered while logged out, sent as one dated note
+// once a session has proven stable. A note queued while logged out would be delivered
+// much later, if at all, and read as if it were news.
+type pendingNotes struct {
+	lossAt      time.Time // when the last session ended
+	lossReason  string
+	failures    int // failed login attempts since
+	lastFailure string
+	qr          bool      // a QR code had to be shown
+	pausedAt    time.Time // the breaker stopped logging in …
+	pauseReason string
+	resumedAt   time.Time // … and the owner resumed it
+}
+
+func (p pendingNotes) empty() bool {
+	return p.lossAt.IsZero() && p.failures == 0 && !p.qr && p.pausedAt.IsZero()
+}
+
+// judge reads a finished session (or failed login) for the circuit breaker and records it
+// for the owner's next note. trip is true when logging in must stop.
+func (a *Adapter) judge(res sessionResult) (reason string, trip bool) {
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if res.ready {
+		a.pending.lossAt, a.pending.lossReason = now, errText(res.err)
+		if res.lasted < a.tune.shortSession {
+			a.shortRun++
+		} else {
+			a.shortRun = 0
+		}
+	} else {
+		a.pending.failures++
+		a.pending.lastFailure = errText(res.err)
+	}
+	switch {
+	case isRefusal(res.err):
+		return "微信拒绝这个账号登录网页/桌面版微信（" + errText(res.err) + "）。新注册、未实名或被限制的账号会这样，重试没有用，只会让账号更可疑。", true
+	case a.shortRun >= a.tune.breakerSessions && a.tune.breakerSessions > 0:
+		return fmt.Sprintf("连续 %d 次登录后不到 %s 就被微信断开（最后一次：%s）。这通常说明微信已限制这个号使用网页/桌面协议；"+
+			"反复重新登录可能导致封号（openwechat 的用户就是这样被再次封号的）。",
+			a.shortRun, durationCN(a.tune.shortSession), errText(res.err)), true
+	}
+	return "", false
+}
+
+// trip stops logging in and tells the owner: on the terminal, which is always there, and
+// once through the console. The console message cannot be delivered while WeChat is down
+// (sends fail at once with ErrLoginPaused, so no backlog builds up); it is written dated and
+// in the past tense, and the summary after the owner resumes says it again.
+func (a *Adapter) trip(reason string, err error) {
+	now := a.now()
+	a.log.Error("微信自动登录已暂停 / automatic login paused to protect the account", "reason", reason, "err", err)
+	text := "⛔ 微信自动登录已于 " + a.clock(now) + " 暂停，以保护你的微信号。\n" +
+		"原因：" + reason + "\n" +
+		"你可以：\n" +
+		"1. 先等一等：停用机器人几天，用手机正常使用微信；如果收到微信的安全提醒或限制通知，按提示处理或申诉。\n" +
+		"2. 在手机上确认微信一切正常后，重启机器人，或在运行机器人的终端里输入「重新登录」并回车（文件传输助手要登录后才收得到消息）。\n" +
+		"3. 长期方案：改用 QQ 群（OneBot v11，配置里写 platform: onebot），见 README。\n" +
+		"在你恢复之前，机器人不会再登录，也不会发任何消息。"
+	a.say(text + "\n\nWeChat login paused to protect the account: " + reason +
+		"\nWait, check the account on your phone, then restart the bot or type 重新登录 here; or move the groups to QQ (OneBot).")
+	a.notify(text)
+	// Published last: whoever sees the pause (a test, a waiting send) sees it told.
+	a.mu.Lock()
+	a.paused = &pause{at: now, reason: reason}
+	a.pending.pausedAt, a.pending.pauseReason = now, reason
+	a.broadcastLocked()
+	a.mu.Unlock()
+}
+
+// waitWhilePaused blocks while the circuit breaker has stopped logging in.
+func (a *Adapter) waitWhilePaused(ctx context.Context) error {
+	for a.isPaused() {
+		select {
+		case <-a.resume:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) isPaused() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.paused != nil
+}
+
+// Paused reports whether the circuit breaker has stopped logging in, and why.
+func (a *Adapter) Paused() (bool, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.paused == nil {
+		return false, ""
+	}
+	return true, a.paused.reason
+}
+
+// Relogin resumes logging in after the circuit breaker stopped it (the owner's
+// 「重新登录」), and returns a Chinese answer for the owner.
+func (a *Adapter) Relogin() string {
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.paused == nil && a.cur != nil:
+		return "微信在线，不需要重新登录。"
+	case a.paused == nil:
+		return "微信正在自动登录，请稍候（需要扫码时终端里会显示二维码）。"
+	}
+	a.log.Warn("群主要求重新登录 / the owner resumed logging in", "paused_since", a.paused.at)
+	a.paused = nil
+	a.shortRun = 0
+	a.pending.resumedAt = now
+	a.broadcastLocked()
+	select {
+	case a.resume <- struct{}{}:
+	default:
+	}
+	return "好的，正在重新登录微信。如果又很快被断开，机器人会再次暂停并告诉你。"
+}
+
+// sessionReady runs just before a session is published. The owner's note about what
+// happened since the last stable session is sent now — or, when the session before this
+// one was short (a possible ban loop, which must not post 「微信已重新登录」 on every turn),
+// once this one has lived shortSession: the message loop checks after every sync check
+// (a long poll, ~25 s) and the watchdog on every tick (flushHeld).
+func (a *Adapter) sessionReady(s *session, relogin bool, problems []groupProblem) {
+	a.mu.Lock()
+	hold := a.shortRun > 0
+	a.mu.Unlock()
+	if !hold {
+		a.flushNotes(nil, s.selfNick, relogin, problems)
+		return
+	}
+	s.mu.Lock()
+	s.held = &heldNotes{relogin: relogin, problems: problems}
+	s.mu.Unlock()
+}
+
+// heldNotes wait for the session to prove stable.
+type heldNotes struct {
+	relogin  bool
+	problems []groupProblem
+}
+
+// flushHeld sends held notes once the session has lived shortSession.
+func (s *session) flushHeld() {
+	s.mu.Lock()
+	h := s.held
+	if h == nil || s.readyAt.IsZero() || s.a.now().Sub(s.readyAt) < s.a.tune.shortSession {
+		s.mu.Unlock()
+		return
+	}
+	s.held = nil
+	s.mu.Unlock()
+	s.a.flushNotes(s, s.selfNick, h.relogin, h.problems)
+}
+
+// flushNotes sends the pending notes as one message — if live is still the live session,
+// when given.
+func (a *Adapter) flushNotes(live *session, nick string, relogin bool, problems []groupProblem) {
+	a.mu.Lock()
+	if live != nil && a.cur != live {
+		a.mu.Unlock()
+		return
+	}
+	p := a.pending
+	a.pending = pendingNotes{}
+	a.mu.Unlock()
+	var lines []string
+	if relogin && !p.empty() {
+		lines = append(lines, "微信已重新登录（"+nick+"）。")
+		if !p.lossAt.IsZero() {
+			lines = append(lines, "上次会话 "+a.clock(p.lossAt)+" 中断："+p.lossReason+"。")
+		}
+		if p.failures > 0 {
+			lines = append(lines, fmt.Sprintf("期间登录失败 %d 次，最后一次：%s。", p.failures, p.lastFailure))
+		}
+		if p.qr {
+			lines = append(lines, "期间需要扫码登录。")
+		}
+	}
+	if !p.pausedAt.IsZero() {
+		l := "自动登录曾于 " + a.clock(p.pausedAt) + " 暂停：" + p.pauseReason
+		if !p.resumedAt.IsZero() {
+			l += "\n" + a.clock(p.resumedAt) + " 按你的「重新登录」恢复。"
+		}
+		lines = append(lines, l)
+	}
+	if len(problems) > 0 {
+		var ps []string
+		for _, pr := range problems {
+			ps = append(ps, "「"+pr.name+"」："+pr.reason)
+		}
+		lines = append(lines, "以下配置的群无法使用：\n"+strings.Join(ps, "\n"))
+	}
+	if len(lines) > 0 {
+		a.notify(strings.Join(lines, "\n"))
+	}
+}
+
+// errText is an error as one line for the owner.
+func errText(err error) string {
+	if err == nil {
+		return "原因不明"
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// durationCN writes a duration the way the owner says it.
+func durationCN(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%d 小时", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d 分钟", d/time.Minute)
+	}
+	return d.Round(time.Second).String()
+}
 
 // runSession performs one login and blocks until that session is over.
 func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessionResult {
@@ -100,27 +344,16 @@ func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessi
 		if ctx.Err() == nil {
 			s.log.Warn("微信登录失败 / login failed", "err", err)
 		}
-		a.mu.Lock()
-		first := !a.failing
-		a.failing = true
-		a.mu.Unlock()
-		return sessionResult{err: err, first: first}
+		return sessionResult{err: err}
 	}
 	a.ids.prune(seq - keepSessions + 1)
-	if relogin {
-		a.notify("微信已重新登录（" + s.selfNick + "）。")
-	}
+	var problems []groupProblem
 	if len(a.opts.Groups) > 0 {
-		if _, problems := s.checkGroups(a.opts.Groups); len(problems) > 0 {
-			var lines []string
-			for _, p := range problems {
-				lines = append(lines, "「"+p.name+"」："+p.reason)
-			}
-			a.notify("以下配置的群无法使用：\n" + strings.Join(lines, "\n"))
-		}
+		_, problems = s.checkGroups(a.opts.Groups)
 	}
 	// Published last, so that whoever waits for a login (CheckGroups) sees a session
-	// whose checks have run.
+	// whose checks have run and been told.
+	a.sessionReady(s, relogin, problems)
 	a.setCurrent(s)
 	if a.tune.watchdogSilence > 0 {
 		s.wg.Add(1)
@@ -138,12 +371,30 @@ func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessi
 	s.end(nil)
 	a.clearCurrent(s)
 	s.wg.Wait()
+	a.keepSnapshot(s)
 	res := sessionResult{ready: true, lasted: a.now().Sub(s.readyAt), err: s.reason()}
 	if ctx.Err() == nil {
 		s.log.Warn("微信会话已中断 / session lost", "reason", res.err, "lasted", res.lasted)
-		a.notify(fmt.Sprintf("微信会话已中断：%v。正在自动重新登录。", res.err))
 	}
 	return res
+}
+
+// keepSnapshot remembers the ended session's member lists for the next login's first read.
+func (a *Adapter) keepSnapshot(s *session) {
+	snap := s.snapshot()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for name, list := range snap {
+		a.snapshots[name] = list
+	}
+}
+
+// snapshot returns the last list of a group seen by an earlier session.
+func (a *Adapter) snapshot(name string) ([]bot.MemberInfo, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	list, ok := a.snapshots[name]
+	return list, ok && name != ""
 }
 
 // loginAndSetup logs in and prepares the session. The library's login code dereferences
@@ -205,6 +456,11 @@ func (a *Adapter) login(s *session) (*openwechat.Bot, error) {
 			// owner's phone.
 			return nil, fmt.Errorf("hot login: %w", classify(err))
 		}
+		if isRefusal(err) {
+			// Push and QR logins would be refused the same way, each one more attempt
+			// held against the account.
+			return nil, fmt.Errorf("hot login refused: %w", err)
+		}
 		s.log.Info("热登录失败，改用手机确认登录 / hot login failed, trying push login", "err", err)
 	}
 	b := a.newBot(s)
@@ -226,7 +482,12 @@ func (a *Adapter) login(s *session) (*openwechat.Bot, error) {
 func (a *Adapter) newBot(s *session) *openwechat.Bot {
 	// WithContextOption ties the Bot to the session: cancelling the session stops the Bot
 	// without Bot.Exit, which writes Bot.self unsynchronised while the loop reads it.
-	b := openwechat.DefaultBot(openwechat.Desktop, openwechat.WithContextOption(s.ctx))
+	prepare := []openwechat.BotPreparer{openwechat.Desktop, openwechat.WithContextOption(s.ctx)}
+	if a.deviceID != "" {
+		// One device for every login of this installation (deviceid.go).
+		prepare = append(prepare, openwechat.WithDeviceID(a.deviceID))
+	}
+	b := openwechat.DefaultBot(prepare...)
 	a.botsCreated.Add(1)
 	c := b.Caller.Client
 	// Client.do retries a failed request up to MaxRetryTimes (5 in DefaultClient) at once;
@@ -268,20 +529,15 @@ func (a *Adapter) newBot(s *session) *openwechat.Bot {
 
 func (a *Adapter) showQR(uuid string) {
 	a.log.Warn("需要扫码登录 / QR login required", "url", loginURL(uuid), "qr_image", qrImageURL(uuid))
+	a.termMu.Lock()
 	drawQR(a.opts.QRWriter, uuid)
-	// The terminal always shows the current code. The owner is told about the first one
-	// of a logged-out stretch and then hourly: notices can only be delivered once logged
-	// in again, and a night of expired codes would be noise.
-	now := a.now()
+	a.termMu.Unlock()
+	// Not sent to the console: it is a chat of the account that is logged out, so the note
+	// would arrive after the scan, asking for one. The next note after the login says a
+	// scan was needed.
 	a.mu.Lock()
-	tell := a.qrNoted.IsZero() || now.Sub(a.qrNoted) >= failureNoteEvery
-	if tell {
-		a.qrNoted = now
-	}
+	a.pending.qr = true
 	a.mu.Unlock()
-	if tell {
-		a.notify("微信需要扫码登录：请用手机微信扫描运行机器人的终端里的二维码，或在浏览器打开 " + qrImageURL(uuid))
-	}
 }
 
 // recovered logs a panic in a callback the library calls without recover: one bad

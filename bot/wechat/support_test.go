@@ -60,19 +60,36 @@ func TestIDSetForgetsOldestOnly(t *testing.T) {
 
 func TestEchoLog(t *testing.T) {
 	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := newEchoLog(2*time.Minute, 2)
+	l := newEchoLog(15*time.Second, 2*time.Minute, 2)
 	l.add("filehelper", "提醒：\r\n明天开会 ", now)
-	if l.take("@@g", "提醒：\n明天开会", now) {
+	if l.take("@@g", "提醒：\n明天开会", nil, time.Time{}, now) {
 		t.Error("matched another chat")
 	}
-	if !l.take("filehelper", "提醒：\n明天开会", now.Add(time.Minute)) {
+	if !l.take("filehelper", "提醒：\n明天开会", nil, time.Time{}, now.Add(time.Second)) {
 		t.Error("echo not recognised")
 	}
-	if l.take("filehelper", "提醒：\n明天开会", now.Add(time.Minute)) {
+	if l.take("filehelper", "提醒：\n明天开会", nil, time.Time{}, now.Add(time.Second)) {
 		t.Error("one send must swallow one echo only")
 	}
+
+	// By id, however late and whatever the text (WeChat may render it differently).
+	e := l.add("filehelper", "你好", now)
+	l.sent(e, "7001")
+	if !l.take("filehelper", "你好 ", []string{"6999", "7001"}, time.Time{}, now.Add(90*time.Second)) {
+		t.Error("echo with the send's id not recognised")
+	}
+	// The owner typing the same words a little later is the owner: not swallowed.
+	l.add("@@g", "早上好", now)
+	if l.take("@@g", "早上好", []string{"8000"}, now.Add(30*time.Second), now.Add(30*time.Second)) {
+		t.Error("the owner's own words, 30 s after the bot's, were taken for an echo")
+	}
+	// An echo handled late (a busy engine) is still one: WeChat created it at the send.
+	l.add("@@g", "晚安", now)
+	if !l.take("@@g", "晚安", []string{"8001"}, now.Add(time.Second), now.Add(50*time.Second)) {
+		t.Error("a late-handled echo created right after the send was not recognised")
+	}
 	l.add("filehelper", "旧", now)
-	if l.take("filehelper", "旧", now.Add(3*time.Minute)) {
+	if l.take("filehelper", "旧", nil, time.Time{}, now.Add(3*time.Minute)) {
 		t.Error("expired entry matched")
 	}
 	for i := range 5 {

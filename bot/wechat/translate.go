@@ -80,9 +80,15 @@ func (s *session) translate(ctx context.Context, msg *openwechat.Message) []bot.
 		s.log.Debug("忽略重复消息 / dropping replayed message", "msg_id", id)
 		return nil
 	}
-	if fromSelf && s.a.echoes.take(to, msg.Content, s.a.now()) {
-		s.log.Debug("忽略机器人自己发出的消息 / dropping echo of our own send", "msg_id", id)
-		return nil
+	if fromSelf {
+		var createdHere time.Time // WeChat's creation time on our clock
+		if msg.CreateTime > 0 {
+			createdHere = created.Add(-s.skew)
+		}
+		if s.a.echoes.take(to, msg.Content, []string{id, msg.MsgId}, createdHere, s.a.now()) {
+			s.log.Debug("忽略机器人自己发出的消息 / dropping echo of our own send", "msg_id", id)
+			return nil
+		}
 	}
 
 	kind, text, ok := messageKind(msg)
@@ -103,10 +109,7 @@ func (s *session) translate(ctx context.Context, msg *openwechat.Message) []bot.
 	info, evs := s.groupInfo(ctx, gid)
 	ev.Group = info
 	if kind == bot.KindSystem {
-		if n, ok := parseJoin(msg.Content); ok {
-			return append(evs, s.joinEvents(ctx, gid, n, ev)...)
-		}
-		return append(evs, ev)
+		return append(evs, s.systemEvents(ctx, gid, msg.Content, ev)...)
 	}
 	if fromSelf {
 		ev.FromOwner = true
@@ -121,22 +124,60 @@ func (s *session) translate(ctx context.Context, msg *openwechat.Message) []bot.
 	return append(evs, ev)
 }
 
+// systemEvents translates a group's system message: a join notice becomes a join, a
+// rename a rename, a removal reads the member list at once (the leave follows from it);
+// anything else stays a system message, and a form never seen before is logged once,
+// anonymised, so that a new wording can be added to the parsers.
+func (s *session) systemEvents(ctx context.Context, gid, content string, ev bot.Event) []bot.Event {
+	if n, ok := parseJoin(content); ok {
+		return s.joinEvents(ctx, gid, n, ev)
+	}
+	if name, ok := parseRename(content); ok {
+		return []bot.Event{renameEvent(ev.Group, name, ev.ID, ev.Time)}
+	}
+	if isRemovalNotice(content) {
+		return append(s.diffEvents(s.refreshGroups(ctx, []string{gid}, fetchOnDemand), nil), ev)
+	}
+	if ev.Kind == bot.KindSystem && strings.TrimSpace(content) != "" && !knownNotice(content) {
+		if form := noticeForm(content, s.memberNames(gid)); s.a.forms.first(form) {
+			s.log.Info("未识别的系统消息格式（已匿名）/ system message in a form not recognised (anonymised)", "form", form)
+		}
+	}
+	return []bot.Event{ev}
+}
+
 // joinEvents refreshes the group (rate limited) so the newcomers' session ids, display
-// names and AttrStatus are known, and reports the join.
+// names and AttrStatus are known, and reports the join — plus whatever else the refresh
+// found (leaves, and newcomers the notice does not name).
 func (s *session) joinEvents(ctx context.Context, gid string, n joinNotice, ev bot.Event) []bot.Event {
-	before := s.memberIDs(gid)
-	evs := s.leaveEvents(s.refreshGroups(ctx, []string{gid}, fetchOnDemand))
+	diffs := s.refreshGroups(ctx, []string{gid}, fetchOnDemand)
+	var newcomers []bot.MemberInfo
+	if d := diffs[gid]; d != nil {
+		newcomers = d.joined
+	}
 	if n.SelfJoined {
-		// The bot's own account is not a member the engine moderates; the operator is
-		// told instead.
+		// The bot's own account is not a member the engine moderates; the owner is told
+		// instead.
 		s.log.Info("机器人账号加入了群 / the bot account joined a group", "group", ev.Group.Name, "inviter", n.Inviter)
 		s.a.notify("机器人账号已加入群「" + ev.Group.Name + "」。如需管理该群，请把它保存到通讯录并写进配置。")
 	}
-	if len(n.Joiners) == 0 {
+	var members []bot.MemberInfo
+	if len(n.Joiners) > 0 {
+		members = s.resolveJoiners(gid, n.Joiners, newcomers)
+	}
+	claimed := make(map[string]bool, len(members))
+	for _, m := range members {
+		if m.ID != "" {
+			claimed[m.ID] = true
+		}
+	}
+	// Newcomers the notice does not name are announced by the diff (without an inviter).
+	evs := s.diffEvents(diffs, claimed)
+	if len(members) == 0 {
 		return evs
 	}
 	ev.Type = bot.EventJoin
-	ev.Members = s.resolveJoiners(gid, n.Joiners, before)
+	ev.Members = members
 	ev.Inviter = n.Inviter
 	if n.InviterSelf {
 		ev.Inviter = s.selfNick

@@ -73,12 +73,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				engine.NotifyOwner(msg)
 			}
 		},
-		Groups: listedGroups(cfg),
+		Groups:   listedGroups(cfg),
+		Location: cfg.Location,
 	})
 	mods, err := app.Modules(cfg)
 	if err != nil {
 		return err
 	}
+	mods = append(mods, wx.Module()) // 「重新登录」 in the console
 	engine, err = bot.New(bot.Options{Config: cfg, Store: st, Platform: wx, Logger: logger, Modules: mods,
 		Loader: func() (*config.Config, error) { return config.Load(*cfgPath) }})
 	if err != nil {
@@ -111,6 +113,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}()
 	go watchConfig(ctx, *cfgPath, *reloadEvery, engine, logger)
+	// 「重新登录」 typed here resumes a login the circuit breaker paused: the file helper is
+	// out of reach then. Stdin is not read before such a pause.
+	go wx.WatchTerminal(ctx, os.Stdin)
 
 	logger.Info("qunbot running", "version", Version, "config", cfg.Source, "db", *dbPath, "session", *session)
 	runErr := engine.Run(ctx, events)

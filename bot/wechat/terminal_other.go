@@ -1,0 +1,5 @@
+//go:build !unix
+
+package wechat
+
+func ignoreBackgroundRead() {}
