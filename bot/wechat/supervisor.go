@@ -144,11 +144,11 @@ func (a *Adapter) judge(res sessionResult) (reason string, trip bool) {
 	}
 	switch {
 	case isRefusal(res.err):
-		return "微信拒绝这个账号登录网页/桌面版微信（" + errText(res.err) + "）。新注册、未实名或被限制的账号会这样，重试没有用，只会让账号更可疑。", true
+		return "微信拒绝这个账号登录网页/桌面版微信（" + retText(res.err) + "）。新注册、未实名或被限制的账号会这样，重试没有用，只会让账号更可疑。", true
 	case a.shortRun >= a.tune.breakerSessions && a.tune.breakerSessions > 0:
-		return fmt.Sprintf("连续 %d 次登录后不到 %s 就被微信断开（最后一次：%s）。这通常说明微信已限制这个号使用网页/桌面协议；"+
+		return fmt.Sprintf("连续 %d 次登录后不到%s就被微信断开（最后一次：%s）。这通常说明微信已限制这个号使用网页/桌面协议；"+
 			"反复重新登录可能导致封号（openwechat 的用户就是这样被再次封号的）。",
-			a.shortRun, durationCN(a.tune.shortSession), errText(res.err)), true
+			a.shortRun, durationCN(a.tune.shortSession), retText(res.err)), true
 	}
 	return "", false
 }
@@ -318,15 +318,30 @@ func errText(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
+// retText names WeChat's answer briefly: its ret code and meaning, else the error's text.
+func retText(err error) string {
+	var ret openwechat.Ret
+	if errors.As(err, &ret) {
+		return fmt.Sprintf("ret %d，%s", int(ret), ret)
+	}
+	msg := errText(err)
+	for _, p := range refusalPhrases {
+		if strings.Contains(msg, p) {
+			return "「" + p + "」"
+		}
+	}
+	return msg
+}
+
 // durationCN writes a duration the way the owner says it.
 func durationCN(d time.Duration) string {
 	switch {
 	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%d 小时", d/time.Hour)
+		return fmt.Sprintf(" %d 小时", d/time.Hour)
 	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%d 分钟", d/time.Minute)
+		return fmt.Sprintf(" %d 分钟", d/time.Minute)
 	}
-	return d.Round(time.Second).String()
+	return " " + d.Round(time.Second).String()
 }
 
 // runSession performs one login and blocks until that session is over.
