@@ -54,6 +54,17 @@ func TestJoinEventResolvesMembers(t *testing.T) {
 		ev.Members[0].DisplayName != "六六" || ev.Inviter != "群主" {
 		t.Fatalf("QR join = %+v", ev)
 	}
+
+	// A notice whose $names$ was never filled in still says somebody joined: the member
+	// list read it triggers names them.
+	h.clock.Advance(quiet.joinRefresh)
+	sunqi := f.person("sunqi", "孙七", 404, false)
+	f.addMember("books", in(sunqi, ""))
+	f.system("books", `"$names$"加入了群聊`)
+	ev = h.next()
+	if ev.Type != bot.EventJoin || len(ev.Members) != 1 || ev.Members[0].ID != f.userUN("sunqi") {
+		t.Fatalf("unnamed join = %+v, want 孙七 from the member list", ev)
+	}
 }
 
 func TestMessagesKindsOwnerAndConsole(t *testing.T) {

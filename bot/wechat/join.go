@@ -15,6 +15,9 @@ type joinNotice struct {
 	Joiners     []string // names of those who joined, the owner excluded, in message order
 	SelfJoined  bool     // the owner's own account joined
 	ByQRCode    bool
+	// Unnamed: somebody joined but the notice does not say who (an unfilled "$names$").
+	// The member list read that every join triggers finds them.
+	Unnamed bool
 }
 
 // parseJoin recognises every known wording of a join notice:
@@ -54,7 +57,9 @@ func parseJoin(content string) (joinNotice, bool) {
 	if isPlaceholder(n.Inviter) {
 		n.Inviter = ""
 	}
+	named := len(n.Joiners) > 0
 	n.Joiners = dropPlaceholders(n.Joiners)
+	n.Unnamed = named && len(n.Joiners) == 0
 	return finishJoin(n)
 }
 
@@ -63,7 +68,7 @@ func finishJoin(n joinNotice) (joinNotice, bool) {
 	if len(n.Joiners) == 0 {
 		n.Joiners = nil
 	}
-	if !n.SelfJoined && len(n.Joiners) == 0 {
+	if !n.SelfJoined && len(n.Joiners) == 0 && !n.Unnamed {
 		return joinNotice{}, false
 	}
 	if n.InviterSelf {
@@ -558,6 +563,7 @@ func parseJoinTemplate(doc string) (joinNotice, bool) {
 	for _, j := range n.Joiners {
 		joiners = append(joiners, fill(j)...)
 	}
+	n.Unnamed = len(n.Joiners) > 0 && len(joiners) == 0
 	n.Joiners = joiners
 	return finishJoin(n)
 }
