@@ -31,6 +31,7 @@ var migrations = []migration{
 	{12, "members: when each last spoke moves to a narrow table of its own", schemaMemberSpoke},
 	{13, "processed: keyed by message id first, so new ids append", schemaProcessedByMsg},
 	{14, "points balances settled from the ledger in bulk instead of by a trigger per entry", schemaSettledBalances},
+	{15, "platforms with stable ids: groups by platform id, members' platform roles, one-time owner notices", schemaPlatformIDs},
 }
 
 // SchemaVersion is the newest schema this build knows.
