@@ -12,6 +12,15 @@ const (
 	EventMessage EventType = iota + 1 // a message in a group or in the owner's console
 	EventJoin                         // one or more members joined a group
 	EventLeave                        // one or more members left (may arrive late or twice)
+	// EventMute: a person muted (Duration > 0) or unmuted (Duration == 0) Members on the
+	// platform itself (QQ's group_ban notice), so the bot's record matches the group's.
+	// Mutes the bot made itself are not reported.
+	EventMute
+	// EventRole: the platform roles of Members changed (QQ's group_admin notice).
+	EventRole
+	// EventAbilities: what the bot's account may do in the group changed (it was made a
+	// group admin, or stopped being one); the engine asks GroupCapabilities again.
+	EventAbilities
 )
 
 func (t EventType) String() string {
@@ -22,6 +31,12 @@ func (t EventType) String() string {
 		return "join"
 	case EventLeave:
 		return "leave"
+	case EventMute:
+		return "mute"
+	case EventRole:
+		return "role"
+	case EventAbilities:
+		return "abilities"
 	}
 	return fmt.Sprintf("event(%d)", int(t))
 }
@@ -80,7 +95,15 @@ type Event struct {
 	// by their names. Empty for platforms whose ids are stable (the simulator).
 	Session string
 
-	// Join/leave fields.
-	Members []MemberInfo
-	Inviter string // the inviter's name for joins, when known
+	// Mentions are the members a message @-mentions, as the platform identified them
+	// (QQ's `at` segments; the text holds "@Name" and U+2005 for each). Commands resolve
+	// "@Name" through them by id before trying names. Empty where mentions are only text.
+	Mentions []MemberInfo
+
+	// Join/leave/mute/role fields.
+	Members  []MemberInfo
+	Inviter  string        // the inviter's name for joins, when known
+	Operator string        // who did it, for mutes and removals by a person, when known
+	Duration time.Duration // EventMute: how long; 0 lifts the mute
+	Kicked   bool          // EventLeave: removed by an admin rather than leaving
 }
