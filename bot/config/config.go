@@ -14,7 +14,9 @@ import (
 
 // Config is the whole validated configuration.
 type Config struct {
-	Source    string         `yaml:"-"` // file the config came from, for messages
+	Source    string         `yaml:"-"`        // file the config came from, for messages
+	Platform  string         `yaml:"platform"` // "wechat" (default) or "onebot" (QQ): which adapter `bot run` uses
+	OneBot    OneBot         `yaml:"onebot"`
 	Timezone  string         `yaml:"timezone"`
 	Location  *time.Location `yaml:"-"`
 	AllGroups bool           `yaml:"all_groups"`
@@ -29,6 +31,10 @@ type Config struct {
 	// group named in the file.
 	Defaults Group             `yaml:"-"`
 	Groups   map[string]*Group `yaml:"-"`
+
+	// aliases map a group's name, as the engine stores it, to the entry under groups that
+	// names the same group by its platform id (a QQ group number): see WithGroupAliases.
+	aliases map[string]string
 }
 
 // Storage says where the database lives.
@@ -107,6 +113,11 @@ func (c *Config) ForGroup(name string) (*Group, bool) {
 	if g, ok := c.Groups[name]; ok {
 		return g, g.Enabled
 	}
+	if key, ok := c.aliases[name]; ok {
+		if g, ok := c.Groups[key]; ok {
+			return g, g.Enabled
+		}
+	}
 	if c.AllGroups {
 		return &c.Defaults, c.Defaults.Enabled
 	}
@@ -125,6 +136,8 @@ func Load(path string) (*Config, error) {
 // topLevel mirrors the file's top level; defaults and groups are kept as nodes because
 // each group is decoded as built-in defaults ⊕ the file's defaults ⊕ the group's own keys.
 type topLevel struct {
+	Platform  string    `yaml:"platform"`
+	OneBot    OneBot    `yaml:"onebot"`
 	Timezone  string    `yaml:"timezone"`
 	AllGroups bool      `yaml:"all_groups"`
 	Storage   Storage   `yaml:"storage"`
@@ -156,7 +169,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 
 	builtin := Default()
-	top := topLevel{Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
+	top := topLevel{Platform: builtin.Platform, OneBot: builtin.OneBot, Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
 		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler, Web: builtin.Web,
 		Retention: builtin.Retention}
 	if doc.Kind == yaml.MappingNode {
@@ -165,7 +178,7 @@ func Parse(data []byte, source string) (*Config, error) {
 			p.addYAML(err, pos)
 		}
 	}
-	cfg := &Config{Source: source, Timezone: top.Timezone, AllGroups: top.AllGroups, Storage: top.Storage,
+	cfg := &Config{Source: source, Platform: top.Platform, OneBot: top.OneBot, Timezone: top.Timezone, AllGroups: top.AllGroups, Storage: top.Storage,
 		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web,
 		Retention: top.Retention, Groups: map[string]*Group{}}
 

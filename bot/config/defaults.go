@@ -19,6 +19,7 @@ const DefaultWelcome = `欢迎 {{.Mentions}}加入「{{.Group}}」🎉 现在群
 func Default() *Config {
 	shanghai, _ := time.LoadLocation("Asia/Shanghai") // embedded tzdata: cannot fail
 	return &Config{
+		Platform:  PlatformWeChat,
 		Timezone:  "Asia/Shanghai",
 		Location:  shanghai,
 		AllGroups: true,

@@ -15,8 +15,11 @@ import (
 // has the same knobs: enabled, action (strike: the ladder decides; warn: a warning only;
 // mute / remove: jump to that step), strikes (how many one hit adds) and dry_run.
 type Moderation struct {
-	Enabled     bool          `yaml:"enabled"`
-	DryRun      bool          `yaml:"dry_run"`      // decide and log everything, tell nobody
+	Enabled bool `yaml:"enabled"`
+	DryRun  bool `yaml:"dry_run"` // decide and log everything, tell nobody
+	// Recall: recall (delete) the violating message where the platform can (QQ, when the
+	// bot is a group admin). WeChat cannot; there it changes nothing.
+	Recall      bool          `yaml:"recall"`
 	Ladder      []string      `yaml:"ladder"`       // steps: "warn", "mute 1h", "remove"
 	Window      Duration      `yaml:"window"`       // strikes older than this are forgotten
 	RemindEvery Duration      `yaml:"remind_every"` // remind the owner of a pending removal at most this often
@@ -118,6 +121,7 @@ func defaultModeration() Moderation {
 	on := func(action string) Check { return Check{Enabled: true, Action: action, Strikes: 1} }
 	m := Moderation{
 		Enabled:     true,
+		Recall:      true,
 		Ladder:      []string{"warn", "mute 1h", "remove"},
 		Window:      Duration(30 * 24 * time.Hour),
 		RemindEvery: Duration(time.Hour),

@@ -26,6 +26,7 @@ func validate(c *Config, pos *positions, p *problems) {
 	if c.Outbox.MaxAttempts < 1 {
 		at("outbox.max_attempts", "至少为 1 / must be at least 1")
 	}
+	validatePlatform(c, at)
 	validateWeb(c.Web, at)
 	validateRetention(c.Retention, at)
 	dir := ""
