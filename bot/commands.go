@@ -274,6 +274,18 @@ func (e *Engine) parseArgs(t *Turn, rest string) (Args, error) {
 		kept.WriteString(s[:i])
 		_, atLen := utf8.DecodeRuneInString(s[i:])
 		s = s[i+atLen:]
+		if m, n, ok, err := e.platformMention(t, s); err != nil {
+			return a, err
+		} else if ok {
+			// A mention the platform identified (QQ's at segment): the member by id,
+			// whatever their name, even if two members share it.
+			if len(a.Targets) == maxTargets {
+				return a, Usagef("一条命令最多 @ %d 位成员。", maxTargets)
+			}
+			a.Targets = append(a.Targets, m)
+			s = strings.TrimLeft(s[n:], "\u2005")
+			continue
+		}
 		end := strings.IndexFunc(s, func(r rune) bool { return r == '\u2005' || unicode.IsSpace(r) || r == '@' || r == '＠' })
 		if end < 0 {
 			end = len(s)
@@ -327,6 +339,43 @@ func (e *Engine) parseArgs(t *Turn, rest string) (Args, error) {
 	a.Rest = strings.TrimSpace(kept.String())
 	a.Fields = strings.Fields(a.Rest)
 	return a, nil
+}
+
+// platformMention matches the start of s (the text after an "@") against the mentions the
+// platform identified in the message, longest name first, and resolves the member by id.
+// n is how many bytes of s the name takes.
+func (e *Engine) platformMention(t *Turn, s string) (m storage.Member, n int, ok bool, err error) {
+	if t.Event == nil || len(t.Event.Mentions) == 0 || t.Group.Key == 0 {
+		return m, 0, false, nil
+	}
+	best := -1
+	for i, info := range t.Event.Mentions {
+		name := info.Name()
+		if name == "" || info.ID == "" || !strings.HasPrefix(s, name) {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(s[len(name):]); len(s) > len(name) && r != '\u2005' && !unicode.IsSpace(r) && r != '@' && r != '＠' {
+			continue
+		}
+		if best < 0 || len(name) > len(t.Event.Mentions[best].Name()) {
+			best = i
+		}
+	}
+	g := e.groups[t.Group.Key]
+	if best < 0 || g == nil {
+		return m, 0, false, nil
+	}
+	info := t.Event.Mentions[best]
+	if m, _, err = e.resolveMember(t.Tx, g, info, t.Now); err != nil {
+		return m, 0, false, err
+	}
+	if info.Role != "" && e.caps.StableIDs {
+		// The platform's word on who is an admin, for the command's permission checks.
+		if err := e.notePlatformRole(t.Tx, m.Key, info.Role); err != nil {
+			return m, 0, false, err
+		}
+	}
+	return m, len(info.Name()), true, nil
 }
 
 // coreCommands are the commands every deployment has.

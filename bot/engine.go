@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,7 +88,10 @@ type Options struct {
 // Engine processes events for one platform. Handle, Advance and Stop must be called from
 // one goroutine (Run does that); Config may be swapped from anywhere.
 type Engine struct {
-	cfg      atomic.Pointer[config.Config]
+	cfg      atomic.Pointer[config.Config] // the config in force, with group aliases (see SetConfig)
+	cfgMu    sync.Mutex                    // guards base and aliases
+	base     *config.Config                // the config as loaded
+	aliases  map[string]string             // stored group name → the groups: entry naming it by id
 	store    *storage.Store
 	platform Platform
 	caps     Capabilities
@@ -101,7 +105,9 @@ type Engine struct {
 
 	groups    map[int64]*groupState // by group key
 	groupKeys map[string]int64      // by group name
+	groupIDs  map[string]int64      // by stable platform id (Capabilities.StableIDs)
 	idCache   map[memberRef]int64   // (group key, session id) → member key
+	roles     map[int64]string      // member key → platform role ("" ordinary), as stored
 	recent    *recentIDs            // first-level dedupe before touching the DB
 	inviters  map[int64][]string    // group key → who invited the open welcome batch (cosmetic, not persisted)
 	started   bool
@@ -122,7 +128,10 @@ type memberRef struct {
 type groupState struct {
 	key  int64
 	name string
-	id   string // session id on the platform
+	id   string // session id on the platform (stable with Capabilities.StableIDs)
+	// platformName is the name the platform last gave a group with a stable id; the stored
+	// name differs when another group has the same one (see storage.EnsureGroupByPlatformID).
+	platformName string
 	// count is the platform's member count when the adapter reports one.
 	count int
 }
@@ -148,12 +157,15 @@ func New(o Options) (*Engine, error) {
 		modules:   o.Modules,
 		groups:    map[int64]*groupState{},
 		groupKeys: map[string]int64{},
+		groupIDs:  map[string]int64{},
 		idCache:   map[memberRef]int64{},
+		roles:     map[int64]string{},
+		aliases:   map[string]string{},
 		recent:    newRecentIDs(4096),
 		tasks:     make(chan func(context.Context), 64),
 		inviters:  map[int64][]string{},
 	}
-	e.cfg.Store(o.Config)
+	e.SetConfig(o.Config)
 	e.loader = o.Loader
 	e.status.set(func(s *ConfigStatus) { s.Source, s.Loaded = o.Config.Source, o.Clock.Now() })
 	pacing := PacingFromConfig(o.Config.Outbox)
@@ -172,14 +184,69 @@ func New(o Options) (*Engine, error) {
 // Config is the configuration in force.
 func (e *Engine) Config() *config.Config { return e.cfg.Load() }
 
-// SetConfig swaps the configuration; modules re-plan on the next Start-like call.
-func (e *Engine) SetConfig(c *config.Config) { e.cfg.Store(c) }
+// SetConfig swaps the configuration; modules re-plan on the next Start-like call. Groups
+// the file names by their platform id (a QQ group number) are found by their stored names
+// too in the config in force (config.WithGroupAliases).
+func (e *Engine) SetConfig(c *config.Config) {
+	e.cfgMu.Lock()
+	defer e.cfgMu.Unlock()
+	e.base = c
+	e.storeConfig()
+}
+
+func (e *Engine) storeConfig() {
+	if len(e.aliases) == 0 {
+		e.cfg.Store(e.base)
+		return
+	}
+	e.cfg.Store(e.base.WithGroupAliases(e.aliases))
+}
+
+// setAlias records that the group stored under name is configured by the entry key ("":
+// by nothing of its own). Called on the loop when a group with a stable id is seen.
+func (e *Engine) setAlias(name, key string) {
+	e.cfgMu.Lock()
+	defer e.cfgMu.Unlock()
+	if key == "" || key == name {
+		if _, ok := e.aliases[name]; !ok {
+			return
+		}
+		delete(e.aliases, name)
+	} else if e.aliases[name] == key {
+		return
+	} else {
+		e.aliases[name] = key
+	}
+	e.storeConfig()
+}
 
 // Store is the engine's database.
 func (e *Engine) Store() *storage.Store { return e.store }
 
-// Capabilities are the platform's.
+// Capabilities are the platform's at best (what it can do where it may).
 func (e *Engine) Capabilities() Capabilities { return e.caps }
+
+// CapabilitiesIn is what the platform can do in one group now: a QQ bot can mute, remove
+// and recall only where it is a group admin. Asked when a step is decided.
+func (e *Engine) CapabilitiesIn(groupKey int64) Capabilities {
+	gc, ok := e.platform.(GroupCapabilities)
+	if !ok {
+		return e.caps
+	}
+	c := e.caps
+	id := e.outbox.groupID(groupKey)
+	if id == "" {
+		// A group the platform has not named in this run cannot be acted in.
+		c.CanRemove, c.CanMute, c.CanRecall = false, false, false
+		return c
+	}
+	g := gc.GroupCapabilities(id)
+	c.CanRemove = c.CanRemove && g.CanRemove
+	c.CanMute = c.CanMute && g.CanMute
+	c.CanRecall = c.CanRecall && g.CanRecall
+	c.CanDMNonFriends = c.CanDMNonFriends && g.CanDMNonFriends
+	return c
+}
 
 // Logger is the engine's logger.
 func (e *Engine) Logger() *slog.Logger { return e.log }
@@ -206,6 +273,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.started = true
 	if err := e.restoreWelcomes(ctx); err != nil {
 		return err
+	}
+	if err := e.loadPlatformIDs(ctx); err != nil {
+		return fmt.Errorf("load platform ids of groups: %w", err)
 	}
 	if err := e.startRetention(ctx); err != nil {
 		return fmt.Errorf("start retention job: %w", err)
@@ -431,13 +501,24 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 		}
 		return t, nil
 	}
-	cfg, managed := e.Config().ForGroup(ev.Group.Name)
+	stable := e.caps.StableIDs && ev.Group.ID != ""
+	var cfg *config.Group
+	var managed bool
+	var cfgKey string
+	if stable {
+		cfg, managed, cfgKey = e.Config().ForGroupID(ev.Group.ID, ev.Group.Name)
+	} else {
+		cfg, managed = e.Config().ForGroup(ev.Group.Name)
+	}
 	if !managed {
 		return nil, nil
 	}
 	g, err := e.group(tx, ev.Group, ev.Time)
 	if err != nil {
 		return nil, err
+	}
+	if stable {
+		e.setAlias(g.name, cfgKey)
 	}
 	t.Group = GroupCtx{Key: g.key, Name: g.name, Config: cfg}
 	if ev.ID != "" {
@@ -457,6 +538,19 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 		t.Member, t.Ambiguous = m, ambiguous
 		t.Owner = ev.FromOwner
 		t.Admin = m.Role == storage.RoleAdmin
+		if e.caps.StableIDs {
+			// The platform's roles make admins too (QQ's group owner and admins); never
+			// a name or a group card.
+			role := ev.Sender.Role
+			if role != "" {
+				if err := e.notePlatformRole(tx, m.Key, role); err != nil {
+					return nil, err
+				}
+			} else if role, err = e.platformRole(tx, m.Key); err != nil {
+				return nil, err
+			}
+			t.Admin = t.Admin || platformAdmin(role)
+		}
 		if ev.FromOwner && m.Role != RoleOwner {
 			if err := tx.SetRole(m.Key, RoleOwner); err != nil {
 				return nil, err
@@ -485,6 +579,12 @@ func (e *Engine) dispatch(t *Turn) error {
 		return e.onLeave(t)
 	case EventRename:
 		return e.onRename(t) // rename.go
+	case EventMute:
+		return e.onPlatformMute(t)
+	case EventRole:
+		return e.onPlatformRole(t)
+	case EventAbilities:
+		return e.onAbilities(t)
 	}
 	return fmt.Errorf("unknown event type %v", ev.Type)
 }
@@ -575,7 +675,11 @@ func (e *Engine) onLeave(t *Turn) error {
 			continue // a late or repeated leave: already recorded
 		}
 		m.LeftAt = t.Now
-		if err := t.Audit("leave", m.Key, map[string]any{"name": m.Name()}); err != nil {
+		detail := map[string]any{"name": m.Name()}
+		if t.Event.Kicked {
+			detail["kicked"], detail["operator"] = true, t.Event.Operator
+		}
+		if err := t.Audit("leave", m.Key, detail); err != nil {
 			return err
 		}
 		// A pending removal request is done once the member is gone, however they went.
@@ -602,6 +706,9 @@ func (e *Engine) onLeave(t *Turn) error {
 
 // group finds or creates our record of a group and remembers its session id.
 func (e *Engine) group(tx *storage.Tx, info GroupInfo, now time.Time) (*groupState, error) {
+	if e.caps.StableIDs && info.ID != "" {
+		return e.stableGroup(tx, info, now)
+	}
 	if key, ok := e.groupKeys[info.Name]; ok {
 		g := e.groups[key]
 		if info.ID != "" && g.id != info.ID {
@@ -623,6 +730,52 @@ func (e *Engine) group(tx *storage.Tx, info GroupInfo, now time.Time) (*groupSta
 	}
 	e.groups[g.key] = g
 	e.groupKeys[g.name] = g.key
+	return g, nil
+}
+
+// stableGroup is group for a platform whose group ids are stable: the id decides, and a
+// group renamed on the platform keeps its key (so its members, strikes and points); only
+// its stored name changes.
+func (e *Engine) stableGroup(tx *storage.Tx, info GroupInfo, now time.Time) (*groupState, error) {
+	if key, ok := e.groupIDs[info.ID]; ok {
+		if g := e.groups[key]; g != nil && (info.Name == "" || info.Name == g.platformName) {
+			if info.MemberCount > 0 {
+				g.count = info.MemberCount
+			}
+			return g, nil
+		}
+	}
+	rec, renamed, err := tx.EnsureGroupByPlatformID(info.ID, info.Name, now)
+	if err != nil {
+		return nil, err
+	}
+	g := e.groups[rec.Key]
+	if g == nil {
+		g = &groupState{key: rec.Key, name: rec.Name}
+		e.groups[rec.Key] = g
+	}
+	if g.name != rec.Name {
+		delete(e.groupKeys, g.name)
+		e.setAlias(g.name, "")
+		g.name = rec.Name
+	}
+	if renamed {
+		e.log.Info("group renamed on the platform: history kept", "group", rec.Name, "id", info.ID)
+		if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: rec.Key, Action: "group_renamed",
+			Detail: map[string]any{"name": rec.Name, "id": info.ID}}); err != nil {
+			return nil, err
+		}
+	}
+	e.groupKeys[g.name] = g.key
+	g.platformName = info.Name
+	if info.MemberCount > 0 {
+		g.count = info.MemberCount
+	}
+	if g.id != info.ID {
+		g.id = info.ID
+		e.outbox.SetGroupID(g.key, info.ID)
+	}
+	e.groupIDs[info.ID] = g.key
 	return g, nil
 }
 

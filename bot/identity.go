@@ -14,6 +14,9 @@ import (
 // id; else a new member. Two or more tuple matches are ambiguous: the first is used for
 // bookkeeping, and the turn is marked so no penalty or points action is taken on a guess.
 func (e *Engine) resolveMember(tx *storage.Tx, g *groupState, info MemberInfo, now time.Time) (storage.Member, bool, error) {
+	if e.caps.StableIDs && info.ID != "" {
+		return e.resolveStable(tx, g, info, now)
+	}
 	ref := memberRef{g.key, info.ID}
 	if info.ID != "" {
 		if key, ok := e.idCache[ref]; ok {
@@ -63,6 +66,86 @@ func (e *Engine) resolveMember(tx *storage.Tx, g *groupState, info MemberInfo, n
 	return m, false, nil
 }
 
+// resolveStable is resolveMember for a platform whose ids are stable (QQ's user_id): the id
+// is who the member is. Names are never used to re-link: a changed group card is the same
+// person with a new card, and a new id is a new person even with an old name.
+func (e *Engine) resolveStable(tx *storage.Tx, g *groupState, info MemberInfo, now time.Time) (storage.Member, bool, error) {
+	ref := memberRef{g.key, info.ID}
+	if key, ok := e.idCache[ref]; ok {
+		m, err := tx.Member(key)
+		if err != nil {
+			return m, false, err
+		}
+		return e.refreshStableNames(tx, m, info)
+	}
+	byID, err := tx.MembersByPlatformID(g.key, info.ID)
+	if err != nil {
+		return storage.Member{}, false, err
+	}
+	if len(byID) > 0 {
+		e.idCache[ref] = byID[0].Key
+		return e.refreshStableNames(tx, byID[0], info)
+	}
+	nick := info.Nickname
+	if nick == "" && info.DisplayName == "" {
+		nick = info.ID // a notice that named nobody: the number until the member speaks
+	}
+	m, err := tx.InsertMember(storage.Member{GroupKey: g.key, PlatformID: info.ID, Nickname: nick,
+		DisplayName: info.DisplayName, FirstSeen: now, Welcomed: true})
+	if err != nil {
+		return m, false, err
+	}
+	e.idCache[ref] = m.Key
+	return m, false, nil
+}
+
+// refreshStableNames keeps the names we show current. An event that carries no names at
+// all (a notice with only a number) leaves them as they are.
+func (e *Engine) refreshStableNames(tx *storage.Tx, m storage.Member, info MemberInfo) (storage.Member, bool, error) {
+	if info.Nickname == "" && info.DisplayName == "" {
+		return m, false, nil
+	}
+	return e.refreshNames(tx, m, info)
+}
+
+// platformRole is a member's role on the platform ("" for an ordinary member), from the
+// cache or the database. Only platforms with stable ids report roles.
+func (e *Engine) platformRole(tx *storage.Tx, memberKey int64) (string, error) {
+	if r, ok := e.roles[memberKey]; ok {
+		return r, nil
+	}
+	r, err := tx.PlatformRole(memberKey)
+	if err != nil {
+		return "", err
+	}
+	if len(e.roles) >= 100_000 {
+		e.roles = map[int64]string{} // bounded: refilled on demand
+	}
+	e.roles[memberKey] = r
+	return r, nil
+}
+
+// notePlatformRole records a role the platform reported, writing only a change.
+func (e *Engine) notePlatformRole(tx *storage.Tx, memberKey int64, role string) error {
+	if role == storage.PlatformMember {
+		role = ""
+	}
+	cur, err := e.platformRole(tx, memberKey)
+	if err != nil || cur == role {
+		return err
+	}
+	if err := tx.SetPlatformRole(memberKey, role); err != nil {
+		return err
+	}
+	e.roles[memberKey] = role
+	return nil
+}
+
+// platformAdmin reports whether a platform role is the group's owner or an admin.
+func platformAdmin(role string) bool {
+	return role == storage.PlatformOwner || role == storage.PlatformAdmin
+}
+
 // idLive reports whether a session id is already bound in this session to some member:
 // then a tuple match on another id is a different person with the same names, not a
 // re-login. The cache is cleared when the session changes (Event.Session).
@@ -96,6 +179,7 @@ func (e *Engine) platformID(tx *storage.Tx, memberKey int64) string {
 // the caches might otherwise still point at.
 func (e *Engine) resetCaches() {
 	e.idCache = map[memberRef]int64{}
+	e.roles = map[int64]string{}
 	// Groups are reloaded from the database rather than dropped: timers and jobs look them
 	// up by key, and a group created in a rolled-back savepoint must not linger.
 	keep := map[int64]*groupState{}
@@ -118,6 +202,35 @@ func (e *Engine) resetCaches() {
 	for k, g := range keep {
 		e.groupKeys[g.name] = k
 	}
+	e.groupIDs = map[string]int64{}
+	if err := e.loadPlatformIDs(context.Background()); err != nil {
+		e.log.Error("reload platform ids of groups after a failed event", "err", err)
+	}
+}
+
+// loadPlatformIDs gives known groups their stable platform ids (QQ group numbers) from
+// the database, so that after a restart the outbox can address a group, and the engine
+// ask what it may do there, before the group's first event.
+func (e *Engine) loadPlatformIDs(ctx context.Context) error {
+	if !e.caps.StableIDs {
+		return nil
+	}
+	return e.store.View(ctx, func(tx *storage.Tx) error {
+		ids, err := tx.GroupPlatformIDs()
+		if err != nil {
+			return err
+		}
+		for key, id := range ids {
+			g, ok := e.groups[key]
+			if !ok {
+				continue
+			}
+			g.id = id
+			e.groupIDs[id] = key
+			e.outbox.SetGroupID(key, id)
+		}
+		return nil
+	})
 }
 
 // recentIDs is a small ring of recently handled message ids: most replays are caught here

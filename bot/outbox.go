@@ -356,16 +356,36 @@ func DeliveryID(ctx context.Context) int64 {
 // address is whom a message goes to in this session, resolved from our keys when it is
 // claimed. err is set when the target cannot be resolved: the send then fails with it.
 type address struct {
-	target   string
-	mentions []string
+	group    string        // the group's platform id (or name, where the platform keys by it)
+	target   string        // a member's platform id, for DMs and actions on a member
+	mentions []string      // mentioned members' platform ids
+	rich     []TextMention // the same with the text that stands for each (MentionSender)
 	err      error
 }
 
 func (o *Outbox) resolve(tx *storage.Tx, m storage.OutMessage) address {
 	var a address
 	for _, k := range m.Mentions {
-		if id := o.e.platformID(tx, k); id != "" {
-			a.mentions = append(a.mentions, id)
+		mem, err := tx.Member(k)
+		if err != nil || mem.PlatformID == "" {
+			continue
+		}
+		a.mentions = append(a.mentions, mem.PlatformID)
+		a.rich = append(a.rich, TextMention{ID: mem.PlatformID, Text: Mention(mem)})
+	}
+	if m.GroupKey != 0 {
+		a.group = o.groupID(m.GroupKey)
+		if a.group == "" && o.e.caps.StableIDs {
+			// Not seen in this run yet: the id is stored with the group.
+			if id, err := tx.GroupPlatformID(m.GroupKey); err == nil && id != "" {
+				a.group = id
+				o.SetGroupID(m.GroupKey, id)
+			}
+		}
+		if a.group == "" {
+			if g, ok, err := tx.GroupByKey(m.GroupKey); err == nil && ok {
+				a.group = g.Name
+			}
 		}
 	}
 	if m.Kind != storage.OutSend && m.Target != Filehelper {
@@ -385,13 +405,12 @@ func (o *Outbox) send(ctx context.Context, m storage.OutMessage, to address) err
 		return to.err
 	}
 	p := o.e.platform
-	target, mentions := to.target, to.mentions
-	groupID := o.groupID(m.GroupKey)
-	if groupID == "" && m.GroupKey != 0 {
-		groupID = o.e.GroupName(m.GroupKey)
-	}
+	target, mentions, groupID := to.target, to.mentions, to.group
 	switch m.Kind {
 	case storage.OutSend:
+		if ms, ok := p.(MentionSender); ok {
+			return ms.SendMentions(ctx, groupID, m.Text, to.rich)
+		}
 		return p.SendText(ctx, groupID, m.Text, mentions)
 	case storage.OutDM:
 		if m.Target == Filehelper {
@@ -411,6 +430,25 @@ func (o *Outbox) send(ctx context.Context, m storage.OutMessage, to address) err
 			return fmt.Errorf("%w: member %s has no id in this session", errPermanent, m.Target)
 		}
 		return p.RemoveMember(ctx, groupID, target)
+	case storage.OutMute:
+		muter, ok := p.(Muter)
+		if !ok || !o.e.caps.CanMute {
+			return ErrNotSupported
+		}
+		secs, err := strconv.ParseInt(m.Text, 10, 64)
+		if err != nil || secs < 0 {
+			return fmt.Errorf("%w: bad mute duration %q", errPermanent, m.Text)
+		}
+		if target == "" {
+			return fmt.Errorf("%w: member %s has no id in this session", errPermanent, m.Target)
+		}
+		return muter.MuteMember(ctx, groupID, target, time.Duration(secs)*time.Second)
+	case storage.OutRecall:
+		r, ok := p.(Recaller)
+		if !ok || !o.e.caps.CanRecall {
+			return ErrNotSupported
+		}
+		return r.Recall(ctx, groupID, target, m.Text)
 	}
 	return fmt.Errorf("%w: unknown outbox kind %q", errPermanent, m.Kind)
 }
@@ -432,7 +470,10 @@ func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error
 		o.mu.Lock()
 		retryable, maxAttempts := o.pacing.Retryable, o.pacing.MaxAttempts
 		o.mu.Unlock()
-		permanent := errors.Is(sendErr, ErrNotSupported) || errors.Is(sendErr, errPermanent)
+		var refused *RefusedError
+		var unconfirmed *UnconfirmedError
+		permanent := errors.Is(sendErr, ErrNotSupported) || errors.Is(sendErr, errPermanent) ||
+			errors.As(sendErr, &refused) || errors.As(sendErr, &unconfirmed)
 		if retryable != nil && !retryable(sendErr) {
 			permanent = true
 		}
@@ -453,6 +494,10 @@ func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error
 		if m.Kind == storage.OutDM && m.Target == Filehelper {
 			return nil // the owner's console itself is unreachable; the log has it
 		}
+		if isAction(m.Kind) {
+			noticed, err = o.actionFailed(tx, m, sendErr, attempts, now)
+			return err
+		}
 		_, err := tx.Enqueue(storage.OutMessage{Created: now, Kind: storage.OutDM, Target: Filehelper,
 			Text: fmt.Sprintf("⚠️ 有一条消息发送失败（已尝试 %d 次）：%s\n原因：%v", attempts, truncate(m.Text, 80), sendErr)})
 		noticed = err == nil
@@ -467,4 +512,92 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// isAction reports an outbox kind that acts on a member rather than saying something.
+func isAction(kind string) bool {
+	return kind == storage.OutRemove || kind == storage.OutMute || kind == storage.OutRecall
+}
+
+// actionFailed falls back after an action on a member failed for good, inside the
+// transaction that records the failure: a removal becomes a removal request to the owner;
+// a mute stays the soft mute the bot recorded when it decided; and the owner hears what
+// happened — once per group when the bot lacks the power there (with what to fix), every
+// time the platform claimed an action it did not do.
+func (o *Outbox) actionFailed(tx *storage.Tx, m storage.OutMessage, sendErr error, attempts int, now time.Time) (noticed bool, err error) {
+	key, _ := strconv.ParseInt(m.Target, 10, 64)
+	member, err := tx.Member(key)
+	if err != nil {
+		return false, err
+	}
+	groupName := ""
+	if g, ok, err := tx.GroupByKey(m.GroupKey); err != nil {
+		return false, err
+	} else if ok {
+		groupName = g.Name
+	}
+	tell := func(text string) error {
+		if _, err := tx.Enqueue(storage.OutMessage{Created: now, Kind: storage.OutDM, Target: Filehelper, Text: text}); err != nil {
+			return err
+		}
+		noticed = true
+		return nil
+	}
+	what := map[string]string{storage.OutRemove: "移出", storage.OutMute: "禁言", storage.OutRecall: "撤回消息"}[m.Kind]
+	if m.Kind == storage.OutMute && m.Text == "0" {
+		what = "解除禁言"
+	}
+	fallback := map[string]string{storage.OutRemove: "已改为请你手动移出。", storage.OutMute: "已改为软禁言（记录在案，禁言期间发言不计积分并升级处罚）。",
+		storage.OutRecall: "消息没有撤回，请你手动撤回。"}[m.Kind]
+	if what == "解除禁言" {
+		fallback = "机器人这边已经解除，请在群里手动解除禁言。"
+	}
+	var refused *RefusedError
+	var unconfirmed *UnconfirmedError
+	protected := false
+	switch {
+	case errors.As(sendErr, &refused) && refused.Reason == RefusedTargetProtected:
+		protected = true
+		first, err := tx.NoticeOnce(m.GroupKey, "protected:"+m.Target, now)
+		if err != nil || !first {
+			return noticed, err
+		}
+		err = tell(fmt.Sprintf("⚠️ 机器人没能%s「%s」：TA 是群「%s」的群主或管理员，机器人不会处罚管理员。", what, member.ShownName(), groupName))
+		return noticed, err
+	case errors.As(sendErr, &refused):
+		first, err := tx.NoticeOnce(m.GroupKey, noticeNotAdmin, now)
+		if err != nil {
+			return noticed, err
+		}
+		if first {
+			if err := tell(notAdminText(groupName)); err != nil {
+				return noticed, err
+			}
+		}
+	case errors.As(sendErr, &unconfirmed):
+		if err := tell(fmt.Sprintf("⚠️ 平台回复「成功」，但检查发现「%s」并没有被%s（群「%s」；有些 NapCat 版本会这样）。%s建议升级 OneBot 实现。",
+			member.ShownName(), what, groupName, fallback)); err != nil {
+			return noticed, err
+		}
+	default:
+		if err := tell(fmt.Sprintf("⚠️ 没能%s「%s」（群「%s」，已尝试 %d 次）：%v\n%s", what, member.ShownName(), groupName, attempts, sendErr, fallback)); err != nil {
+			return noticed, err
+		}
+	}
+	if m.Kind == storage.OutRemove && !protected {
+		reason := m.Text
+		if reason == "" {
+			reason = "处罚升级到移出"
+		}
+		why := RemovalReason{Source: "platform", Reason: reason, cannot: cannotRemoveWhy(true, refused == nil, false)}
+		created, err := o.e.requestRemoval(tx, member, why, now, "bot", func(out storage.OutMessage) error {
+			_, err := tx.Enqueue(out)
+			return err
+		})
+		if err != nil {
+			return noticed, err
+		}
+		noticed = noticed || created
+	}
+	return noticed, nil
 }

@@ -14,6 +14,8 @@ type RemovalReason struct {
 	Source   string // "moderation:ads", "silent", "screening"
 	Reason   string // Chinese, for the owner and the audit log
 	Evidence string
+
+	cannot string // why the bot cannot remove the member itself (the request's last line)
 }
 
 // RemoveOrRequest is the removal step, degraded honestly: a platform that can remove does
@@ -21,21 +23,64 @@ type RemovalReason struct {
 // member is marked pending until they are gone. It reports whether the member was actually
 // removed (false: requested, or a request was already open).
 func (t *Turn) RemoveOrRequest(m storage.Member, why RemovalReason) (removed bool, err error) {
-	if t.e.caps.CanRemove {
-		if err := t.Remove(m); err != nil {
+	protected, err := t.Protected(m)
+	if err != nil {
+		return false, err
+	}
+	can := t.e.CapabilitiesIn(m.GroupKey).CanRemove
+	if can && !protected {
+		if err := t.Remove(m, why.Reason); err != nil {
 			return false, err
 		}
 		return true, t.Audit("remove", m.Key, map[string]any{"source": why.Source, "reason": why.Reason, "evidence": why.Evidence})
 	}
-	r, created, err := t.Tx.RequestRemoval(storage.Removal{GroupKey: m.GroupKey, MemberKey: m.Key, RequestedAt: t.Now,
+	why.cannot = cannotRemoveWhy(t.e.caps.CanRemove, can, protected)
+	if !can {
+		if err := t.noteCannot(m.GroupKey, t.e.caps.CanRemove); err != nil {
+			return false, err
+		}
+	}
+	created, err := t.e.requestRemoval(t.Tx, m, why, t.Now, t.actor(), t.enqueue)
+	if err != nil || !created {
+		return false, err
+	}
+	return false, nil
+}
+
+// cannotRemoveWhy is the last line of a removal request: why the owner has to do it.
+func cannotRemoveWhy(platformCan, groupCan, protected bool) string {
+	switch {
+	case protected:
+		return "对方是群主或管理员，机器人不会踢管理员；如确需移出，请你亲自处理。"
+	case platformCan && !groupCan:
+		return "机器人不是这个群的管理员，不能踢人：请在群设置里手动移除（或把机器人设为群管理员）；对方离开后这条请求会自动完成。"
+	case platformCan:
+		return "机器人踢人没有成功，请在群设置里手动移除；对方离开后这条请求会自动完成。"
+	}
+	return "微信不允许机器人踢人，请在群聊信息里手动移除；对方离开后这条请求会自动完成。"
+}
+
+// requestRemoval opens a removal request for the owner, with its audit entry and the
+// message to the owner queued through enqueue, inside tx. created is false when one is
+// open already. The outbox uses it too, when the platform refuses a removal.
+func (e *Engine) requestRemoval(tx *storage.Tx, m storage.Member, why RemovalReason, now time.Time, actor string,
+	enqueue func(storage.OutMessage) error) (created bool, err error) {
+	r, created, err := tx.RequestRemoval(storage.Removal{GroupKey: m.GroupKey, MemberKey: m.Key, RequestedAt: now,
 		Source: why.Source, Reason: why.Reason, Evidence: why.Evidence})
 	if err != nil || !created {
 		return false, err
 	}
-	if err := t.Audit("remove_request", m.Key, map[string]any{"removal": r.ID, "source": why.Source, "reason": why.Reason, "evidence": why.Evidence}); err != nil {
+	if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, MemberKey: m.Key, Actor: actor, Action: "remove_request",
+		Detail: map[string]any{"removal": r.ID, "source": why.Source, "reason": why.Reason, "evidence": why.Evidence}}); err != nil {
 		return false, err
 	}
-	return false, t.NotifyOwner(removalRequestText(t.e.GroupName(m.GroupKey), m, why, t.Now.In(t.e.Location())))
+	// The group's name from the database: the outbox calls this off the engine's loop.
+	g, _, err := tx.GroupByKey(m.GroupKey)
+	if err != nil {
+		return false, err
+	}
+	return true, enqueue(storage.OutMessage{Created: now, Kind: storage.OutDM, Target: Filehelper,
+		Text: removalRequestText(g.Name, m, why, now.In(e.Location()))})
 }
 
 func removalRequestText(group string, m storage.Member, why RemovalReason, now time.Time) string {
@@ -46,7 +91,10 @@ func removalRequestText(group string, m storage.Member, why RemovalReason, now t
 		fmt.Fprintf(&b, "证据：%s\n", truncate(why.Evidence, 120))
 	}
 	fmt.Fprintf(&b, "时间：%s\n", now.Format("01-02 15:04"))
-	b.WriteString("微信不允许机器人踢人，请在群聊信息里手动移除；对方离开后这条请求会自动完成。")
+	if why.cannot == "" {
+		why.cannot = cannotRemoveWhy(false, false, false)
+	}
+	b.WriteString(why.cannot)
 	return b.String()
 }
 
@@ -67,6 +115,10 @@ func (t *Turn) RemindRemoval(m storage.Member, every time.Duration) error {
 	if err := t.Tx.MarkReminded(r.ID, t.Now); err != nil {
 		return err
 	}
-	return t.NotifyOwner(fmt.Sprintf("⏰ 提醒：「%s」还在群「%s」里（%s 已请求移出，原因：%s）。请在群聊信息里手动移除。",
-		m.ShownName(), t.e.GroupName(m.GroupKey), r.RequestedAt.In(t.e.Location()).Format("01-02 15:04"), r.Reason))
+	where := "群聊信息" // WeChat's name for the group's settings page
+	if t.e.caps.CanRemove {
+		where = "群设置"
+	}
+	return t.NotifyOwner(fmt.Sprintf("⏰ 提醒：「%s」还在群「%s」里（%s 已请求移出，原因：%s）。请在%s里手动移除。",
+		m.ShownName(), t.e.GroupName(m.GroupKey), r.RequestedAt.In(t.e.Location()).Format("01-02 15:04"), r.Reason, where))
 }

@@ -104,13 +104,15 @@ func (t *Turn) DM(m storage.Member, text string) error {
 		Target: strconv.FormatInt(m.Key, 10), Text: text})
 }
 
-// Remove queues a real removal. Only valid where the platform can remove.
-func (t *Turn) Remove(m storage.Member) error {
-	if !t.e.caps.CanRemove {
+// Remove queues a real removal. Only valid where the platform can remove in the member's
+// group. reason is kept with it: should the platform refuse, the owner's removal request
+// says why.
+func (t *Turn) Remove(m storage.Member, reason string) error {
+	if !t.e.CapabilitiesIn(m.GroupKey).CanRemove {
 		return ErrNotSupported
 	}
 	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutRemove, GroupKey: m.GroupKey,
-		Target: strconv.FormatInt(m.Key, 10)})
+		Target: strconv.FormatInt(m.Key, 10), Text: reason})
 }
 
 func (t *Turn) enqueue(m storage.OutMessage) error {
@@ -124,18 +126,22 @@ func (t *Turn) enqueue(m storage.OutMessage) error {
 
 // Audit records an action in the audit log, inside the turn's transaction.
 func (t *Turn) Audit(action string, memberKey int64, detail map[string]any) error {
-	actor := "bot"
+	_, err := t.Tx.Audit(storage.AuditEntry{Time: t.Now, GroupKey: t.Group.Key, MemberKey: memberKey,
+		Actor: t.actor(), Action: action, Detail: detail})
+	return err
+}
+
+// actor is who the audit log says acted in this turn: the owner, an admin, or the bot.
+func (t *Turn) actor() string {
 	if t.Event != nil && t.Event.Type == EventMessage {
 		switch {
 		case t.Owner:
-			actor = "owner"
+			return "owner"
 		case t.Admin:
-			actor = "admin:" + strconv.FormatInt(t.Member.Key, 10)
+			return "admin:" + strconv.FormatInt(t.Member.Key, 10)
 		}
 	}
-	_, err := t.Tx.Audit(storage.AuditEntry{Time: t.Now, GroupKey: t.Group.Key, MemberKey: memberKey,
-		Actor: actor, Action: action, Detail: detail})
-	return err
+	return "bot"
 }
 
 // Emit reports an outcome once the turn commits.
