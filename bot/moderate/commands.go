@@ -17,11 +17,11 @@ func (m *Module) Commands() []*bot.Command {
 	return []*bot.Command{
 		{Name: "警告", Aliases: []string{"warn"}, Usage: "警告 @成员 [原因]", Summary: "警告成员（按处罚阶梯累计）",
 			Perm: bot.AdminOnly, Run: m.cmdWarn},
-		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30m、1h、1d）", Summary: "禁言成员（软禁言：期间发言不计积分并升级处罚）",
+		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30m、1h、1d）", Summary: "禁言成员（QQ 上机器人是群管理员时真正禁言；微信上是软禁言：期间发言不计积分并升级处罚）",
 			Perm: bot.AdminOnly, Run: m.cmdMute},
 		{Name: "解除禁言", Aliases: []string{"unmute"}, Usage: "解除禁言 @成员", Summary: "解除禁言",
 			Perm: bot.AdminOnly, Run: m.cmdUnmute},
-		{Name: "移除", Aliases: []string{"kick", "remove", "踢出"}, Usage: "移除 @成员 [原因]", Summary: "移出成员（微信上会请群主手动移出）",
+		{Name: "移除", Aliases: []string{"kick", "remove", "踢出"}, Usage: "移除 @成员 [原因]", Summary: "移出成员（QQ 上机器人是群管理员时直接踢出；微信上会请群主手动移出）",
 			Perm: bot.AdminOnly, Run: m.cmdRemove},
 		{Name: "撤销警告", Aliases: []string{"unwarn"}, Usage: "撤销警告 @成员", Summary: "撤销最近一次警告",
 			Perm: bot.AdminOnly, Run: m.cmdUnwarn},
@@ -49,8 +49,18 @@ func oneTarget(t *bot.Turn, a bot.Args, penalty bool) (storage.Member, error) {
 		return storage.Member{}, bot.Usagef("请 @ 一位成员。")
 	}
 	target := a.Targets[0]
-	if penalty && (target.Role == storage.RoleAdmin || target.Role == bot.RoleOwner) {
-		return target, bot.Usagef("「%s」是管理员或群主，不会被处罚。如需处罚请先「取消管理员」。", target.ShownName())
+	if !penalty {
+		return target, nil
+	}
+	protected, err := t.Protected(target)
+	if err != nil {
+		return target, err
+	}
+	if protected {
+		if target.Role == storage.RoleAdmin || target.Role == bot.RoleOwner {
+			return target, bot.Usagef("「%s」是管理员或群主，不会被处罚。如需处罚请先「取消管理员」。", target.ShownName())
+		}
+		return target, bot.Usagef("「%s」是这个群的群主或管理员，机器人不会处罚管理员。", target.ShownName())
 	}
 	return target, nil
 }
@@ -103,7 +113,11 @@ func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
 	if err := t.Tx.SetMute(storage.Mute{MemberKey: target.Key, GroupKey: target.GroupKey, Since: t.Now, Until: until, Reason: reason}); err != nil {
 		return err
 	}
-	if err := t.Audit("mute", target.Key, map[string]any{"rule": "admin", "reason": reason, "until": until.UnixMilli()}); err != nil {
+	real, err := t.MuteOnPlatform(target, d)
+	if err != nil {
+		return err
+	}
+	if err := t.Audit("mute", target.Key, map[string]any{"rule": "admin", "reason": reason, "until": until.UnixMilli(), "platform": real}); err != nil {
 		return err
 	}
 	strikes, err := t.Tx.StrikeCount(target.Key, t.Now.Add(-t.Group.Config.Moderation.LadderSteps().Window), false)
@@ -111,6 +125,9 @@ func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	t.Emit("penalty", target, map[string]any{"level": "mute", "rule": "admin", "strikes": strikes, "reason": reason})
+	if real {
+		return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。", bot.Mention(target), humanDuration(d), clock(t, until), reason), target)
+	}
 	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。禁言期间发言不计积分，并会升级处罚。", bot.Mention(target), humanDuration(d), clock(t, until), reason), target)
 }
 
@@ -123,10 +140,18 @@ func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
 	if err != nil {
 		return err
 	}
-	if !was {
+	// Where the platform can, the mute is lifted there too: someone may have muted the
+	// member in the QQ client without the bot seeing it.
+	real := t.Can().CanMute
+	if !was && !real {
 		return bot.Usagef("「%s」现在没有被禁言。", target.ShownName())
 	}
-	if err := t.Audit("unmute", target.Key, nil); err != nil {
+	if real {
+		if _, err := t.MuteOnPlatform(target, 0); err != nil {
+			return err
+		}
+	}
+	if err := t.Audit("unmute", target.Key, map[string]any{"platform": real}); err != nil {
 		return err
 	}
 	return t.Say(fmt.Sprintf("%s🔈 已解除禁言。", bot.Mention(target)), target)
@@ -169,6 +194,9 @@ func (m *Module) cmdUnwarn(t *bot.Turn, a bot.Args) error {
 			return err
 		} else if was {
 			undone = "，已解除禁言"
+			if _, err := t.MuteOnPlatform(target, 0); err != nil {
+				return err
+			}
 		}
 	case rules.ActionRemove:
 		if n, err := t.Tx.CloseRemovals(target.Key, storage.RemovalCancelled, t.Now); err != nil {
@@ -198,6 +226,11 @@ func (m *Module) cmdClear(t *bot.Turn, a bot.Args) error {
 	unmuted, err := t.Tx.Unmute(target.Key, t.Now)
 	if err != nil {
 		return err
+	}
+	if unmuted {
+		if _, err := t.MuteOnPlatform(target, 0); err != nil {
+			return err
+		}
 	}
 	cancelled, err := t.Tx.CloseRemovals(target.Key, storage.RemovalCancelled, t.Now)
 	if err != nil {

@@ -277,6 +277,7 @@ func (m *Module) Screen(t *bot.Turn) error {
 		// Never punish on a guess: two members match this identity after a re-login.
 		return t.NotifyOwner(fmt.Sprintf("⚠️ 群「%s」里「%s」的消息触发了「%s」，但有重名成员、无法确定是谁，所以没有处罚。", t.Group.Name, member.ShownName(), v.Reason))
 	}
+	v.MessageID = t.Event.ID
 	d, err := apply(t, member, v, fmt.Sprintf("msg:%d:%s", t.Group.Key, t.Event.ID))
 	if err != nil {
 		return err

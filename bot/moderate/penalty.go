@@ -21,6 +21,10 @@ type Violation struct {
 	DryRun   bool           // this rule is in dry run
 	Checks   []rules.Result // every named check that fired, for the audit log
 	Actor    string         // "bot", "owner", "admin:<key>"
+	// MessageID is the platform's id of the violating message, recalled where the group's
+	// platform can (moderation.recall); empty when no message is at fault (a nickname, an
+	// admin's command).
+	MessageID string
 }
 
 // Decision is what the ladder made of a violation.
@@ -95,9 +99,16 @@ func apply(t *bot.Turn, m storage.Member, v Violation, ref string) (Decision, er
 	return d, carryOut(t, m, d, v, cfg)
 }
 
-// carryOut performs the step the platform's capabilities allow and tells the group.
+// carryOut performs the step the group's capabilities allow and tells the group. Where
+// the platform can, the violating message is recalled first and a mute is real; where it
+// cannot, the mute is the bot's own (soft) and a removal a request to the owner.
 func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config.Moderation) error {
 	ladder := cfg.LadderSteps()
+	if cfg.Recall && v.MessageID != "" {
+		if _, err := t.Recall(m, v.MessageID); err != nil {
+			return err
+		}
+	}
 	switch d.Step.Action {
 	case rules.ActionWarn:
 		return t.Say(fmt.Sprintf("%s⚠️ 警告：%s。%s", bot.Mention(m), v.Reason, nextSteps(ladder, d.Strikes)), m)
@@ -105,6 +116,14 @@ func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config
 		until := t.Now.Add(d.Step.Mute)
 		if err := t.Tx.SetMute(storage.Mute{MemberKey: m.Key, GroupKey: m.GroupKey, Since: t.Now, Until: until, Reason: v.Reason}); err != nil {
 			return err
+		}
+		real, err := t.MuteOnPlatform(m, d.Step.Mute)
+		if err != nil {
+			return err
+		}
+		if real {
+			return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。%s", bot.Mention(m), humanDuration(d.Step.Mute),
+				clock(t, until), v.Reason, afterMute(ladder, d.Strikes)), m)
 		}
 		return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。禁言期间发言不计积分，%s", bot.Mention(m), humanDuration(d.Step.Mute),
 			clock(t, until), v.Reason, afterMute(ladder, d.Strikes)), m)
