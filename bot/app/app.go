@@ -35,6 +35,7 @@ type SimOptions struct {
 	DBPath    string // ":memory:" unless the user wants to keep state
 	JSON      bool
 	CanRemove bool
+	CanMute   bool      // a platform that can mute and recall (QQ where the bot is a group admin)
 	Out       io.Writer // bot actions
 	Logger    *slog.Logger
 	Loader    bot.Loader // reloads the config file (重载配置); nil with the embedded config
@@ -63,7 +64,7 @@ func NewSim(ctx context.Context, o SimOptions, clock interface {
 	}
 	loc := o.Config.Location
 	out := sim.NewPrinter(o.Out, o.JSON, loc)
-	p := sim.NewPlatform(bot.Capabilities{CanRemove: o.CanRemove}, out, clock)
+	p := sim.NewPlatform(bot.Capabilities{CanRemove: o.CanRemove, CanMute: o.CanMute, CanRecall: o.CanMute}, out, clock)
 	var known []string
 	if err := st.View(ctx, func(tx *storage.Tx) error {
 		groups, err := tx.Groups()

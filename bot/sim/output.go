@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"qunbot/bot"
+	"qunbot/rules"
 )
 
 // Printer writes what the bot does: one JSON object a line (--json), or readable lines.
@@ -94,6 +95,21 @@ func (p *Printer) Image(at time.Time, id int64, to, name string, size int) {
 // Remove reports a removal.
 func (p *Printer) Remove(at time.Time, group, member string) {
 	p.emit(at, "remove", []field{{"group", group}, {"member", member}}, fmt.Sprintf("🚪 %s 把 %s 移出了群", group, member))
+}
+
+// Mute reports a mute on the platform (only where it can mute); seconds 0 lifts it. id as
+// for Send.
+func (p *Printer) Mute(at time.Time, id int64, group, member string, seconds int64) {
+	human := fmt.Sprintf("🔇 %s 把 %s 禁言%s", group, member, rules.DurationZH(time.Duration(seconds)*time.Second))
+	if seconds == 0 {
+		human = fmt.Sprintf("🔈 %s 解除了 %s 的禁言", group, member)
+	}
+	p.emit(at, "mute", []field{{"group", group}, {"member", member}, {"seconds", seconds}, {"id", id}}, human)
+}
+
+// Recall reports the recall of a member's message (only where the platform can recall).
+func (p *Printer) Recall(at time.Time, id int64, group, member string) {
+	p.emit(at, "recall", []field{{"group", group}, {"member", member}, {"id", id}}, fmt.Sprintf("↩️ %s 撤回了 %s 的消息", group, member))
 }
 
 // Outcome reports an engine outcome (penalty, points, …).

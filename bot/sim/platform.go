@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"qunbot/bot"
 )
 
 // Platform is a simulated chat platform. By default it has WeChat's capabilities (no
-// remove, no mute); CanRemove makes it behave like a platform that can kick.
+// remove, no mute); CanRemove makes it behave like a platform that can kick, CanMute and
+// CanRecall like one that can mute and recall (QQ, where the bot is a group admin).
 type Platform struct {
 	mu      sync.Mutex
 	caps    bot.Capabilities
@@ -19,13 +21,15 @@ type Platform struct {
 	groups  map[string]map[string]bool // group → member script names
 	removed []removal                  // removals to turn into leave events
 	kicked  map[removal]bool           // removed members: they cannot post until they rejoin
+	muted   map[removal]time.Time      // members muted on the platform, until when
 }
 
 type removal struct{ group, member string }
 
 // NewPlatform makes a simulated platform that prints what the bot does.
 func NewPlatform(caps bot.Capabilities, out *Printer, clock bot.Clock) *Platform {
-	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}, kicked: map[removal]bool{}}
+	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}, kicked: map[removal]bool{},
+		muted: map[removal]time.Time{}}
 }
 
 // Capabilities are what the simulation was started with.
@@ -73,6 +77,50 @@ func (p *Platform) RemoveMember(ctx context.Context, groupID, memberID string) e
 	}
 	p.out.Remove(p.clock.Now(), groupID, memberID)
 	return nil
+}
+
+// MuteMember prints a mute (bot.Muter) and keeps the member from posting until it ends,
+// as a platform that mutes does; d == 0 lifts it.
+func (p *Platform) MuteMember(ctx context.Context, groupID, memberID string, d time.Duration) error {
+	if !p.caps.CanMute {
+		return bot.ErrNotSupported
+	}
+	p.mu.Lock()
+	_, ok := p.groups[groupID]
+	if ok {
+		if d > 0 {
+			p.muted[removal{groupID, memberID}] = p.clock.Now().Add(d)
+		} else {
+			delete(p.muted, removal{groupID, memberID})
+		}
+	}
+	p.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("sim: no group %q", groupID)
+	}
+	p.out.Mute(p.clock.Now(), bot.DeliveryID(ctx), groupID, memberID, int64(d/time.Second))
+	return nil
+}
+
+// Recall prints the recall of a member's message (bot.Recaller).
+func (p *Platform) Recall(ctx context.Context, groupID, memberID, messageID string) error {
+	if !p.caps.CanRecall {
+		return bot.ErrNotSupported
+	}
+	p.out.Recall(p.clock.Now(), bot.DeliveryID(ctx), groupID, memberID)
+	return nil
+}
+
+// mutedUntil reports until when a member is muted on the platform (zero: not muted).
+func (p *Platform) mutedUntil(group, member string) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	until := p.muted[removal{group, member}]
+	if !until.After(p.clock.Now()) {
+		delete(p.muted, removal{group, member})
+		return time.Time{}
+	}
+	return until
 }
 
 // Groups lists the simulated groups.

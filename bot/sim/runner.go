@@ -122,6 +122,11 @@ func (r *Runner) event(s Step) (bot.Event, error) {
 				r.out.Note(r.clock.Now(), fmt.Sprintf("第 %d 行：%s 已被移出「%s」，消息没有送达（先写 +%s 让 TA 重新入群）", s.Line, s.Member, r.group, s.Member))
 				return bot.Event{}, errSkip
 			}
+			if until := r.platform.mutedUntil(r.group, s.Member); !until.IsZero() {
+				// Neither can a member the platform muted.
+				r.out.Note(r.clock.Now(), fmt.Sprintf("第 %d 行：%s 在「%s」被禁言到 %s，消息没有送达", s.Line, s.Member, r.group, until.In(r.loc).Format("01-02 15:04")))
+				return bot.Event{}, errSkip
+			}
 			// Someone speaking is in the group, even if the script never said they joined:
 			// they were there before the bot.
 			ev.Sender = memberInfo(s.Member)
@@ -216,8 +221,9 @@ func (r *Runner) RunScript(ctx context.Context, src io.Reader) error {
 				return err
 			}
 			batch = append(batch, ev)
-			// A removal changes membership for the next line; a batch must not outrun it.
-			if len(batch) >= bot.MaxBatch || r.platform.caps.CanRemove {
+			// A removal (or a mute) changes who can post on the next line; a batch must
+			// not outrun it.
+			if len(batch) >= bot.MaxBatch || r.platform.caps.CanRemove || r.platform.caps.CanMute {
 				flush()
 			}
 			continue

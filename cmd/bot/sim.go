@@ -15,7 +15,7 @@ import (
 )
 
 func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("sim [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove] [--web ADDR]",
+	fs := newFlags("sim [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove] [--can-mute] [--web ADDR]",
 		"在模拟的群里运行真正的机器人引擎，不需要微信号。不加 --script 时从标准输入逐行读取（时间跟随真实时间）；\n"+
 			"加 --script 时按脚本运行，时间只由 @time / @advance 推动。也可以用它在上线前试验你的规则。\n"+
 			"Runs the real engine on a simulated platform. Script lines: @time, @advance, @group, +name, -name, name: text, me: text, > console.", stderr)
@@ -24,6 +24,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	script := fs.String("script", "", "脚本文件；不给则交互输入 / script file (default: interactive stdin)")
 	jsonOut := fs.Bool("json", false, "每个结果输出一行 JSON（其它输出走 stderr）/ one JSON object per line on stdout")
 	canRemove := fs.Bool("can-remove", false, "模拟一个能踢人的平台（微信不能）/ simulate a platform that can remove members")
+	canMute := fs.Bool("can-mute", false, "模拟一个能禁言、撤回消息的平台（QQ 上机器人是群管理员时；微信不能）/ simulate a platform that can mute and recall")
 	logLevel := fs.String("log-level", "warn", "日志级别 / log level: debug, info, warn, error")
 	webAddr := fs.String("web", "", webFlagHelp+"；脚本跑完后继续服务，Ctrl-C 结束 / after the script, keeps serving until Ctrl-C")
 	if err := parseFlags(fs, args); err != nil {
@@ -43,7 +44,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	opts := app.SimOptions{Config: cfg, DBPath: *dbPath, JSON: *jsonOut, CanRemove: *canRemove, Out: stdout, Logger: logger}
+	opts := app.SimOptions{Config: cfg, DBPath: *dbPath, JSON: *jsonOut, CanRemove: *canRemove, CanMute: *canMute, Out: stdout, Logger: logger}
 	if *cfgPath != "" {
 		path := *cfgPath
 		opts.Loader = func() (*config.Config, error) { return config.Load(path) }
