@@ -44,17 +44,19 @@ func validatePlatform(c *Config, at reporter) {
 		return
 	}
 	o := c.OneBot
-	switch {
-	case o.URL == "" && o.Listen == "":
+	if o.URL == "" && o.Listen == "" {
 		at("onebot", "platform: onebot 需要 onebot.url（连接 OneBot 实现的正向 WebSocket，例如 ws://127.0.0.1:3001）或 onebot.listen（反向 WebSocket，例如 127.0.0.1:8080）/ set onebot.url (forward WebSocket) or onebot.listen (reverse WebSocket)")
-	case o.URL != "" && o.Listen != "":
+	}
+	if o.URL != "" && o.Listen != "" {
 		at("onebot.listen", "onebot.url 和 onebot.listen 只能写一个：url 是机器人去连接实现，listen 是实现来连接机器人 / set either onebot.url or onebot.listen, not both")
-	case o.URL != "":
+	}
+	if o.URL != "" {
 		u, err := url.Parse(o.URL)
 		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
 			at("onebot.url", "「%s」不是 WebSocket 地址，请写成 ws://127.0.0.1:3001 这样（以 ws:// 或 wss:// 开头）/ not a WebSocket URL: write ws://host:port", o.URL)
 		}
-	default:
+	}
+	if o.Listen != "" {
 		host, port, err := net.SplitHostPort(o.Listen)
 		if err != nil || port == "" {
 			at("onebot.listen", "「%s」不是「地址:端口」，请写成 127.0.0.1:8080 这样 / not host:port, write e.g. 127.0.0.1:8080", o.Listen)

@@ -31,7 +31,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	groups := len(cfg.Groups)
-	fmt.Fprintf(stdout, "✓ 配置没有问题 / config OK: %s（时区 %s，单独设置的群 %d 个）\n", cfg.Source, cfg.Timezone, groups)
+	fmt.Fprintf(stdout, "✓ 配置没有问题 / config OK: %s（平台 %s，时区 %s，单独设置的群 %d 个）\n", cfg.Source, platformLine(cfg), cfg.Timezone, groups)
 	if *dbPath != "" {
 		st, err := storage.Open(ctx, *dbPath)
 		if err != nil {
@@ -49,4 +49,16 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "✓ 数据库完好 / database OK: %s（结构版本 %d）\n", *dbPath, v)
 	}
 	return nil
+}
+
+// platformLine says which platform `bot run` will use and how it connects.
+func platformLine(cfg *config.Config) string {
+	if cfg.Platform != config.PlatformOneBot {
+		return "微信 / wechat"
+	}
+	o := cfg.OneBot
+	if o.URL != "" {
+		return "QQ（OneBot v11，正向 WebSocket " + o.URL + "）"
+	}
+	return "QQ（OneBot v11，反向 WebSocket，监听 " + o.Listen + "）"
 }
