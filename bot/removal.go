@@ -35,6 +35,10 @@ func (t *Turn) RemoveOrRequest(m storage.Member, why RemovalReason) (removed boo
 		return true, t.Audit("remove", m.Key, map[string]any{"source": why.Source, "reason": why.Reason, "evidence": why.Evidence})
 	}
 	why.cannot = cannotRemoveWhy(t.e.caps.CanRemove, can, protected)
+	if !t.e.caps.CanRemove && (t.e.caps.CanMute || t.e.caps.CanRecall) {
+		// Not WeChat: a platform that mutes but cannot remove (a simulator so started).
+		why.cannot = "这个平台不允许机器人踢人，请手动移除；对方离开后这条请求会自动完成。"
+	}
 	if !can {
 		if err := t.noteCannot(m.GroupKey, t.e.caps.CanRemove); err != nil {
 			return false, err

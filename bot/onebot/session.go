@@ -87,7 +87,8 @@ func (a *Adapter) dialAndServe(ctx context.Context, events chan<- bot.Event) err
 			return fmt.Errorf("OneBot 实现拒绝了连接（HTTP %d）：access_token 不对，请让 onebot.access_token 和实现里的 token 一致 / the implementation refused the token (HTTP %d): make onebot.access_token match its token",
 				resp.StatusCode, resp.StatusCode)
 		}
-		return fmt.Errorf("connect to %s: %w", a.opts.URL, err)
+		return fmt.Errorf("连不上 %s：OneBot 实现（NapCat 等）启动了吗？它的 WebSocket 服务端（正向）打开了吗？地址和端口对吗？/ cannot reach %s: is the implementation running with its WebSocket server on?: %w",
+			a.opts.URL, a.opts.URL, err)
 	}
 	return a.serve(ctx, ws, events, "")
 }
