@@ -225,6 +225,25 @@ func TestGroupConfiguredByNumber(t *testing.T) {
 	if _, ok := h.e.Config().ForGroup("读书会"); ok {
 		t.Fatal("the old name no longer names it")
 	}
+	// After a restart, before the group says anything, its settings are found by name
+	// (the jobs planned at start look them up so).
+	e2, err := New(Options{Config: h.e.base, Store: h.st, Platform: h.p, Clock: NewManualClock(t0),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pacing: &Pacing{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e2.Config().ForGroup("新名字"); ok {
+		t.Fatal("not before Start")
+	}
+	if err := e2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := e2.Config().ForGroup("新名字"); !ok || g.RulesText != "一百号群的群规" {
+		t.Fatal("a restarted engine finds the group's entry by its stored name")
+	}
+	if id := e2.Outbox().groupID(e2.groupKeys["新名字"]); id != "100" {
+		t.Fatalf("a restarted engine can address the group: %q", id)
+	}
 	// A reload keeps the aliases.
 	cfg2, _ := config.Parse([]byte("all_groups: false\ngroups:\n  \"100\":\n    rules_text: 改过的群规\n"), "t.yaml")
 	h.e.SetConfig(cfg2)

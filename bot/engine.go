@@ -89,9 +89,9 @@ type Options struct {
 // one goroutine (Run does that); Config may be swapped from anywhere.
 type Engine struct {
 	cfg      atomic.Pointer[config.Config] // the config in force, with group aliases (see SetConfig)
-	cfgMu    sync.Mutex                    // guards base and aliases
+	cfgMu    sync.Mutex                    // guards base and stable
 	base     *config.Config                // the config as loaded
-	aliases  map[string]string             // stored group name → the groups: entry naming it by id
+	stable   map[string]stableName         // groups with stable ids: platform id → names (see storeConfig)
 	store    *storage.Store
 	platform Platform
 	caps     Capabilities
@@ -160,7 +160,7 @@ func New(o Options) (*Engine, error) {
 		groupIDs:  map[string]int64{},
 		idCache:   map[memberRef]int64{},
 		roles:     map[int64]string{},
-		aliases:   map[string]string{},
+		stable:    map[string]stableName{},
 		recent:    newRecentIDs(4096),
 		tasks:     make(chan func(context.Context), 64),
 		inviters:  map[int64][]string{},
@@ -194,29 +194,48 @@ func (e *Engine) SetConfig(c *config.Config) {
 	e.storeConfig()
 }
 
+// stableName is how a group with a stable platform id is stored, and what the platform
+// calls it (they differ when two groups share a name).
+type stableName struct{ stored, platform string }
+
+// storeConfig puts the config in force: the loaded one, with an alias for every group with
+// a stable id whose entry under groups: is not its stored name — the entry names it by its
+// number, or by the platform's name where the stored one has the number added. Anything
+// that looks a group's settings up by its stored name then finds its entry.
 func (e *Engine) storeConfig() {
-	if len(e.aliases) == 0 {
+	aliases := map[string]string{}
+	for id, n := range e.stable {
+		if _, ok := e.base.Groups[id]; ok {
+			if n.stored != id {
+				aliases[n.stored] = id
+			}
+			continue
+		}
+		if n.platform != n.stored {
+			if _, ok := e.base.Groups[n.platform]; ok {
+				aliases[n.stored] = n.platform
+			}
+		}
+	}
+	if len(aliases) == 0 {
 		e.cfg.Store(e.base)
 		return
 	}
-	e.cfg.Store(e.base.WithGroupAliases(e.aliases))
+	e.cfg.Store(e.base.WithGroupAliases(aliases))
 }
 
-// setAlias records that the group stored under name is configured by the entry key ("":
-// by nothing of its own). Called on the loop when a group with a stable id is seen.
-func (e *Engine) setAlias(name, key string) {
+// noteStableGroup records a stable group's names, for the aliases of the config in force.
+func (e *Engine) noteStableGroup(id, stored, platform string) {
+	if platform == "" {
+		platform = stored
+	}
 	e.cfgMu.Lock()
 	defer e.cfgMu.Unlock()
-	if key == "" || key == name {
-		if _, ok := e.aliases[name]; !ok {
-			return
-		}
-		delete(e.aliases, name)
-	} else if e.aliases[name] == key {
+	n := stableName{stored, platform}
+	if e.stable[id] == n {
 		return
-	} else {
-		e.aliases[name] = key
 	}
+	e.stable[id] = n
 	e.storeConfig()
 }
 
@@ -271,11 +290,13 @@ func (e *Engine) Start(ctx context.Context) error {
 		return nil
 	}
 	e.started = true
-	if err := e.restoreWelcomes(ctx); err != nil {
-		return err
-	}
+	// Groups' platform ids first: the config's aliases for groups named by number come
+	// from them, and everything after reads settings by group name.
 	if err := e.loadPlatformIDs(ctx); err != nil {
 		return fmt.Errorf("load platform ids of groups: %w", err)
+	}
+	if err := e.restoreWelcomes(ctx); err != nil {
+		return err
 	}
 	if err := e.startRetention(ctx); err != nil {
 		return fmt.Errorf("start retention job: %w", err)
@@ -504,9 +525,8 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 	stable := e.caps.StableIDs && ev.Group.ID != ""
 	var cfg *config.Group
 	var managed bool
-	var cfgKey string
 	if stable {
-		cfg, managed, cfgKey = e.Config().ForGroupID(ev.Group.ID, ev.Group.Name)
+		cfg, managed, _ = e.Config().ForGroupID(ev.Group.ID, ev.Group.Name)
 	} else {
 		cfg, managed = e.Config().ForGroup(ev.Group.Name)
 	}
@@ -516,9 +536,6 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 	g, err := e.group(tx, ev.Group, ev.Time)
 	if err != nil {
 		return nil, err
-	}
-	if stable {
-		e.setAlias(g.name, cfgKey)
 	}
 	t.Group = GroupCtx{Key: g.key, Name: g.name, Config: cfg}
 	if ev.ID != "" {
@@ -756,7 +773,6 @@ func (e *Engine) stableGroup(tx *storage.Tx, info GroupInfo, now time.Time) (*gr
 	}
 	if g.name != rec.Name {
 		delete(e.groupKeys, g.name)
-		e.setAlias(g.name, "")
 		g.name = rec.Name
 	}
 	if renamed {
@@ -776,6 +792,7 @@ func (e *Engine) stableGroup(tx *storage.Tx, info GroupInfo, now time.Time) (*gr
 		e.outbox.SetGroupID(g.key, info.ID)
 	}
 	e.groupIDs[info.ID] = g.key
+	e.noteStableGroup(info.ID, g.name, info.Name)
 	return g, nil
 }
 

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"qunbot/storage"
@@ -223,11 +224,20 @@ func (e *Engine) loadPlatformIDs(ctx context.Context) error {
 		for key, id := range ids {
 			g, ok := e.groups[key]
 			if !ok {
-				continue
+				rec, found, err := tx.GroupByKey(key)
+				if err != nil || !found {
+					return err
+				}
+				g = &groupState{key: key, name: rec.Name}
+				e.groups[key] = g
+				e.groupKeys[rec.Name] = key
 			}
 			g.id = id
 			e.groupIDs[id] = key
 			e.outbox.SetGroupID(key, id)
+			// Until the platform names it again, its name is the stored one (less the
+			// number added to tell two groups of one name apart).
+			e.noteStableGroup(id, g.name, strings.TrimSuffix(g.name, "（"+id+"）"))
 		}
 		return nil
 	})
