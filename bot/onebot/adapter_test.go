@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -375,6 +376,15 @@ func TestReverseWebSocket(t *testing.T) {
 	defer wrong.Close()
 	if err := wrong.DialReverse(ctxT(t), url); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("a wrong token must be refused: %v", err)
+	}
+	// A web page cannot pose as the implementation (its browser sends an Origin).
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/", nil)
+	for k, v := range map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+		"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Authorization": "Bearer secret-token", "Origin": "http://evil.example"} {
+		req.Header.Set(k, v)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a cross-origin connection must be refused: %v %v", resp, err)
 	}
 	if err := fake.DialReverse(ctxT(t), url); err != nil {
 		t.Fatal(err)

@@ -158,7 +158,9 @@ func (a *Adapter) reverseHandler(ctx context.Context, incoming chan<- accepted) 
 			http.Error(w, "use a Universal client", http.StatusBadRequest)
 			return
 		}
-		ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+		// The library's origin check stays on: an implementation sends no Origin header,
+		// while a web page in the owner's browser would, and must not pose as QQ.
+		ws, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			a.log.Warn("reverse WebSocket handshake failed", "err", err)
 			return
