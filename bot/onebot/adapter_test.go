@@ -423,3 +423,31 @@ func lastCall(calls []onebottest.Call, action string) onebottest.Call {
 	}
 	return onebottest.Call{}
 }
+
+// Groups get renamed: the list is read again now and then, and events carry the new name
+// with the same number.
+func TestGroupRenameIsPickedUp(t *testing.T) {
+	h := newHarness(t, onebottest.Options{}, func(o *Options) { o.GroupRefresh = 10 * time.Millisecond })
+	h.ready()
+	h.fake.GroupMessage(groupA, 30001, onebottest.Text("改名前"))
+	if ev := h.nextText("改名前"); ev.Group.Name != "读书会" {
+		t.Fatalf("%+v", ev.Group)
+	}
+	h.fake.RenameGroup(groupA, "读书会·二期")
+	before := len(h.fake.Calls())
+	h.fake.Wait(wait, func(c []onebottest.Call) bool { return count(c[before:], "get_group_list") > 0 })
+	h.fake.GroupMessage(groupA, 30001, onebottest.Text("改名后"))
+	if ev := h.nextText("改名后"); ev.Group.Name != "读书会·二期" || ev.Group.ID != "123456" {
+		t.Fatalf("%+v", ev.Group)
+	}
+}
+
+func count(calls []onebottest.Call, action string) int {
+	n := 0
+	for _, c := range calls {
+		if c.Action == action {
+			n++
+		}
+	}
+	return n
+}

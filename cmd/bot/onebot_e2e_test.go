@@ -299,6 +299,14 @@ func TestQQAdminMuteCommand(t *testing.T) {
 	// The mute lifted by an admin command acts on QQ too.
 	r.fake.GroupMessage(groupQQ, adminQQ, onebottest.Text("解除禁言 "), onebottest.At(memberB))
 	r.waitFor("set_group_ban 0", func(c []onebottest.Call) bool { return count(c, "set_group_ban", ban(memberB, 0)) > 0 })
+	// 移除 kicks for real.
+	r.fake.GroupMessage(groupQQ, adminQQ, onebottest.Text("移除 "), onebottest.At(memberB), onebottest.Text(" 屡教不改"))
+	r.waitFor("set_group_kick", func(c []onebottest.Call) bool {
+		return count(c, "set_group_kick", func(c onebottest.Call) bool { return c.Int("user_id") == memberB && c.Int("group_id") == groupQQ }) > 0
+	})
+	if _, in := r.fake.Member(groupQQ, memberB); in {
+		t.Fatal("移除 removes the member")
+	}
 }
 
 // A mute set by a person in the QQ client is recorded: 记录 shows it.
