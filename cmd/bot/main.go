@@ -18,11 +18,12 @@ import (
 // Version is the release this source tree is.
 const Version = "0.1.0"
 
-const usage = `qunbot — 微信群管理机器人 / WeChat group moderation bot
+const usage = `qunbot — QQ 群 / 微信群管理机器人 / group moderation bot for QQ and WeChat
 
 用法 / usage:
   bot run     --config FILE [--db FILE] [--session FILE] [--web ADDR]
-              用你的微信号运行（终端扫码登录）/ run on your WeChat account
+              运行机器人：QQ 群（platform: onebot，通过 NapCat 等 OneBot v11 实现）或微信（默认）
+              / run on QQ (OneBot v11) or WeChat, as the config's platform says
   bot sim     [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove] [--can-mute] [--web ADDR]
               在模拟器里运行（不需要微信号）/ run against the simulator
   bot check   [--config FILE] [--db FILE]
