@@ -30,6 +30,7 @@ type session struct {
 	queue     eventQueue
 	lastFrame atomic.Int64 // unix nanoseconds of the last frame read
 	interval  atomic.Int64 // heartbeat interval the implementation announced, in ms (0: none yet)
+	selfSeen  atomic.Value // string: the self_id events carry, should get_login_info not say
 }
 
 func (s *session) call(ctx context.Context, action string, params map[string]any) (json.RawMessage, error) {
@@ -212,23 +213,33 @@ func (a *Adapter) serve(ctx context.Context, ws *websocket.Conn, events chan<- b
 	return ctx.Err()
 }
 
-// login learns who the bot is and its groups' names.
+// login learns who the bot is and its groups' names. Who the bot is comes from
+// get_login_info, else the X-Self-ID of a reverse connection, else the self_id of the
+// events read meanwhile (the connect event comes first); without it nothing can be told
+// apart from the bot's own messages, and the connection is given up.
 func (s *session) login(selfHint string) error {
-	data, err := s.call(s.ctx, "get_login_info", nil)
-	if err != nil {
-		return fmt.Errorf("get_login_info: %w", err)
-	}
 	var li loginInfo
-	if err := json.Unmarshal(data, &li); err != nil || li.UserID == "" {
-		if selfHint == "" {
-			return fmt.Errorf("get_login_info: no user_id in the answer / 没有拿到机器人的 QQ 号: %v", err)
-		}
+	data, err := s.call(s.ctx, "get_login_info", nil)
+	if err == nil {
+		err = json.Unmarshal(data, &li)
+	}
+	if li.UserID == "" {
 		li.UserID = ID(selfHint)
+	}
+	if seen, _ := s.selfSeen.Load().(string); li.UserID == "" && seen != "" {
+		li.UserID = ID(seen)
+	}
+	if li.UserID == "" {
+		return fmt.Errorf("get_login_info: 没有拿到机器人的 QQ 号 / no user_id: %v", err)
+	}
+	if err != nil {
+		s.a.log.Warn("get_login_info failed; the bot's number comes from its events", "self", li.UserID, "err", err)
 	}
 	s.a.st.setSelf(string(li.UserID))
 	s.a.st.markStale()
 	if _, err := s.a.groupsOn(s); err != nil {
-		return err
+		// Not fatal: groups are then named by their numbers until the next reading.
+		s.a.log.Warn("读群列表失败，先用群号代替群名 / could not read the group list", "err", err)
 	}
 	return nil
 }
@@ -283,6 +294,9 @@ func (s *session) read() {
 		if err != nil {
 			s.a.log.Warn("忽略一条无法解析的数据 / ignoring a malformed frame", "err", err, "frame", truncate(string(data), 200))
 			continue
+		}
+		if f.SelfID != "" {
+			s.selfSeen.Store(string(f.SelfID))
 		}
 		if f.isResponse() {
 			s.c.deliver(f)

@@ -111,6 +111,7 @@ type Server struct {
 	// Misbehaviour switches.
 	okButNothing map[string]bool // actions answered ok without doing anything
 	silent       map[string]bool // actions never answered
+	unsupported  map[string]bool // actions answered failed 1404, as an implementation without them
 	noHeartbeat  bool
 	rejectAll    bool // refuse every connection with 401 (a wrong token on the bot's side)
 }
@@ -131,7 +132,7 @@ func newFake(o Options) *Server {
 	}
 	return &Server{opts: o, groups: map[int64]*group{}, msgs: map[int64]message{}, nextMsg: 1000,
 		conns: map[*websocket.Conn]context.CancelFunc{}, changed: make(chan struct{}),
-		okButNothing: map[string]bool{}, silent: map[string]bool{}}
+		okButNothing: map[string]bool{}, silent: map[string]bool{}, unsupported: map[string]bool{}}
 }
 
 // URL is the forward WebSocket address (ws://127.0.0.1:port).
@@ -359,6 +360,14 @@ func (s *Server) OkButNothing(action string, on bool) {
 func (s *Server) Silence(action string, on bool) {
 	s.mu.Lock()
 	s.silent[action] = on
+	s.mu.Unlock()
+}
+
+// Unsupported makes an action answer failed (retcode 1404), as an implementation that
+// lacks it does.
+func (s *Server) Unsupported(action string, on bool) {
+	s.mu.Lock()
+	s.unsupported[action] = on
 	s.mu.Unlock()
 }
 

@@ -200,6 +200,9 @@ func (s *Server) act(c Call) (data any, events []any, status string, retcode int
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fail := func(code int, why string) (any, []any, string, int, string) { return nil, nil, "failed", code, why }
+	if s.unsupported[c.Action] {
+		return fail(1404, "不支持的 API: "+c.Action)
+	}
 	self := s.opts.SelfID
 	g := s.groups[c.Int("group_id")]
 	switch c.Action {
