@@ -527,8 +527,11 @@ func isAction(kind string) bool {
 func (o *Outbox) actionFailed(tx *storage.Tx, m storage.OutMessage, sendErr error, attempts int, now time.Time) (noticed bool, err error) {
 	key, _ := strconv.ParseInt(m.Target, 10, 64)
 	member, err := tx.Member(key)
-	if err != nil {
-		return false, err
+	loaded := err == nil
+	if !loaded {
+		// Never fail the record over it: the row must be marked, or it would be sent again.
+		o.e.log.Error("action failed for a member that cannot be read", "outbox", m.ID, "target", m.Target, "err", err)
+		member = storage.Member{Key: key, GroupKey: m.GroupKey, Nickname: "成员 " + m.Target}
 	}
 	groupName := ""
 	if g, ok, err := tx.GroupByKey(m.GroupKey); err != nil {
@@ -584,7 +587,7 @@ func (o *Outbox) actionFailed(tx *storage.Tx, m storage.OutMessage, sendErr erro
 			return noticed, err
 		}
 	}
-	if m.Kind == storage.OutRemove && !protected {
+	if m.Kind == storage.OutRemove && !protected && loaded {
 		reason := m.Text
 		if reason == "" {
 			reason = "处罚升级到移出"
