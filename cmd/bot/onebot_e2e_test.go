@@ -200,7 +200,7 @@ func TestQQLadderWarnMuteKick(t *testing.T) {
 	r := startQQ(t, "")
 	ad1 := r.fake.GroupMessage(groupQQ, memberA, onebottest.Text("加我微信 abc12345 领取免费资料"))
 	calls := r.waitFor("a warning and a recall", func(c []onebottest.Call) bool {
-		return containing(sends(c, groupQQ), "警告") > 0 && count(c, "delete_msg", nil) > 0
+		return containing(sends(c, groupQQ), "警告") > 0 && count(r.fake.Done(), "delete_msg", nil) > 0
 	})
 	if w := sends(calls, groupQQ); !strings.Contains(w[0], "[at:30001]") {
 		t.Fatalf("the warning @-mentions the member: %q", w)
@@ -214,7 +214,8 @@ func TestQQLadderWarnMuteKick(t *testing.T) {
 
 	r.fake.SetCard(groupQQ, memberA, "张三-改名了") // a new group card: the same member
 	r.fake.GroupMessage(groupQQ, memberA, onebottest.Text("加微信领红包，私聊我"))
-	calls = r.waitFor("set_group_ban 3600", func(c []onebottest.Call) bool { return count(c, "set_group_ban", ban(memberA, 3600)) > 0 })
+	// Carried out, not only received: the fake records a call before it acts on it.
+	r.waitFor("set_group_ban 3600", func([]onebottest.Call) bool { return count(r.fake.Done(), "set_group_ban", ban(memberA, 3600)) > 0 })
 	if m, _ := r.fake.Member(groupQQ, memberA); m.MutedTil.IsZero() {
 		t.Fatal("the member should be muted on QQ")
 	}
@@ -301,8 +302,8 @@ func TestQQAdminMuteCommand(t *testing.T) {
 	r.waitFor("set_group_ban 0", func(c []onebottest.Call) bool { return count(c, "set_group_ban", ban(memberB, 0)) > 0 })
 	// 移除 kicks for real.
 	r.fake.GroupMessage(groupQQ, adminQQ, onebottest.Text("移除 "), onebottest.At(memberB), onebottest.Text(" 屡教不改"))
-	r.waitFor("set_group_kick", func(c []onebottest.Call) bool {
-		return count(c, "set_group_kick", func(c onebottest.Call) bool { return c.Int("user_id") == memberB && c.Int("group_id") == groupQQ }) > 0
+	r.waitFor("set_group_kick", func([]onebottest.Call) bool {
+		return count(r.fake.Done(), "set_group_kick", func(c onebottest.Call) bool { return c.Int("user_id") == memberB && c.Int("group_id") == groupQQ }) > 0
 	})
 	if _, in := r.fake.Member(groupQQ, memberB); in {
 		t.Fatal("移除 removes the member")
