@@ -213,6 +213,21 @@ func (cs *commandSet) dispatch(t *Turn, console bool) (bool, error) {
 	return true, err
 }
 
+// IsCommand reports whether the message is a command that can be used in a group,
+// whoever may run it (a refused one is still a member talking to the bot, not to the
+// group). Moderation asks before commands run, to keep commands out of flood and
+// duplicate counting.
+func (t *Turn) IsCommand() bool {
+	if t.Event == nil || t.Event.Type != EventMessage {
+		return false
+	}
+	if !t.cmdKnown {
+		cmd, _ := t.e.commands.match(stripLeadingMention(t.Text(), t.e.Config().Owner.Name))
+		t.isCmd, t.cmdKnown = cmd != nil && cmd.Where&InGroup != 0, true
+	}
+	return t.isCmd
+}
+
 // pruneCooldowns keeps the cooldown map from growing for months.
 func (cs *commandSet) pruneCooldowns(now time.Time, wait time.Duration) {
 	if len(cs.cooldown) < 10000 {

@@ -39,6 +39,8 @@ type Turn struct {
 	Duplicate bool // the text repeats a recent message
 	Handled   bool // a command answered the message
 
+	cmdKnown, isCmd bool // IsCommand, asked once
+
 	outcomes []Outcome
 	lastOut  int64                   // highest outbox id this turn queued (0: none)
 	after    []func(context.Context) // run on the loop after commit

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -175,7 +177,9 @@ func TestFloodDuplicatesAndKinds(t *testing.T) {
 	for i := 0; i < 11; i++ {
 		fmt.Fprintf(&script, "话痨: 第%d句\n", i)
 	}
-	script.WriteString("@advance 2m\n甲: 限时特价课程最后三天快来\n乙: 限时特价课程最后三天快来\n丙: 限时特价课程最后三天快来\n")
+	// The same short chat from three members is group life; the same ad copy with a link is a wave.
+	script.WriteString("@advance 2m\n甲: 今晚的分享太棒了\n乙: 今晚的分享太棒了\n丙: 今晚的分享太棒了\n")
+	script.WriteString("甲: 限时特价课程最后三天快来，报名戳 https://ke.example/a\n乙: 限时特价课程最后三天快来，报名戳 https://ke.example/a\n丙: 限时特价课程最后三天快来，报名戳 https://ke.example/a\n")
 	script.WriteString("丁: [miniapp] 拼多多砍一刀\n戊: [link] https://book.example/a\n")
 	r := runScript(t, nil, "", script.String(), false)
 	var rules []string
@@ -285,4 +289,70 @@ func mustModules(t *testing.T, cfg *config.Config) []bot.Module {
 		t.Fatal(err)
 	}
 	return mods
+}
+
+// Ordinary group life ends with no penalty (issue 17): every testdata/ordinary_*.script
+// (their goldens pin the rest of what happens).
+func TestOrdinaryLifeIsNeverPunished(t *testing.T) {
+	scripts, _ := filepath.Glob("testdata/ordinary_*.script")
+	if len(scripts) < 4 {
+		t.Fatalf("ordinary-life scripts missing: %v", scripts)
+	}
+	for _, path := range scripts {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := runScript(t, nil, "", string(src), false)
+			if p := penalties(r); len(p) > 0 {
+				t.Fatalf("ordinary group life was punished: %v\n%s", p, r.out)
+			}
+		})
+	}
+}
+
+func TestTwelveCommandsInAMinuteAreNotAFlood(t *testing.T) {
+	var script strings.Builder
+	script.WriteString(modStart)
+	for _, c := range []string{"帮助", "签到", "积分", "排行榜", "发言榜", "群规", "兑换", "兑换 1", "签到", "积分", "排行榜", "帮助"} {
+		fmt.Fprintf(&script, "王五: %s\n", c)
+	}
+	r := runScript(t, nil, "", script.String(), false)
+	if p := penalties(r); len(p) != 0 {
+		t.Fatalf("12 commands in a minute: want no penalty, got %v\n%s", p, r.out)
+	}
+	// Chat still floods: commands are left out, not the member.
+	script.WriteString("@advance 1m\n")
+	for i := range 11 {
+		fmt.Fprintf(&script, "王五: 第%d句\n", i)
+	}
+	if got := levels(runScript(t, nil, "", script.String(), false)); got != "warn" {
+		t.Errorf("11 chat lines in a minute after the commands: levels %q, want one warning", got)
+	}
+}
+
+func TestSameBlessingFromThreeMembers(t *testing.T) {
+	r := runScript(t, nil, "", modStart+"小周: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n小郑: 祝赵六生日快乐！天天开心\n", false)
+	if p := penalties(r); len(p) != 0 {
+		t.Fatalf("three members sending the same blessing: want no penalty, got %v\n%s", p, r.out)
+	}
+}
+
+// One member repeating their own line is counted on its own, and the warning names nobody
+// (it used to say 「之前由 2、3 发送」: internal member numbers).
+func TestOwnRepeatWarnsWithoutInternalKeys(t *testing.T) {
+	r := runScript(t, nil, "", modStart+"小周: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n", false)
+	p := penalties(r)
+	if len(p) != 1 || p[0].str("member") != "小吴" || p[0].str("rule") != "duplicate" {
+		t.Fatalf("小吴's own third copy is a repeat, 小周's copy is not counted with it: %v\n%s", p, r.out)
+	}
+	for _, s := range r.kind("send") {
+		if strings.ContainsAny(s.str("text"), "0123456789") && strings.Contains(s.str("text"), "由") {
+			t.Errorf("a warning shows member numbers: %q", s.str("text"))
+		}
+		if !strings.Contains(s.str("text"), "第 3 次") {
+			t.Errorf("the warning says it is the member's third copy: %q", s.str("text"))
+		}
+	}
 }

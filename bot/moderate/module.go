@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -256,14 +257,18 @@ func (m *Module) Screen(t *bot.Turn) error {
 	if text != "" {
 		fired = append(fired, c.rs.CheckText(text)...)
 	}
-	gid, mid := fmt.Sprint(t.Group.Key), fmt.Sprint(member.Key)
-	if mc.Flood.Enabled {
+	// A bot command is a member talking to the bot, not to the group: a newcomer trying
+	// every command 帮助 lists is neither flooding nor repeating anyone. (What a command
+	// says is still checked above: "签到 加我微信" is an ad.)
+	command := t.IsCommand()
+	gid, mid := strconv.FormatInt(t.Group.Key, 10), strconv.FormatInt(member.Key, 10)
+	if mc.Flood.Enabled && !command {
 		if res, ok := m.flood(mc.Flood).Observe(gid, mid, t.Now); ok {
 			fired = append(fired, c.rs.Apply(res))
 		}
 	}
-	if mc.Duplicates.Enabled && text != "" {
-		if res, ok := m.duplicates(mc.Duplicates).Observe(gid, mid, text, t.Now); ok {
+	if mc.Duplicates.Enabled && text != "" && !command {
+		if res, ok := m.duplicates(mc.Duplicates).Observe(gid, mid, text, t.Now, waveSignals(t, mc, text, fired)); ok {
 			t.Duplicate = true
 			fired = append(fired, c.rs.Apply(res))
 		}
@@ -285,6 +290,39 @@ func (m *Module) Screen(t *bot.Turn) error {
 		t.Caught = true
 	}
 	return nil
+}
+
+// NewMemberFor is how long after joining a member counts as new to the group when a
+// wave of identical messages is judged: a raid of fresh accounts.
+const NewMemberFor = 24 * time.Hour
+
+// waveSignals tell the duplicate window what it cannot know about a text repeated by
+// several members: whether it carries a link, a contact or a lexicon hit (whatever the
+// group's own detector switches say: those decide single messages, this a wave), and
+// which senders joined in the last day.
+func waveSignals(t *bot.Turn, mc config.Moderation, text string, fired []rules.Result) rules.WaveSignals {
+	return rules.WaveSignals{
+		Flagged: func() bool {
+			for _, r := range fired {
+				if r.Check == rules.CheckKeyword || isPromotion(r) {
+					return true
+				}
+			}
+			det := rules.DetectorOptions{Phone: true, QQ: true, WeChatID: true, URL: true, AllowDomains: mc.Links.AllowDomains}
+			return len(rules.DetectContent(text, det)) > 0
+		},
+		NewSender: func(member string) bool {
+			key, err := strconv.ParseInt(member, 10, 64)
+			if err != nil {
+				return false
+			}
+			m, err := t.Tx.Member(key)
+			if err != nil {
+				return false // not knowing makes nobody new: the wave is judged by its text alone
+			}
+			return !m.JoinedAt.IsZero() && t.Now.Sub(m.JoinedAt) < NewMemberFor
+		},
+	}
 }
 
 // MaxScanRunes is how much of a message moderation reads: the first 4,096 characters.
