@@ -356,3 +356,22 @@ func TestOwnRepeatWarnsWithoutInternalKeys(t *testing.T) {
 		}
 	}
 }
+
+// Admins write durations the way they talk: 禁言 @x 30分钟, 半小时, 1 小时.
+func TestMuteCommandReadsChineseDurations(t *testing.T) {
+	for spec, want := range map[string]string{"30分钟": "禁言30分钟", "半小时": "禁言30分钟", "1 小时 刷屏": "禁言1小时", "2天": "禁言2天", "1h": "禁言1小时"} {
+		r := runScript(t, nil, "", modStart+"王五: 大家好\nme: 禁言 @王五 "+spec+"\n", false)
+		p := penalties(r)
+		if len(p) != 1 || p[0].str("level") != "mute" {
+			t.Errorf("禁言 @王五 %s: want a mute, got %v\n%s", spec, p, r.out)
+			continue
+		}
+		sends := r.kind("send")
+		if len(sends) == 0 || !strings.Contains(sends[len(sends)-1].str("text"), want) {
+			t.Errorf("禁言 @王五 %s: no notice\n%s", spec, r.out)
+		}
+		if spec == "1 小时 刷屏" && p[0].str("reason") != "刷屏" {
+			t.Errorf("the reason after a spaced duration: %q", p[0].str("reason"))
+		}
+	}
+}

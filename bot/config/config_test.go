@@ -217,3 +217,19 @@ func TestDefaultPacingIsHuman(t *testing.T) {
 		t.Errorf("config.example.yaml's outbox %+v differs from the defaults %+v", cfg.Outbox, o)
 	}
 }
+
+// Durations read like the ladder's: an owner who writes 禁言 1小时 there writes 1分钟 here.
+func TestChineseDurationsInTheFile(t *testing.T) {
+	cfg, err := Parse([]byte("defaults:\n  welcome:\n    batch_window: 1分钟\n  moderation:\n    window: 30天\n    remind_every: 半小时\n    ladder: [警告, 禁言 1小时, 移出]\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Defaults.Moderation
+	if cfg.Defaults.Welcome.BatchWindow.D() != time.Minute || m.Window.D() != 30*24*time.Hour || m.RemindEvery.D() != 30*time.Minute {
+		t.Errorf("batch_window %v, window %v, remind_every %v", cfg.Defaults.Welcome.BatchWindow, m.Window, m.RemindEvery)
+	}
+	_, err = Parse([]byte("defaults:\n  welcome:\n    batch_window: 一会儿\n"), "c.yaml")
+	if err == nil || !strings.Contains(err.Error(), "30分钟") {
+		t.Errorf("a bad duration says how to write one in Chinese: %v", err)
+	}
+}
