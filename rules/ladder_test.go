@@ -161,3 +161,21 @@ func TestLadderReadsChineseDurations(t *testing.T) {
 		t.Errorf("\"warning\" is an unknown step, not warn with a duration: %v", err)
 	}
 }
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"1h30m", "半小时", "一个半小时", "二十五分钟", "3天半", "1.5h", "１小时", "99999999d", "十十", "半半"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if d < 0 || d > maxDuration {
+			t.Fatalf("ParseDuration(%q) = %v: out of range", s, d)
+		}
+	})
+}
