@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 	"time"
 )
 
@@ -231,5 +232,34 @@ func TestChineseDurationsInTheFile(t *testing.T) {
 	_, err = Parse([]byte("defaults:\n  welcome:\n    batch_window: 一会儿\n"), "c.yaml")
 	if err == nil || !strings.Contains(err.Error(), "30分钟") {
 		t.Errorf("a bad duration says how to write one in Chinese: %v", err)
+	}
+}
+
+// Each mistake is reported once, without follow-on errors it causes.
+func TestOneMistakeOneProblem(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"a bad cron of a group's post", "groups:\n  读书会:\n    posts:\n      - cron: \"0 8 * *\"\n        text: 早\n", "groups.读书会.posts[0].cron"},
+		{"a bad cron in defaults, two groups", "defaults:\n  posts:\n    - cron: \"0 8 * *\"\n      text: 早\ngroups:\n  甲群: {}\n  乙群: {}\n", "defaults.posts[0].cron"},
+		{"a bad weekly_top cron", "defaults:\n  weekly_top:\n    cron: bad\n", "defaults.weekly_top.cron"},
+		{"a bad template", "defaults:\n  welcome:\n    template: '{{.Nope'\n", "defaults.welcome.template"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.src), "c.yaml")
+			ce, ok := AsError(err)
+			if !ok {
+				t.Fatalf("want a config error, got %v", err)
+			}
+			if len(ce.Problems) != 1 || ce.Problems[0].Path != c.want {
+				t.Fatalf("want one problem at %s, got:\n%v", c.want, err)
+			}
+		})
+	}
+}
+
+// yaml.v3 cuts a long value inside a character ("某某\xe6..."): the message quotes the file.
+func TestWrongTypeQuotesWholeCharacters(t *testing.T) {
+	_, err := Parse([]byte("outbox:\n  per_minute: 某某某某某某某某某某某某某某某某某某某某某某\n"), "c.yaml")
+	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), "「某某某某某某某某某某某某某某某某某某某某…」") {
+		t.Fatalf("want the value cut by characters, got %q", err)
 	}
 }

@@ -171,7 +171,7 @@ func (c CronSpec) String() string { return c.Spec }
 func (c *CronSpec) UnmarshalYAML(n *yaml.Node) error {
 	parsed, err := ParseCron(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
-		return typeError(n, "无效的 cron 表达式「%s」，请写成「分 时 日 月 周」，例如 \"0 8 * * *\"（每天 8:00）、\"30 9 * * 1\"（每周一 9:30）或 @daily / invalid cron spec", n.Value)
+		return typeError(n, "无效的 cron 表达式「%s」，请写成「分 时 日 月 周」，例如 \"0 8 * * *\"（每天 8:00）、\"30 9 * * 1\"（每周一 9:30）或 @daily / invalid cron spec", clip(n.Value, 40))
 	}
 	*c = parsed
 	return nil
