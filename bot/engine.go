@@ -521,6 +521,12 @@ func (e *Engine) onMessage(t *Turn) error {
 			}
 		}
 	}
+	if t.Handled || t.Owner || t.Member.Role == RoleOwner {
+		// Activity counts people talking to each other: a command is talking to the bot,
+		// and the owner's account is the bot's own (its lines would make a quiet day look
+		// busy and put the owner in every 日活).
+		return nil
+	}
 	return t.Tx.CountMessage(t.Group.Key, t.Member.Key, t.Day(), t.Valid())
 }
 

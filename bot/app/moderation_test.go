@@ -375,3 +375,41 @@ func TestMuteCommandReadsChineseDurations(t *testing.T) {
 		}
 	}
 }
+
+// A member waiting to be removed, or muted now, is not welcomed and not held up as the
+// week's 活跃之星 (nor paid its award).
+func TestSidelinedMembersAreNotWelcomedOrAwarded(t *testing.T) {
+	r := runScript(t, nil, "", modStart+"+王五\n+赵六\n+孙七\nme: 移除 @王五 广告号\nme: 禁言 @赵六 1小时 刷屏\n@advance 2m\n", false)
+	sends := r.kind("send")
+	welcome := ""
+	for _, s := range sends {
+		if strings.Contains(s.str("text"), "欢迎") {
+			welcome = s.str("text")
+		}
+	}
+	if !strings.Contains(welcome, "孙七") || strings.Contains(welcome, "王五") || strings.Contains(welcome, "赵六") {
+		t.Fatalf("only 孙七 is welcomed:\n%s", r.out)
+	}
+
+	cfg := exampleConfig(t)
+	r = runScript(t, cfg, "", `@time 2026-11-16 09:00
+@group 读书会
+王五: 今天读完了第三章，很精彩
+王五: 第四章讲的是什么呢大家
+王五: 我觉得作者写得真好啊
+赵六: 我也在读这本书呢
+孙七: 周末一起去书店吧
+@time 2026-11-22 20:00
+me: 移除 @王五 广告号
+@time 2026-11-23 09:01
+`, false)
+	var star string
+	for _, s := range r.kind("send") {
+		if strings.Contains(s.str("text"), "活跃之星") {
+			star = s.str("text")
+		}
+	}
+	if star == "" || strings.Contains(star, "王五") || !strings.Contains(star, "赵六") {
+		t.Fatalf("王五 (removal pending) is not the week's star:\n%s", r.out)
+	}
+}
