@@ -355,3 +355,26 @@ func TestCooldownIsPerCommandAndArguments(t *testing.T) {
 		t.Fatalf("兑换 and 兑换 1 are different questions; repeats of 兑换 1 are throttled: want 2 answers, got %d:\n%s", n, r.out)
 	}
 }
+
+// The dashboard's demo (README) is an owner's first look: ordinary names and a month of
+// ordinary life, not the security fixture (bot/web/testdata/dashboard.script keeps its
+// hostile names for the tests).
+func TestDashboardDemoIsFriendly(t *testing.T) {
+	src, err := os.ReadFile("../../examples/dashboard.script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<", "{{", "\u202e", "坏群"} {
+		if strings.Contains(string(src), bad) {
+			t.Errorf("the demo script contains %q", bad)
+		}
+	}
+	r := runScript(t, nil, "", string(src), false)
+	var request bool
+	for _, d := range r.kind("dm") {
+		request = request || strings.Contains(d.str("text"), "请把「")
+	}
+	if !request || len(r.kind("points")) == 0 || len(r.kind("penalty")) == 0 {
+		t.Fatalf("the demo shows check-ins, penalties and a removal request:\n%s", r.out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -467,6 +468,36 @@ func (m *Module) duplicates(w config.WindowCheck) *rules.Duplicates {
 		m.dups[key] = d
 	}
 	return d
+}
+
+// RuleSource says in Chinese where a keyword hit came from: 「内置广告词库第 13 行：加我微信」,
+// 「词库文件 竞品.txt 第 3 行：某某课程」, 「配置里写的词：某某课程」. Other checks have no
+// entry to point at: "".
+func RuleSource(r rules.Result) string {
+	if r.Check != rules.CheckKeyword {
+		return ""
+	}
+	// Rule is "<rule name>@<source>:<line> <keyword>" (build tags every entry so).
+	_, src, _ := strings.Cut(r.Rule, "@")
+	src, word, _ := strings.Cut(src, " ")
+	where, line := src, ""
+	if i := strings.LastIndexByte(src, ':'); i >= 0 {
+		where, line = src[:i], src[i+1:]
+	}
+	switch {
+	case strings.HasPrefix(where, "builtin:"):
+		name := strings.TrimPrefix(where, "builtin:")
+		label := RuleLabel(name)
+		if label == name {
+			label = ""
+		}
+		return fmt.Sprintf("内置%s词库第 %s 行：%s", label, line, word)
+	case strings.Contains(where, ".words") || strings.HasSuffix(where, "words"):
+		return "配置里写的词：" + word
+	case where != "" && line != "":
+		return fmt.Sprintf("词库文件 %s 第 %s 行：%s", filepath.Base(where), line, word)
+	}
+	return word
 }
 
 // ruleLabels are the Chinese names of the rules moderation reports under.

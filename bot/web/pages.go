@@ -206,7 +206,7 @@ func describeJob(j bot.JobInfo, groups []string, byKey map[int64]string) (what, 
 			return "清理过期的记录（按保留期限）", "所有群"
 		}
 		if spec, ok := strings.CutPrefix(j.Job, "engage.weekly_top "); ok {
-			return "每周活跃之星（" + spec + "）", "所有群"
+			return "每周活跃之星（" + config.CronWords(spec) + "）", "所有群"
 		}
 		return j.Job, group
 	}
