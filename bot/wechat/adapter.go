@@ -26,7 +26,7 @@ import (
 type Options struct {
 	// HotLoginFile keeps the login session between runs and re-logins so that a restart
 	// needs no QR scan. It holds session cookies: it is written with mode 0600 and its
-	// directory is created (0700). Default "wechat-hotlogin.json".
+	// directory is created (0700). Default "wechat-session.json" (DefaultHotLoginFile).
 	HotLoginFile string
 	// QRWriter is the terminal: it receives the login QR code, drawn with block characters,
 	// and whatever the owner must read even while WeChat is down (the circuit breaker's
@@ -106,7 +106,7 @@ func defaultTuning() tuning {
 }
 
 // DefaultHotLoginFile is used when Options.HotLoginFile is empty.
-const DefaultHotLoginFile = "wechat-hotlogin.json"
+const DefaultHotLoginFile = "wechat-session.json"
 
 // MissingGroupReason is why a configured group is not found: WeChat's web protocol
 // lists only groups saved to contacts.

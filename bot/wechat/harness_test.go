@@ -186,7 +186,7 @@ func newHarness(t *testing.T, fake *fakeWeChat, cfg harnessConfig) *harness {
 		notes:  &notes{},
 		logs:   &syncBuffer{},
 		qr:     &syncBuffer{},
-		hot:    filepath.Join(t.TempDir(), "state", "wechat-hotlogin.json"),
+		hot:    filepath.Join(t.TempDir(), "state", DefaultHotLoginFile),
 		done:   make(chan error, 1),
 	}
 	switch {

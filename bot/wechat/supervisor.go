@@ -54,7 +54,7 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 		return fmt.Errorf("prepare hot-login file %s: %w", path, err)
 	}
 	if tightened {
-		a.log.Warn("热登录文件原先他人可读，已改为 0600 / hot-login file was readable by others, now 0600", "file", path)
+		a.log.Warn("登录状态文件原先他人可读，已改为 0600 / session file was readable by others, now 0600", "file", path)
 	}
 	id, note, err := loadDeviceID(a.opts.DeviceIDFile, path)
 	if err != nil {
@@ -449,7 +449,7 @@ func (a *Adapter) login(s *session) (*openwechat.Bot, error) {
 	if hot {
 		if err := checkHotSession(path); err != nil {
 			// Useless, and it holds what may be live cookies: remove it, log in anew.
-			s.log.Warn("热登录文件已损坏，删除后重新扫码登录 / hot-login file unusable, removed", "file", path, "err", err)
+			s.log.Warn("登录状态文件已损坏，删除后重新扫码登录 / session file unusable, removed", "file", path, "err", err)
 			if rerr := os.Remove(path); rerr != nil {
 				return nil, fmt.Errorf("remove unusable hot-login file: %w", rerr)
 			}

@@ -54,7 +54,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		*dbPath = cfg.Storage.Path
 	}
 	if *session == "" {
-		*session = filepath.Join(filepath.Dir(*dbPath), "wechat-session.json")
+		*session = filepath.Join(filepath.Dir(*dbPath), wechat.DefaultHotLoginFile)
 	}
 	st, err := storage.Open(ctx, *dbPath)
 	if err != nil {
