@@ -30,8 +30,13 @@ func levels(r simRun) string {
 const modStart = "@time 2026-11-21 08:00\n@group 读书会\n"
 
 func TestLadderWarnMuteRemoveRequest(t *testing.T) {
+	// Steps are at least min_step_gap (10m) apart; the first message while muted only gets a
+	// reminder, speaking again climbs.
 	r := runScript(t, nil, "", modStart+`王五: 加我薇-信 abc123
+@advance 11m
 王五: 兼职刷单，日赚五百
+王五: 对不起，我不知道不能发
+@advance 11m
 王五: 我还能说话吗
 `, false)
 	if got := levels(r); got != "warn,mute,remove" {
@@ -65,7 +70,7 @@ func TestLadderWarnMuteRemoveRequest(t *testing.T) {
 }
 
 func TestLadderRemovesWhereThePlatformCan(t *testing.T) {
-	r := runScript(t, nil, "", modStart+"王五: 加我薇-信 abc123\n王五: 兼职刷单\n王五: 在吗\n王五: 还在\n", true)
+	r := runScript(t, nil, "", modStart+"王五: 加我薇-信 abc123\n@advance 11m\n王五: 兼职刷单\n王五: 在吗\n@advance 11m\n王五: 还在\n王五: 人呢\n", true)
 	rm := r.kind("remove")
 	if len(rm) != 1 || rm[0].str("member") != "王五" || rm[0].str("group") != "读书会" {
 		t.Fatalf("--can-remove: one remove action:\n%s", r.out)
@@ -79,6 +84,7 @@ func TestWindowExpiryAndUnwarn(t *testing.T) {
 	r := runScript(t, nil, "", modStart+`王五: 加我微信 wx1234567
 @advance 31d
 王五: 加我微信 wx1234567
+@advance 11m
 王五: 兼职刷单
 me: 撤销警告 @王五
 王五: 兼职刷单
@@ -102,7 +108,7 @@ func TestDryRunPenalisesNobody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runScript(t, cfg, "", modStart+"王五: 加我微信 wx1234567\n王五: 兼职刷单\n王五: 日赚五百私聊我\n", false)
+	r := runScript(t, cfg, "", modStart+"王五: 加我微信 wx1234567\n@advance 11m\n王五: 兼职刷单\n@advance 11m\n王五: 日赚五百私聊我\n", false)
 	if got := levels(r); got != "warn(dry),mute(dry),remove(dry)" {
 		t.Fatalf("dry run decides the whole ladder: %s\n%s", got, r.out)
 	}
@@ -411,5 +417,105 @@ me: 移除 @王五 广告号
 	}
 	if star == "" || strings.Contains(star, "王五") || !strings.Contains(star, "赵六") {
 		t.Fatalf("王五 (removal pending) is not the week's star:\n%s", r.out)
+	}
+}
+
+// Warn → mute → removal request used to happen within one minute. Offences within
+// min_step_gap (10m) of the last step are recorded but do not climb; after it the ladder
+// climbs as before.
+func TestStepGapGivesTimeToBreathe(t *testing.T) {
+	r := runScript(t, nil, "", modStart+`王五: 加我微信 wx1234567
+王五: 兼职刷单，日赚五百
+王五: 日赚五百私聊我
+@advance 9m
+王五: 兼职刷单，日赚五百
+@advance 2m
+王五: 兼职刷单，日赚五百
+me: 记录 @王五
+`, false)
+	if got := levels(r); got != "warn,mute" {
+		t.Fatalf("a burst is one step; the ladder climbs after 10 minutes: got %s\n%s", got, r.out)
+	}
+	p := penalties(r)
+	if p[1]["strikes"] != float64(2) || !strings.HasSuffix(p[1].str("time"), "T08:11:00+08:00") {
+		t.Errorf("the mute comes at 08:11 with 2 strikes (held offences do not count): %v", p[1])
+	}
+	var record string
+	for _, s := range r.kind("send") {
+		if strings.Contains(s.str("text"), "的记录") {
+			record = s.str("text")
+		}
+	}
+	if strings.Count(record, "记下（未升级）") != 3 {
+		t.Errorf("记录 lists the three held offences:\n%s", record)
+	}
+	// Admins decide for themselves: their commands are never held.
+	r = runScript(t, nil, "", modStart+"王五: 加我微信 wx1234567\nme: 警告 @王五 刷屏\n", false)
+	if got := levels(r); got != "warn,mute" {
+		t.Errorf("an admin's warning within the gap still climbs: %s\n%s", got, r.out)
+	}
+}
+
+// An apology during a mute gets a reminder, not a removal request; speaking again (after
+// the step gap) climbs.
+func TestApologyWhileMutedGetsAReminder(t *testing.T) {
+	r := runScript(t, nil, "", modStart+`王五: 大家好
+me: 禁言 @王五 1小时 刷屏
+@advance 2m
+王五: 对不起，我不知道不能发
+王五: 好的我知道了
+`, false)
+	for _, p := range penalties(r) {
+		if p.str("level") == "remove" {
+			t.Fatalf("an apology while muted is not a removal request:\n%s", r.out)
+		}
+	}
+	var notice, reminders []string
+	for _, s := range r.kind("send") {
+		switch {
+		case strings.Contains(s.str("text"), "🔇"):
+			notice = append(notice, s.str("text"))
+		case strings.Contains(s.str("text"), "你在禁言中"):
+			reminders = append(reminders, s.str("text"))
+		}
+	}
+	if len(reminders) != 1 || !strings.Contains(reminders[0], "你在禁言中，还剩 58 分钟") {
+		t.Fatalf("one reminder 「你在禁言中，还剩 58 分钟」:\n%s", r.out)
+	}
+	if len(notice) != 1 || !strings.Contains(notice[0], "第一次发言只会收到提醒") || !strings.Contains(notice[0], "将被警告") {
+		t.Errorf("the mute notice says what speaking while muted does: %q", notice)
+	}
+	if len(r.kind("points")) != 0 {
+		t.Errorf("messages while muted earn nothing:\n%s", r.out)
+	}
+	r = runScript(t, nil, "", modStart+`王五: 加我微信 wx1234567
+@advance 11m
+王五: 兼职刷单，日赚五百
+@advance 2m
+王五: 对不起，我不知道不能发
+王五: 我真的不知道
+@advance 15m
+王五: 凭什么禁我
+`, false)
+	if got := levels(r); got != "warn,mute,remove" {
+		t.Errorf("speaking again after the reminder climbs: %s\n%s", got, r.out)
+	}
+}
+
+func TestWhileMutedSettings(t *testing.T) {
+	script := modStart + "王五: 加我微信 wx1234567\n@advance 11m\n王五: 兼职刷单，日赚五百\n@advance 11m\n王五: 对不起\n@advance 11m\n王五: 对不起\n"
+	for mode, want := range map[string]string{"strike": "warn,mute,remove", "ignore": "warn,mute", "remind": "warn,mute,remove", "提醒": "warn,mute,remove"} {
+		cfg, err := config.Parse([]byte("defaults:\n  moderation:\n    while_muted: "+mode+"\n"), "c.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := runScript(t, cfg, "", script, false)
+		if got := levels(r); got != want {
+			t.Errorf("while_muted %s: %s, want %s\n%s", mode, got, want, r.out)
+		}
+		reminded := strings.Contains(r.out, "你在禁言中")
+		if reminded != (mode == "remind" || mode == "提醒") {
+			t.Errorf("while_muted %s: reminder sent = %v", mode, reminded)
+		}
 	}
 }

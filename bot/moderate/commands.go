@@ -17,7 +17,7 @@ func (m *Module) Commands() []*bot.Command {
 	return []*bot.Command{
 		{Name: "警告", Aliases: []string{"warn"}, Usage: "警告 @成员 [原因]", Summary: "警告成员（按处罚阶梯累计）",
 			Perm: bot.AdminOnly, Run: m.cmdWarn},
-		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30分钟、1小时、1天）", Summary: "禁言成员（软禁言：期间发言不计积分并升级处罚）",
+		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30分钟、1小时、1天）", Summary: "禁言成员（软禁言：期间发言不计积分，提醒一次后再发言升级处罚）",
 			Perm: bot.AdminOnly, Run: m.cmdMute},
 		{Name: "解除禁言", Aliases: []string{"unmute"}, Usage: "解除禁言 @成员", Summary: "解除禁言",
 			Perm: bot.AdminOnly, Run: m.cmdUnmute},
@@ -118,7 +118,8 @@ func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	t.Emit("penalty", target, map[string]any{"level": "mute", "rule": "admin", "strikes": strikes, "reason": reason})
-	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。禁言期间发言不计积分，并会升级处罚。", bot.Mention(target), humanDuration(d), clock(t, until), reason), target)
+	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。%s", bot.Mention(target), humanDuration(d), clock(t, until), reason,
+		afterMute(t.Group.Config.Moderation, strikes)), target)
 }
 
 func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
@@ -269,6 +270,9 @@ func levelName(l string) string {
 		return "禁言"
 	case rules.ActionRemove:
 		return "移出"
+	}
+	if l == LevelHeld {
+		return "记下（未升级）"
 	}
 	return l
 }

@@ -246,10 +246,26 @@ func (m *Module) Screen(t *bot.Turn) error {
 	if err != nil {
 		return err
 	}
+	remind := false // the first message of this mute: a reminder, unless it is a violation itself
 	if muted {
 		t.Muted = true
-		fired = append(fired, rules.Result{Check: "mute", Rule: "mute", Category: "mute", Action: rules.ActionStrike, Strikes: 1,
-			Reason: "禁言期间发言", Evidence: fmt.Sprintf("%s（禁言到 %s）", truncate(t.Text(), 200), clock(t, mute.Until))})
+		speaking := rules.Result{Check: "mute", Rule: "mute", Category: "mute", Action: rules.ActionStrike, Strikes: 1,
+			Reason: "禁言期间发言", Evidence: fmt.Sprintf("%s（禁言到 %s）", truncate(t.Text(), 200), clock(t, mute.Until))}
+		switch mc.WhileMuted {
+		case config.WhileMutedIgnore:
+		case config.WhileMutedStrike:
+			fired = append(fired, speaking)
+		default:
+			reminded, err := remindedSince(t, member, mute.Since)
+			if err != nil {
+				return err
+			}
+			if reminded {
+				fired = append(fired, speaking) // told once already: speaking again climbs
+			} else {
+				remind = true
+			}
+		}
 	}
 	if res, ok := c.rs.CheckKind(string(t.Event.Kind)); ok {
 		fired = append(fired, res)
@@ -275,8 +291,14 @@ func (m *Module) Screen(t *bot.Turn) error {
 		}
 	}
 	fired, err = m.promotions(t, c, fired)
-	if err != nil || len(fired) == 0 {
+	if err != nil {
 		return err
+	}
+	if len(fired) == 0 {
+		if remind {
+			return remindMuted(t, member, mute)
+		}
+		return nil
 	}
 	v := violationFrom(fired, c, mc.DryRun)
 	if t.Ambiguous {
@@ -324,6 +346,56 @@ func waveSignals(t *bot.Turn, mc config.Moderation, text string, fired []rules.R
 			return !m.JoinedAt.IsZero() && t.Now.Sub(m.JoinedAt) < NewMemberFor
 		},
 	}
+}
+
+// remindedSince reports whether the member was reminded of their mute since it began.
+func remindedSince(t *bot.Turn, m storage.Member, since time.Time) (bool, error) {
+	log, err := t.Tx.AuditLog(m.GroupKey, m.Key, 50)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range log {
+		if e.Time.Before(since) {
+			break
+		}
+		if e.Action == "mute_reminder" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// remindMuted answers the first message of a soft-muted member: how long is left and what
+// speaking again does. It strikes nothing (an apology is not an offence) and the message
+// earns nothing (the turn is Muted).
+func remindMuted(t *bot.Turn, m storage.Member, mute storage.Mute) error {
+	if err := t.Audit("mute_reminder", m.Key, map[string]any{"until": mute.Until.UnixMilli()}); err != nil {
+		return err
+	}
+	mc := t.Group.Config.Moderation
+	strikes, err := t.Tx.StrikeCount(m.Key, t.Now.Add(-mc.LadderSteps().Window), false)
+	if err != nil {
+		return err
+	}
+	next := describe(mc.LadderSteps().StepFor(strikes + 1))
+	return t.Say(fmt.Sprintf("%s你在禁言中，还剩 %s（到 %s）。禁言期间的消息不计积分；再发言将%s。", bot.Mention(m),
+		remaining(mute.Until.Sub(t.Now)), clock(t, mute.Until), next), m)
+}
+
+// remaining says how long a mute has left the way the reminder promises it: 「N 分钟」, or
+// hours and days for long mutes.
+func remaining(d time.Duration) string {
+	minutes := int((d + time.Minute - 1) / time.Minute) // a started minute counts
+	switch {
+	case minutes < 120:
+		return fmt.Sprintf("%d 分钟", max(minutes, 1))
+	case minutes < 48*60:
+		if minutes%60 == 0 {
+			return fmt.Sprintf("%d 小时", minutes/60)
+		}
+		return fmt.Sprintf("%d 小时 %d 分钟", minutes/60, minutes%60)
+	}
+	return fmt.Sprintf("%d 天 %d 小时", minutes/(24*60), minutes%(24*60)/60)
 }
 
 // MaxScanRunes is how much of a message moderation reads: the first 4,096 characters.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 

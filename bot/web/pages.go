@@ -467,6 +467,10 @@ func actionLabel(action string, detail map[string]any) (label, class string) {
 			return "判定移出", "remove"
 		}
 		return "已踢出", "remove"
+	case "hold":
+		return "记下（间隔太短，未升级）", "dry"
+	case "mute_reminder":
+		return "禁言中发言，已提醒", "dry"
 	case "remove_request":
 		return "请群主移出", "remove"
 	case "remove_done":
