@@ -42,6 +42,7 @@ func exampleConfig(t testing.TB) *config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.AllGroups, cfg.AllGroupsSet = true, true // as `bot sim` without --config
 	return cfg
 }
 
@@ -169,7 +170,7 @@ func TestNicknameIsDataNotTemplate(t *testing.T) {
 }
 
 func TestWelcomeDisabledPerGroup(t *testing.T) {
-	cfg, err := config.Parse([]byte("groups:\n  安静群:\n    welcome: {enabled: false}\n"), "c.yaml")
+	cfg, err := config.Parse([]byte("all_groups: true\ngroups:\n  安静群:\n    welcome: {enabled: false}\n"), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,6 +178,20 @@ func TestWelcomeDisabledPerGroup(t *testing.T) {
 	sends := r.kind("send")
 	if len(sends) != 1 || sends[0].str("group") != "热闹群" {
 		t.Fatalf("only 热闹群 welcomes:\n%s", r.out)
+	}
+}
+
+// A family group not listed is untouched by `bot run`'s default: 妈妈's 「加我微信」 is
+// nobody's business (it used to be warned).
+func TestUnlistedFamilyGroupIsUntouched(t *testing.T) {
+	cfg, err := config.Parse([]byte("groups:\n  读书会: {}\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RunDefaults()
+	r := runScript(t, cfg, "", "@time 2026-11-21 08:00\n@group 家人群\n+小侄女\n妈妈: 加我微信 mama1234，给你发照片\n妈妈: 签到\n@advance 2m\n", false)
+	if len(r.lines) != 0 {
+		t.Fatalf("the bot does nothing in a group it does not manage:\n%s", r.out)
 	}
 }
 

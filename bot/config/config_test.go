@@ -28,9 +28,13 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if g.Welcome.BatchWindow.D() != time.Minute {
 		t.Fatalf("读书会 must inherit batch_window from defaults, got %v", g.Welcome.BatchWindow)
 	}
+	if _, managed := cfg.ForGroup("别的群"); managed {
+		t.Fatalf("the example is for a real account: an unlisted group is not managed (all_groups: false)")
+	}
+	cfg.AllGroups = true
 	other, managed := cfg.ForGroup("别的群")
 	if !managed || other.RulesText == g.RulesText {
-		t.Fatalf("an unlisted group must get the defaults (all_groups: true)")
+		t.Fatalf("with all_groups: true an unlisted group gets the defaults")
 	}
 }
 
@@ -261,5 +265,38 @@ func TestWrongTypeQuotesWholeCharacters(t *testing.T) {
 	_, err := Parse([]byte("outbox:\n  per_minute: 某某某某某某某某某某某某某某某某某某某某某某\n"), "c.yaml")
 	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), "「某某某某某某某某某某某某某某某某某某某某…」") {
 		t.Fatalf("want the value cut by characters, got %q", err)
+	}
+}
+
+// A family group the file does not list is left alone by `bot run`'s default; a file that
+// lists nothing and says nothing (a first try in the simulator) manages every group.
+func TestUnlistedFamilyGroupIsUntouchedByDefault(t *testing.T) {
+	for _, c := range []struct {
+		name, src  string
+		run        bool
+		manageFam  bool
+		manageBook bool
+	}{
+		{"groups listed, all_groups unsaid", "groups:\n  读书会: {}\n", false, false, true},
+		{"the same under bot run", "groups:\n  读书会: {}\n", true, false, true},
+		{"nothing listed, all_groups unsaid", "defaults:\n  welcome: {enabled: false}\n", false, true, true},
+		{"nothing listed, under bot run", "defaults:\n  welcome: {enabled: false}\n", true, false, false},
+		{"all_groups: true under bot run", "all_groups: true\ngroups:\n  读书会: {}\n", true, true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(c.src), "c.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.run {
+				cfg.RunDefaults()
+			}
+			if _, ok := cfg.ForGroup("家人群"); ok != c.manageFam {
+				t.Errorf("家人群 managed = %v, want %v", ok, c.manageFam)
+			}
+			if _, ok := cfg.ForGroup("读书会"); ok != c.manageBook {
+				t.Errorf("读书会 managed = %v, want %v", ok, c.manageBook)
+			}
+		})
 	}
 }

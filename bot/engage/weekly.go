@@ -26,7 +26,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 			specs[g.WeeklyTop.Cron.Spec] = g.WeeklyTop.Cron
 		}
 	}
-	if cfg.AllGroups {
+	if cfg.ManagesUnlisted() {
 		add(&cfg.Defaults)
 	}
 	for _, g := range cfg.Groups {
