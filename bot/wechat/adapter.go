@@ -47,6 +47,10 @@ type Options struct {
 	// session has proven stable (see supervisor.go). It must not block for long. Nil:
 	// messages are only logged.
 	Notify func(msg string)
+	// Status receives every change of the login state (status.go), for the person at the
+	// terminal: bot run prints Status.Line, one short Chinese line per state. Called from
+	// the supervisor goroutine; must not block. Nil: none.
+	Status func(Status)
 	// Groups are the configured group names. When set, only these groups are polled for
 	// leaves, and every login checks that they can be found (see CheckGroups), telling the
 	// operator about any that cannot. Empty: every group the session knows is polled.
@@ -153,6 +157,11 @@ type Adapter struct {
 	pending   pendingNotes                // what happened while the console was unreachable
 	snapshots map[string][]bot.MemberInfo // the last session's member lists, by group name
 	termMu    sync.Mutex                  // one writer on the terminal at a time
+
+	// The login state for the terminal and 状态 (status.go).
+	lastStatus   Status
+	statusSeen   bool      // lastStatus is set
+	offlineSince time.Time // the first failure of the current offline stretch
 
 	running     atomic.Bool
 	botsCreated atomic.Int64

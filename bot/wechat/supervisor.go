@@ -83,6 +83,7 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 			attempt = 0 // a day-long session ending is routine: retry quickly
 		}
 		d := a.delay(a.tune.loginBackoff, attempt)
+		a.status(Status{State: StateOffline, Retry: d, Err: res.err})
 		attempt++
 		a.log.Warn("微信会话结束，稍后重新登录 / session over, re-login scheduled",
 			"reason", res.err, "attempt", attempt, "delay", d)
@@ -171,6 +172,7 @@ func (a *Adapter) trip(reason string, err error) {
 		"\nWait, check the account on your phone, then restart the bot or type 重新登录 here; or move the groups to QQ (OneBot).")
 	a.notify(text)
 	// Published last: whoever sees the pause (a test, a waiting send) sees it told.
+	a.status(Status{State: StatePaused, Reason: reason})
 	a.mu.Lock()
 	a.paused = &pause{at: now, reason: reason}
 	a.pending.pausedAt, a.pending.pauseReason = now, reason
@@ -354,6 +356,7 @@ func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessi
 	s := newSession(a, ctx, seq, events)
 	defer s.cancel()
 
+	a.status(Status{State: StateConnecting})
 	b, err := a.loginAndSetup(s)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -370,6 +373,7 @@ func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessi
 	// whose checks have run and been told.
 	a.sessionReady(s, relogin, problems)
 	a.setCurrent(s)
+	a.status(Status{State: StateLoggedIn, Nick: s.selfNick})
 	if a.tune.watchdogSilence > 0 {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.watchdog() }()
@@ -553,6 +557,7 @@ func (a *Adapter) showQR(uuid string) {
 	a.mu.Lock()
 	a.pending.qr = true
 	a.mu.Unlock()
+	a.status(Status{State: StateScanQR, QRURL: qrImageURL(uuid)})
 }
 
 // recovered logs a panic in a callback the library calls without recover: one bad
