@@ -204,6 +204,14 @@ func (e *Engine) Start(ctx context.Context) error {
 		return nil
 	}
 	e.started = true
+	// The config in force took effect now, by the engine's clock (the simulator's clock is
+	// set by then; New may run before it is).
+	now := e.clock.Now()
+	e.status.set(func(s *ConfigStatus) {
+		if s.LastAttempt.IsZero() {
+			s.Loaded = now
+		}
+	})
 	if err := e.restoreWelcomes(ctx); err != nil {
 		return err
 	}

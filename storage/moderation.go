@@ -177,6 +177,27 @@ type Mute struct {
 	Reason    string
 }
 
+// ActiveMutes lists a group's mutes still running at `now`, ending soonest first (状态).
+func (t *Tx) ActiveMutes(groupKey int64, now time.Time) ([]Mute, error) {
+	rows, err := t.query(`SELECT member_key, group_key, since, until, reason FROM mutes WHERE group_key = ? AND until > ? ORDER BY until, member_key`,
+		groupKey, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("list mutes of group %d: %w", groupKey, err)
+	}
+	defer rows.Close()
+	var out []Mute
+	for rows.Next() {
+		var m Mute
+		var since, until int64
+		if err := rows.Scan(&m.MemberKey, &m.GroupKey, &since, &until, &m.Reason); err != nil {
+			return nil, err
+		}
+		m.Since, m.Until = fromMS(since), fromMS(until)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // SetMute mutes a member until `until` (replacing any earlier mute).
 func (t *Tx) SetMute(m Mute) error {
 	_, err := t.exec(`INSERT INTO mutes(member_key, group_key, since, until, reason) VALUES (?,?,?,?,?)

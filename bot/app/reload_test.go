@@ -152,4 +152,13 @@ func TestFailedReloadReportsWhatCheckReports(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") || !strings.Contains(dms[0].str("text"), "1 处错误") {
 		t.Fatalf("reload says\n%s\nwant the lines of check:\n%s", dms[0].str("text"), strings.Join(want, "\n"))
 	}
+	// 状态 says so too, with the same line.
+	out.Reset()
+	if err := s.Runner.RunScript(context.Background(), strings.NewReader("@time 2026-11-21 07:05\n> 状态\n")); err != nil {
+		t.Fatal(err)
+	}
+	st := parseOut(t, out.String()).kind("dm")
+	if len(st) != 1 || !strings.Contains(st[0].str("text"), "重载失败，仍在用原来的配置（1 处错误）") || !strings.Contains(st[0].str("text"), want[0]) {
+		t.Fatalf("状态 after a failed reload:\n%s", out.String())
+	}
 }

@@ -105,3 +105,15 @@ func (a *Adapter) status(s Status) {
 	defer a.recovered(a.log, "Status")
 	a.opts.Status(s)
 }
+
+// ConnectionLine is the login state now, for 状态 (bot.Connection).
+func (a *Adapter) ConnectionLine() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.statusSeen {
+		return "⏳ 还没有登录微信"
+	}
+	st := a.lastStatus
+	st.Outage = 0 // 状态 says who is logged in now, not how the last outage went
+	return st.Line()
+}
