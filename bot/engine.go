@@ -112,6 +112,7 @@ type Engine struct {
 	pacingFixed bool                       // Options.Pacing given: config reloads keep it
 	tasks       chan func(context.Context) // work from other goroutines, run by Run
 	live        atomic.Bool                // Run serves tasks (see Live)
+	messages    atomic.Int64               // group messages handled (committed) since New
 }
 
 type memberRef struct {
@@ -168,6 +169,10 @@ func New(o Options) (*Engine, error) {
 	e.commands = cmds
 	return e, nil
 }
+
+// Messages is how many group messages the engine has handled since it was built (bot
+// run's goodbye line). Safe from any goroutine.
+func (e *Engine) Messages() int64 { return e.messages.Load() }
 
 // Config is the configuration in force.
 func (e *Engine) Config() *config.Config { return e.cfg.Load() }
@@ -323,6 +328,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 	}
 	results := make([]result, len(evs))
 	failed := false
+	var handled int64
 	err := e.store.Update(ctx, func(tx *storage.Tx) error {
 		for i := range evs {
 			ev := &evs[i]
@@ -341,6 +347,9 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 					if err := e.dispatch(t); err != nil {
 						return err
 					}
+					if ev.Type == EventMessage && !ev.Console {
+						handled++
+					}
 					results[i] = result{outcomes: t.outcomes, lastOut: t.lastOut, after: t.after}
 					return nil
 				})
@@ -358,6 +367,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 		e.resetCaches()
 		return
 	}
+	e.messages.Add(handled)
 	if failed {
 		// Rolled-back savepoints may have created rows the caches still point at.
 		e.resetCaches()

@@ -1,7 +1,9 @@
 package wechat
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -42,13 +44,29 @@ func (s Status) Line() string {
 	case StateOffline:
 		why := ""
 		if s.Err != nil {
-			why = "（" + clip(s.Err.Error(), 60) + "）"
+			why = "（" + reason(s.Err) + "）"
 		}
 		return fmt.Sprintf("⚠️ 连不上服务器，%s后重试%s", roughly(s.Retry), why)
 	case StatePaused:
 		return "⛔ 自动登录已暂停，以保护微信号（" + clip(s.Reason, 40) + "）。确认账号正常后，在这里输入「重新登录」或重启机器人"
 	}
 	return ""
+}
+
+// reason says why the bot is offline in a few Chinese words: the adapter's sentinel errors
+// carry their Chinese after the "/"; anything else is cut to its first line.
+func reason(err error) string {
+	for _, known := range []error{ErrNetwork, ErrSessionExpired, ErrTooOften, ErrNotLoggedIn} {
+		if errors.Is(err, known) {
+			msg := known.Error()
+			if _, zh, ok := strings.Cut(msg, " / "); ok {
+				return zh
+			}
+			return msg
+		}
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	return clip(first, 40)
 }
 
 // roughly says a wait the way a person reads it: 8 秒, 2 分钟, 1 小时 5 分钟.

@@ -21,7 +21,7 @@ const Version = "0.1.0"
 const usage = `qunbot — 微信群管理机器人 / WeChat group moderation bot
 
 用法 / usage:
-  bot run     --config FILE [--db FILE] [--session FILE] [--web ADDR]
+  bot run     --config FILE [--db FILE] [--session FILE] [--web ADDR] [-v]
               用你的微信号运行（终端扫码登录）/ run on your WeChat account
   bot sim     [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove] [--web ADDR]
               在模拟器里运行（不需要微信号）/ run against the simulator
