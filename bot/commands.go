@@ -164,7 +164,7 @@ func cutRunes(s string, n int) string {
 // was a command (then it earns no message points and is not auto-replied).
 func (cs *commandSet) dispatch(t *Turn, console bool) (bool, error) {
 	text := stripLeadingMention(t.Text(), t.e.Config().Owner.Name)
-	cmd, rest := cs.match(text)
+	cmd, rest := t.matchCommand()
 	if cmd == nil {
 		if console && text != "" {
 			return true, t.NotifyOwner("未知命令「" + firstWord(text) + "」。发送「帮助」查看可用命令。")
@@ -221,11 +221,18 @@ func (t *Turn) IsCommand() bool {
 	if t.Event == nil || t.Event.Type != EventMessage {
 		return false
 	}
+	cmd, _ := t.matchCommand()
+	return cmd != nil && cmd.Where&InGroup != 0
+}
+
+// matchCommand finds the command the message starts with, once per turn (moderation asks
+// before the dispatcher runs it).
+func (t *Turn) matchCommand() (*Command, string) {
 	if !t.cmdKnown {
-		cmd, _ := t.e.commands.match(stripLeadingMention(t.Text(), t.e.Config().Owner.Name))
-		t.isCmd, t.cmdKnown = cmd != nil && cmd.Where&InGroup != 0, true
+		t.cmd, t.cmdRest = t.e.commands.match(stripLeadingMention(t.Text(), t.e.Config().Owner.Name))
+		t.cmdKnown = true
 	}
-	return t.isCmd
+	return t.cmd, t.cmdRest
 }
 
 // pruneCooldowns keeps the cooldown map from growing for months.

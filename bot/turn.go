@@ -39,7 +39,9 @@ type Turn struct {
 	Duplicate bool // the text repeats a recent message
 	Handled   bool // a command answered the message
 
-	cmdKnown, isCmd bool // IsCommand, asked once
+	cmdKnown bool     // cmd and cmdRest are set (matchCommand)
+	cmd      *Command // the command the message starts with, nil: none
+	cmdRest  string
 
 	outcomes []Outcome
 	lastOut  int64                   // highest outbox id this turn queued (0: none)
