@@ -164,7 +164,7 @@ func cutRunes(s string, n int) string {
 // was a command (then it earns no message points and is not auto-replied).
 func (cs *commandSet) dispatch(t *Turn, console bool) (bool, error) {
 	text := stripLeadingMention(t.Text(), t.e.Config().Owner.Name)
-	cmd, rest := cs.match(text)
+	cmd, rest := t.matchCommand()
 	if cmd == nil {
 		if console && text != "" {
 			return true, t.NotifyOwner("未知命令「" + firstWord(text) + "」。发送「帮助」查看可用命令。")
@@ -211,6 +211,28 @@ func (cs *commandSet) dispatch(t *Turn, console bool) (bool, error) {
 		return true, t.Answer(msg)
 	}
 	return true, err
+}
+
+// IsCommand reports whether the message is a command that can be used in a group,
+// whoever may run it (a refused one is still a member talking to the bot, not to the
+// group). Moderation asks before commands run, to keep commands out of flood and
+// duplicate counting.
+func (t *Turn) IsCommand() bool {
+	if t.Event == nil || t.Event.Type != EventMessage {
+		return false
+	}
+	cmd, _ := t.matchCommand()
+	return cmd != nil && cmd.Where&InGroup != 0
+}
+
+// matchCommand finds the command the message starts with, once per turn (moderation asks
+// before the dispatcher runs it).
+func (t *Turn) matchCommand() (*Command, string) {
+	if !t.cmdKnown {
+		t.cmd, t.cmdRest = t.e.commands.match(stripLeadingMention(t.Text(), t.e.Config().Owner.Name))
+		t.cmdKnown = true
+	}
+	return t.cmd, t.cmdRest
 }
 
 // pruneCooldowns keeps the cooldown map from growing for months.
@@ -395,8 +417,13 @@ func (e *Engine) coreCommands() []*Command {
 			},
 		},
 		{
-			Name: "状态", Aliases: []string{"status"}, Usage: "状态", Summary: "查看机器人状态（群主）",
-			Perm: OwnerOnly, Where: InConsole, Run: e.cmdStatus,
+			Name: "管理帮助", Aliases: []string{"管理命令", "adminhelp"}, Usage: "管理帮助", Summary: "查看管理员命令（管理员）",
+			Perm: AdminOnly, Where: Anywhere, Run: e.cmdAdminHelp,
+		},
+		{
+			Name: "状态", Aliases: []string{"status"}, Usage: "状态",
+			Summary: "查看机器人状态：登录、配置、今天发了多少、接下来的任务、待移出和禁言的人（管理员）",
+			Perm:    AdminOnly, Where: Anywhere, NoCooldown: true, Run: e.cmdStatus,
 		},
 		{
 			Name: "重载配置", Aliases: []string{"reload"}, Usage: "重载配置", Summary: "重新读取配置文件（群主）",
@@ -410,42 +437,59 @@ func (e *Engine) coreCommands() []*Command {
 	}
 }
 
+// cmdHelp answers 帮助. In a group it lists the commands every member can use, and only
+// those: a wall of admin commands teaches members nothing and tells spammers what the bot
+// can do. Admins are pointed to 管理帮助; the owner gets the admin list in the console.
+// In the console it lists everything the owner can do, by where it is typed.
 func (e *Engine) cmdHelp(t *Turn, a Args) error {
+	if t.Event != nil && t.Event.Console {
+		var b strings.Builder
+		b.WriteString("在文件传输助手里可以发：\n")
+		b.WriteString(e.helpLines(t, InConsole, func(c *Command) bool { return true }))
+		b.WriteString("\n\n在群里，你和管理员可以发：\n")
+		b.WriteString(e.helpLines(t, InGroup, func(c *Command) bool { return c.Perm != Anyone }))
+		b.WriteString("\n\n群成员可以发：\n")
+		b.WriteString(e.helpLines(t, InGroup, func(c *Command) bool { return c.Perm == Anyone }))
+		return t.NotifyOwner(b.String())
+	}
+	text := "可用命令：\n" + e.helpLines(t, InGroup, func(c *Command) bool { return c.Perm == Anyone })
+	switch {
+	case t.Owner:
+		if err := e.cmdAdminHelp(t, a); err != nil {
+			return err
+		}
+		text += "\n（管理命令已发到你的文件传输助手）"
+	case t.Admin:
+		text += "\n（你是管理员：发「管理帮助」查看管理命令）"
+	}
+	return t.Reply(text)
+}
+
+// cmdAdminHelp lists the commands admins (and the owner) use in a group. The owner reads
+// it in the console; an admin, who has no private channel to the bot, in the group.
+func (e *Engine) cmdAdminHelp(t *Turn, a Args) error {
+	text := "管理命令（在群里发）：\n" + e.helpLines(t, InGroup, func(c *Command) bool { return c.Perm != Anyone })
+	if t.Owner {
+		return t.NotifyOwner(text)
+	}
+	return t.Reply(text)
+}
+
+// helpLines lists the commands usable at where that keep says yes to, which this turn's
+// sender may run and the group's config shows.
+func (e *Engine) helpLines(t *Turn, where Where, keep func(*Command) bool) string {
 	var lines []string
 	for _, c := range e.commands.list {
-		where := InGroup
-		if t.Event != nil && t.Event.Console {
-			where = InConsole
+		if c.Where&where == 0 || !keep(c) || !allowed(t, c.Perm) {
+			continue
 		}
-		if c.Where&where == 0 || !allowed(t, c.Perm) || (c.Shown != nil && !c.Shown(t)) {
+		if c.Shown != nil && t.Group.Config != nil && !c.Shown(t) {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("· %s — %s", c.Usage, c.Summary))
 	}
-	return t.Answer("可用命令：\n" + strings.Join(lines, "\n"))
-}
-
-func (e *Engine) cmdStatus(t *Turn, a Args) error {
-	groups, err := t.Tx.Groups()
-	if err != nil {
-		return err
+	if len(lines) == 0 {
+		return "（没有）"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "qunbot 运行中，现在 %s。\n", t.Now.In(e.Location()).Format("2006-01-02 15:04"))
-	for _, g := range groups {
-		n, err := e.MemberCount(t.Tx, g.Key)
-		if err != nil {
-			return err
-		}
-		_, managed := e.Config().ForGroup(g.Name)
-		state := "管理中"
-		if !managed {
-			state = "未管理"
-		}
-		fmt.Fprintf(&b, "· %s：%d 人（%s）\n", g.Name, n, state)
-	}
-	if len(groups) == 0 {
-		b.WriteString("还没有见到任何群。\n")
-	}
-	return t.NotifyOwner(strings.TrimSpace(b.String()))
+	return strings.Join(lines, "\n")
 }

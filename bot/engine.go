@@ -118,6 +118,7 @@ type Engine struct {
 	pacingFixed bool                       // Options.Pacing given: config reloads keep it
 	tasks       chan func(context.Context) // work from other goroutines, run by Run
 	live        atomic.Bool                // Run serves tasks (see Live)
+	messages    atomic.Int64               // group messages handled (committed) since New
 }
 
 type memberRef struct {
@@ -180,6 +181,10 @@ func New(o Options) (*Engine, error) {
 	e.commands = cmds
 	return e, nil
 }
+
+// Messages is how many group messages the engine has handled since it was built (bot
+// run's goodbye line). Safe from any goroutine.
+func (e *Engine) Messages() int64 { return e.messages.Load() }
 
 // Config is the configuration in force.
 func (e *Engine) Config() *config.Config { return e.cfg.Load() }
@@ -295,6 +300,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err := e.loadPlatformIDs(ctx); err != nil {
 		return fmt.Errorf("load platform ids of groups: %w", err)
 	}
+	// The config in force took effect now, by the engine's clock (the simulator's clock is
+	// set by then; New may run before it is).
+	now := e.clock.Now()
+	e.status.set(func(s *ConfigStatus) {
+		if s.LastAttempt.IsZero() {
+			s.Loaded = now
+		}
+	})
 	if err := e.restoreWelcomes(ctx); err != nil {
 		return err
 	}
@@ -406,6 +419,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 	}
 	results := make([]result, len(evs))
 	failed := false
+	var handled int64
 	err := e.store.Update(ctx, func(tx *storage.Tx) error {
 		for i := range evs {
 			ev := &evs[i]
@@ -424,6 +438,9 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 					if err := e.dispatch(t); err != nil {
 						return err
 					}
+					if ev.Type == EventMessage && !ev.Console {
+						handled++
+					}
 					results[i] = result{outcomes: t.outcomes, lastOut: t.lastOut, after: t.after}
 					return nil
 				})
@@ -441,6 +458,7 @@ func (e *Engine) HandleBatch(ctx context.Context, evs []Event) {
 		e.resetCaches()
 		return
 	}
+	e.messages.Add(handled)
 	if failed {
 		// Rolled-back savepoints may have created rows the caches still point at.
 		e.resetCaches()
@@ -637,6 +655,12 @@ func (e *Engine) onMessage(t *Turn) error {
 				return fmt.Errorf("%s: %w", m.Name(), err)
 			}
 		}
+	}
+	if t.Handled || t.Owner || t.Member.Role == RoleOwner {
+		// Activity counts people talking to each other: a command is talking to the bot,
+		// and the owner's account is the bot's own (its lines would make a quiet day look
+		// busy and put the owner in every 日活).
+		return nil
 	}
 	return t.Tx.CountMessage(t.Group.Key, t.Member.Key, t.Day(), t.Valid())
 }

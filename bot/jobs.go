@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"qunbot/bot/config"
 )
 
 // JobInfo is one entry of the engine's timer queue, for the owner's dashboard.
@@ -63,4 +66,53 @@ func (e *Engine) jobsSnapshot() []JobInfo {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// DescribeJob names a timer in Chinese and finds its group, for the dashboard and 状态.
+// groups are the known group names, longest first; byKey names groups by key. Job names are built by the
+// feature modules as "<kind>:<group>[:<post id>]"; one-shot timers carry a key.
+func DescribeJob(j JobInfo, groups []string, byKey map[int64]string) (what, group string) {
+	if j.Job != "" {
+		kind, rest, _ := strings.Cut(j.Job, ":")
+		for _, g := range groups {
+			if rest == g || strings.HasPrefix(rest, g+":") {
+				group, rest = g, strings.TrimPrefix(strings.TrimPrefix(rest, g), ":")
+				break
+			}
+		}
+		switch kind {
+		case "post":
+			return "定时发帖「" + rest + "」", group
+		case "silent.check":
+			return "检查沉默成员", group
+		case "report.daily":
+			return "日报（发给群主）", group
+		case "report.weekly":
+			return "周报（发给群主，附活跃图）", group
+		}
+		if j.Job == "retention" {
+			return "清理过期的记录（按保留期限）", "所有群"
+		}
+		if spec, ok := strings.CutPrefix(j.Job, "engage.weekly_top "); ok {
+			return "每周活跃之星（" + config.CronWords(spec) + "）", "所有群"
+		}
+		return j.Job, group
+	}
+	kind, id, _ := strings.Cut(j.Key, ":")
+	key, _ := strconv.ParseInt(id, 10, 64)
+	switch kind {
+	case "welcome":
+		return "发送欢迎语（合并同一时间进群的新人）", byKey[key]
+	case "screening.prompt":
+		return "入群验证：提示新人回答", byKey[key]
+	case "screening.remind":
+		return "入群验证：提醒未回答的新人", ""
+	case "screening.deadline":
+		return "入群验证：截止检查", ""
+	case "retention":
+		return "继续清理过期的记录", "所有群"
+	case "schedule.plan":
+		return "安排这个群的定时任务", id
+	}
+	return j.Key, ""
 }

@@ -68,6 +68,12 @@ type GroupInfo struct {
 	MemberCount int
 }
 
+// Connection is a platform that can say how its connection is, in one short Chinese line
+// (状态 shows it): 「✅ 已登录：群主」, 「⚠️ 连不上服务器，30 秒后重试」.
+type Connection interface {
+	ConnectionLine() string
+}
+
 // Platform is what an adapter (simulator, WeChat, OneBot, …) implements. Methods run on
 // the outbox's goroutine, never concurrently with each other for one adapter.
 type Platform interface {

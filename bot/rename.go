@@ -119,7 +119,7 @@ func (e *Engine) renameNotice(oldName, newName string, hasOld, hasNew bool) stri
 		fmt.Fprintf(&b, "\n配置文件里已有%s的设置，现在按它管理。", n)
 	case oldListed:
 		fmt.Fprintf(&b, "\n⚠️ 配置文件 groups: 下写的是%s，已经对不上了：请把它改成%s并保存（会自动重载）。", o, n)
-		if cfg.AllGroups {
+		if cfg.ManagesUnlisted() {
 			b.WriteString("在那之前这个群按 defaults 的设置管理。")
 		} else {
 			b.WriteString("在那之前机器人不再管理这个群（不欢迎、不过滤、不发定时消息）。")

@@ -39,6 +39,10 @@ type Turn struct {
 	Duplicate bool // the text repeats a recent message
 	Handled   bool // a command answered the message
 
+	cmdKnown bool     // cmd and cmdRest are set (matchCommand)
+	cmd      *Command // the command the message starts with, nil: none
+	cmdRest  string
+
 	outcomes []Outcome
 	lastOut  int64                   // highest outbox id this turn queued (0: none)
 	after    []func(context.Context) // run on the loop after commit
@@ -49,6 +53,16 @@ type Turn struct {
 // the owner's, and from a member we are sure of. Admins' messages count: they are members too.
 func (t *Turn) Valid() bool {
 	return !t.Caught && !t.Duplicate && !t.Muted && !t.Handled && !t.Owner && t.Member.Role != RoleOwner && !t.Ambiguous
+}
+
+// Sidelined reports whether a member is waiting to be removed or is muted now: such a
+// member is not welcomed, not named as an example to the group and not awarded.
+func (t *Turn) Sidelined(memberKey int64) (bool, error) {
+	if _, pending, err := t.Tx.PendingRemoval(memberKey); err != nil || pending {
+		return pending, err
+	}
+	_, muted, err := t.Tx.ActiveMute(memberKey, t.Now)
+	return muted, err
 }
 
 // Engine is the engine the turn runs in.

@@ -72,6 +72,19 @@ func (e *Engine) sendWelcome(t *Turn, groupKey int64) error {
 	if err := t.Tx.MarkWelcomed(groupKey); err != nil {
 		return err
 	}
+	// A newcomer caught before the batch closed (an ad account told to leave, a joiner
+	// muted for spam) is not welcomed.
+	kept := newcomers[:0]
+	for _, m := range newcomers {
+		out, err := t.Sidelined(m.Key)
+		if err != nil {
+			return err
+		}
+		if !out {
+			kept = append(kept, m)
+		}
+	}
+	newcomers = kept
 	if !managed || !cfg.Welcome.Enabled || len(newcomers) == 0 {
 		return nil
 	}

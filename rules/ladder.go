@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Action is a penalty step of the ladder: ActionWarn, ActionMute or
@@ -41,7 +42,7 @@ func (s Step) String() string {
 	return string(s.Action)
 }
 
-// durationSpec writes d in the units ParseDurationZH reads: "1h", "1h30m", "2d".
+// durationSpec writes d in the units ParseDuration reads: "1h", "1h30m", "2d".
 func durationSpec(d time.Duration) string {
 	var sb strings.Builder
 	for _, u := range []struct {
@@ -120,8 +121,7 @@ const (
 
 // ParseLadder reads steps written as "warn", "mute 1h", "mute 30m",
 // "remove", or in Chinese: "警告", "禁言 1小时", "禁言30分钟", "移出".
-// Durations are Go durations (1h30m) plus d for days and Chinese units
-// (秒 分钟 小时 天). The window is DefaultLadderWindow; set it afterwards.
+// Durations are whatever ParseDuration reads (1h30m, 2d, 30分钟, 半小时). The window is DefaultLadderWindow; set it afterwards.
 // Errors say which step is wrong and how to fix it, in Chinese with English.
 func ParseLadder(specs []string) (Ladder, error) {
 	if len(specs) == 0 {
@@ -152,13 +152,26 @@ var stepWords = map[string]Action{
 
 func parseStep(spec string) (Step, error) {
 	spec = strings.TrimSpace(spec)
-	// Split the action word from the duration; Chinese needs no space
-	// ("禁言1小时").
+	// Split the action word from the duration; Chinese needs no space ("禁言1小时",
+	// "禁言半小时"): the longest step word the spec starts with.
 	word, rest := spec, ""
-	if i := strings.IndexFunc(spec, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsDigit(r) }); i >= 0 {
+	if i := strings.IndexFunc(spec, unicode.IsSpace); i >= 0 {
 		word, rest = spec[:i], strings.TrimSpace(spec[i:])
 	}
 	a, ok := stepWords[strings.ToLower(word)]
+	if !ok {
+		best, lower := "", strings.ToLower(spec)
+		for w := range stepWords {
+			if len(w) > len(best) && strings.HasPrefix(lower, w) {
+				best = w
+			}
+		}
+		// "warning" is not "warn" with a duration "ing": only a word followed by what is
+		// not a letter (a number, 半) is split off.
+		if r, _ := utf8.DecodeRuneInString(spec[len(best):]); best != "" && !(r < utf8.RuneSelf && unicode.IsLetter(r)) {
+			word, rest, a, ok = spec[:len(best)], strings.TrimSpace(spec[len(best):]), stepWords[best], true
+		}
+	}
 	if !ok {
 		return Step{}, errors.New("不认识的处罚，可用 warn/警告、mute/禁言（带时长）、remove/移出 (unknown step; use warn, mute <duration> or remove)")
 	}
@@ -167,7 +180,7 @@ func parseStep(spec string) (Step, error) {
 		if rest == "" {
 			return Step{}, errors.New("禁言需要时长，例如 \"mute 1h\" 或 \"禁言 30分钟\" (mute needs a duration)")
 		}
-		d, err := ParseDurationZH(rest)
+		d, err := ParseDuration(rest)
 		if err != nil {
 			return Step{}, err
 		}
@@ -181,52 +194,4 @@ func parseStep(spec string) (Step, error) {
 		}
 		return Step{Action: a}, nil
 	}
-}
-
-var durationUnits = []struct {
-	word string
-	unit time.Duration
-}{
-	// Longest first so 分钟 is not read as 分 followed by garbage.
-	{"小时", time.Hour}, {"分钟", time.Minute}, {"钟头", time.Hour},
-	{"天", 24 * time.Hour}, {"日", 24 * time.Hour}, {"时", time.Hour}, {"分", time.Minute}, {"秒", time.Second},
-	{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second},
-}
-
-// ParseDurationZH reads "1h", "90m", "1h30m", "2d", "1小时", "30分钟",
-// "1天12小时". Units must follow every number.
-func ParseDurationZH(s string) (time.Duration, error) {
-	orig := s
-	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-	if s == "" {
-		return 0, errors.New("时长为空 (empty duration)")
-	}
-	var total time.Duration
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == 0 || i > 6 {
-			return 0, fmt.Errorf("时长 %q 看不懂，请写成 1h、30m、2d 或 1小时、30分钟 (bad duration)", orig)
-		}
-		n, _ := strconv.Atoi(s[:i])
-		s = s[i:]
-		matched := false
-		for _, u := range durationUnits {
-			if strings.HasPrefix(s, u.word) {
-				total += time.Duration(n) * u.unit
-				s = s[len(u.word):]
-				matched = true
-				break
-			}
-		}
-		if !matched {
-			return 0, fmt.Errorf("时长 %q 缺少单位或单位不认识，可用 s/m/h/d 或 秒/分钟/小时/天 (missing or unknown unit)", orig)
-		}
-		if total > 10*365*24*time.Hour {
-			return 0, fmt.Errorf("时长 %q 太长 (duration too long)", orig)
-		}
-	}
-	return total, nil
 }

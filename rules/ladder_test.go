@@ -115,3 +115,67 @@ func TestParseLadderErrors(t *testing.T) {
 		}
 	}
 }
+
+// One parser reads every duration an owner writes: config, ladder, commands, console.
+func TestParseDuration(t *testing.T) {
+	const day = 24 * time.Hour
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"90s", 90 * time.Second}, {"10m", 10 * time.Minute}, {"1h30m", 90 * time.Minute}, {"1500ms", 1500 * time.Millisecond},
+		{"1.5h", 90 * time.Minute}, {"7d", 7 * day}, {"1d12h", 36 * time.Hour}, {"0", 0}, {"0s", 0}, {"30min", 30 * time.Minute},
+		{"30分钟", 30 * time.Minute}, {"1小时", time.Hour}, {"2天", 2 * day}, {"半小时", 30 * time.Minute},
+		{"半个小时", 30 * time.Minute}, {"一个半小时", 90 * time.Minute}, {"1小时半", 90 * time.Minute}, {"两天", 2 * day},
+		{"十分钟", 10 * time.Minute}, {"二十五分钟", 25 * time.Minute}, {"1小时30分", 90 * time.Minute}, {"3天半", 84 * time.Hour},
+		{"2周", 14 * day}, {"45秒", 45 * time.Second}, {"１小时", time.Hour}, {"1 小时 30 分钟", 90 * time.Minute},
+		{"两个小时", 2 * time.Hour}, {"1H", time.Hour}, {"1钟头", time.Hour}, {"1天12小时", 36 * time.Hour},
+	} {
+		got, err := ParseDuration(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	for _, in := range []string{"", "d", "-5m", "abc", "30", "99999999d", "11年", "3650天1天", "1.h", "小时", "半", "很久"} {
+		if d, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, d)
+		} else if !strings.Contains(err.Error(), "时长") {
+			t.Errorf("ParseDuration(%q): error %q does not say what to write", in, err)
+		}
+	}
+}
+
+func TestLadderReadsChineseDurations(t *testing.T) {
+	l, err := ParseLadder([]string{"警告", "禁言半小时", "禁言 1小时", "mute 2天", "移出"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range l.Steps {
+		got = append(got, s.Label())
+	}
+	if strings.Join(got, ",") != "警告,禁言30分钟,禁言1小时,禁言2天,移出群聊" {
+		t.Errorf("steps = %v", got)
+	}
+	if _, err := ParseLadder([]string{"warning"}); err == nil || !strings.Contains(err.Error(), "不认识") {
+		t.Errorf("\"warning\" is an unknown step, not warn with a duration: %v", err)
+	}
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"1h30m", "半小时", "一个半小时", "二十五分钟", "3天半", "1.5h", "１小时", "99999999d", "十十", "半半"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		if d < 0 || d > maxDuration {
+			t.Fatalf("ParseDuration(%q) = %v: out of range", s, d)
+		}
+	})
+}

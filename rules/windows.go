@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -153,20 +154,22 @@ func (f *Flood) Len() int {
 	return len(f.rings)
 }
 
-// Duplicates fires when the same text (compared in normalised form) is sent
-// Count times within Window in one group, by anyone: the Count-th copy and
-// every later one fire, naming who sent the earlier copies. Texts shorter
-// than MinRunes normalised characters ("好的", "收到", "+1") never count.
+// Duplicates watches for the same text (compared in normalised form) sent again and
+// again in one group within Window. Chinese groups repeat each other all the time —
+// 复读, birthday blessings, 接龙, "+1", 收到 — and that is group life, not spam. So a text
+// repeated by several members is a *wave* only when it looks like spam (see Observe); one
+// member repeating their own line is counted on its own. Texts shorter than MinRunes
+// normalised characters ("好的", "收到", "+1") never count.
 //
-// Memory: texts are kept as 64-bit hashes (seeded per instance, so nobody
-// can craft collisions offline); each holds at most 32 recent senders (a
-// copy count beyond 33 is reported as 33); at most MaxTexts texts are kept,
-// the least recently seen dropped first. Bound: MaxTexts × 32 senders.
+// Memory: texts are kept as 64-bit hashes (seeded per instance, so nobody can craft
+// collisions offline); each holds at most 32 recent copies (a copy count beyond 33 is
+// reported as 33); at most MaxTexts texts are kept, the least recently seen dropped
+// first. Bound: MaxTexts × 32 copies.
 //
-// Time: O(1) per message. Texts sit on a list in the order they were last
-// seen, so the ones that left the window (or must make room) are always at
-// its front; no sweep ever walks the whole map. Under a flood of distinct
-// texts a periodic sweep and sort had cost ~2 µs a message.
+// Time: O(1) per message. Texts sit on a list in the order they were last seen, so the
+// ones that left the window (or must make room) are always at its front; no sweep ever
+// walks the whole map. Under a flood of distinct texts a periodic sweep and sort had
+// cost ~2 µs a message.
 type Duplicates struct {
 	opts DuplicateOptions
 
@@ -207,15 +210,26 @@ func (d *Duplicates) pushBack(e *dupEntry) {
 const (
 	maxDupSenders      = 32
 	DefaultMaxDupTexts = 20_000
+	// DefaultWaveLongRunes: a wave's text must be at least this long (in characters) for a
+	// link, contact or lexicon hit in it to make the wave spam. A short shared link ("会议
+	// 链接 https://…") is how groups pass things round; ad copy is long.
+	DefaultWaveLongRunes = 15
+	// DefaultWaveNewSenders: this many distinct senders new to the group, all sending the
+	// same text, make a wave spam whatever it says: a raid of fresh accounts. Three
+	// newcomers who greet alike ("大家好，请多关照") are ordinary.
+	DefaultWaveNewSenders = 5
 )
 
-// DuplicateOptions configures Duplicates; zero fields take the defaults
-// (3 copies in 10 minutes, texts of at least 4 characters, 20,000 texts).
+// DuplicateOptions configures Duplicates; zero fields take the defaults (3 copies in 10
+// minutes, texts of at least 4 characters, 20,000 texts, waves of 15 characters or 5 new
+// senders).
 type DuplicateOptions struct {
-	Count    int
-	Window   time.Duration
-	MinRunes int
-	MaxTexts int
+	Count      int
+	Window     time.Duration
+	MinRunes   int
+	MaxTexts   int
+	LongRunes  int // see DefaultWaveLongRunes
+	NewSenders int // see DefaultWaveNewSenders
 }
 
 // NewDuplicates returns a duplicate window.
@@ -232,21 +246,47 @@ func NewDuplicates(opts DuplicateOptions) *Duplicates {
 	if opts.MaxTexts <= 0 {
 		opts.MaxTexts = DefaultMaxDupTexts
 	}
+	if opts.LongRunes <= 0 {
+		opts.LongRunes = DefaultWaveLongRunes
+	}
+	if opts.NewSenders <= 0 {
+		opts.NewSenders = DefaultWaveNewSenders
+	}
 	d := &Duplicates{opts: opts, seed: maphash.MakeSeed(), texts: make(map[dupKey]*dupEntry)}
 	d.lru.prev, d.lru.next = &d.lru, &d.lru
 	return d
 }
 
-// Observe records one message and reports a duplicate result when this copy
-// is the Count-th or later within the window.
-func (d *Duplicates) Observe(group, member, text string, t time.Time) (Result, bool) {
+// WaveSignals is what the caller knows about a text and its senders that the window
+// cannot: asked only when a text has reached Count copies, so they may cost a lookup.
+type WaveSignals struct {
+	// Flagged reports whether the text carries a link, a contact (phone, QQ, WeChat id) or
+	// a lexicon hit. Nil: it does not.
+	Flagged func() bool
+	// NewSender reports whether a sender is new to the group (joined recently). Nil:
+	// nobody is.
+	NewSender func(member string) bool
+}
+
+// Observe records one message and reports a duplicate result when it is either
+//
+//   - the member's own Count-th copy (or later) of the same text within the window — one
+//     person repeating themselves; or
+//   - a copy of a cross-member wave — Count or more members sent it within the window —
+//     that looks like spam: a long text (LongRunes) that is Flagged, or a wave with
+//     NewSenders or more senders new to the group.
+//
+// Any other repetition (复读, blessings, 接龙, +1) is left alone. The result names no
+// one: a member is never shown who else sent a text (Related keeps the other senders'
+// ids for the audit log only).
+func (d *Duplicates) Observe(group, member, text string, t time.Time, sig WaveSignals) (Result, bool) {
 	norm := NormalizeString(text)
-	if utf8.RuneCountInString(norm)-strings.Count(norm, string(BreakRune)) < d.opts.MinRunes {
+	runes := utf8.RuneCountInString(norm) - strings.Count(norm, string(BreakRune))
+	if runes < d.opts.MinRunes {
 		return Result{}, false
 	}
 	k := dupKey{group, maphash.String(d.seed, norm)}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	now := t.UnixNano()
 	cutoff := now - int64(d.opts.Window)
 	e := d.texts[k]
@@ -266,33 +306,98 @@ func (d *Duplicates) Observe(group, member, text string, t time.Time) (Result, b
 	if len(e.sends) > 0 {
 		now = max(now, e.sends[len(e.sends)-1].at)
 	}
-	earlier := e.sends
-	copies := len(earlier) + 1
+	// Counted without allocating: this runs for every message long enough to count.
+	own, senders := 1, 1
+	for j, s := range e.sends {
+		if s.member == member {
+			own++
+		} else if !sentBefore(e.sends[:j], s.member) {
+			senders++
+		}
+	}
+	var others []string
+	if own < d.opts.Count && senders >= d.opts.Count {
+		for j, s := range e.sends {
+			if s.member != member && !sentBefore(e.sends[:j], s.member) {
+				others = append(others, s.member)
+			}
+		}
+	}
 	if len(e.sends) == maxDupSenders {
 		e.sends = slices.Delete(e.sends, 0, 1)
 	}
 	e.sends = append(e.sends, dupSend{now, member})
-	if copies < d.opts.Count {
+	d.mu.Unlock()
+
+	window := DurationZH(d.opts.Window)
+	if own >= d.opts.Count {
+		return Result{
+			Check:    CheckDuplicate,
+			Rule:     fmt.Sprintf("duplicate own %d/%s", d.opts.Count, d.opts.Window),
+			Category: "spam",
+			Action:   ActionStrike,
+			Strikes:  1,
+			Reason:   fmt.Sprintf("%s内第 %d 次发送同样的内容", window, own),
+			Span:     Span{0, len(text)},
+			Evidence: text,
+		}, true
+	}
+	if senders < d.opts.Count {
 		return Result{}, false
 	}
-	var who []string
-	for _, s := range earlier {
-		if !slices.Contains(who, s.member) {
-			who = append(who, s.member)
+	// The signals are asked outside the lock: they may read the database.
+	spam := false
+	if copyRunes(text) >= d.opts.LongRunes && sig.Flagged != nil && sig.Flagged() {
+		spam = true
+	} else if sig.NewSender != nil && senders >= d.opts.NewSenders {
+		fresh := 0
+		for _, m := range append(others, member) {
+			if sig.NewSender(m) {
+				fresh++
+			}
 		}
+		spam = fresh >= d.opts.NewSenders
+	}
+	if !spam {
+		return Result{}, false
 	}
 	return Result{
 		Check:    CheckDuplicate,
-		Rule:     fmt.Sprintf("duplicate %d/%s", d.opts.Count, d.opts.Window),
+		Rule:     fmt.Sprintf("duplicate wave %d/%s", d.opts.Count, d.opts.Window),
 		Category: "spam",
 		Action:   ActionStrike,
 		Strikes:  1,
-		Reason: fmt.Sprintf("%s内第 %d 次发送相同内容（之前由 %s 发送）",
-			DurationZH(d.opts.Window), copies, strings.Join(who, "、")),
+		Reason:   fmt.Sprintf("%s内已有 %d 人发送同样的内容，像是刷广告", window, senders),
 		Span:     Span{0, len(text)},
 		Evidence: text,
-		Related:  who,
+		Related:  others,
 	}, true
+}
+
+// copyRunes is how long a text is as copy: its letters, digits and Han characters, not
+// counting web addresses (a bare link is short however long its address).
+func copyRunes(text string) int {
+	n := 0
+	for _, f := range strings.Fields(text) {
+		if strings.Contains(f, "://") || strings.HasPrefix(strings.ToLower(f), "www.") {
+			continue
+		}
+		for _, r := range f {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func sentBefore(sends []dupSend, member string) bool {
+	for _, s := range sends {
+		if s.member == member {
+			return true
+		}
+	}
+	return false
 }
 
 // prune makes room for one new text: it drops, from the least recently seen

@@ -104,6 +104,21 @@ func (t *Tx) StrikeCount(memberKey int64, since time.Time, dryRun bool) (int, er
 	return n, nil
 }
 
+// LastStep is when the member's newest live strike that counts (count > 0, real or
+// dry-run as asked) was recorded: the last time they climbed the ladder.
+func (t *Tx) LastStep(memberKey int64, dryRun bool) (time.Time, bool, error) {
+	var at sql.NullInt64
+	err := t.queryRow(`SELECT MAX(time) FROM strikes WHERE member_key = ? AND count > 0 AND revoked_at IS NULL AND dry_run = ?`,
+		memberKey, dryRun).Scan(&at)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("find last step of member %d: %w", memberKey, err)
+	}
+	if !at.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(at.Int64), true, nil
+}
+
 // Strikes lists a member's strikes, newest first (revoked ones included, marked).
 func (t *Tx) Strikes(memberKey int64, limit int) ([]Strike, error) {
 	rows, err := t.query(`SELECT id, group_key, member_key, time, count, rule, reason, evidence, level, actor, COALESCE(ref,''), dry_run, revoked_at IS NOT NULL
@@ -160,6 +175,27 @@ type Mute struct {
 	Since     time.Time
 	Until     time.Time
 	Reason    string
+}
+
+// ActiveMutes lists a group's mutes still running at `now`, ending soonest first (状态).
+func (t *Tx) ActiveMutes(groupKey int64, now time.Time) ([]Mute, error) {
+	rows, err := t.query(`SELECT member_key, group_key, since, until, reason FROM mutes WHERE group_key = ? AND until > ? ORDER BY until, member_key`,
+		groupKey, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("list mutes of group %d: %w", groupKey, err)
+	}
+	defer rows.Close()
+	var out []Mute
+	for rows.Next() {
+		var m Mute
+		var since, until int64
+		if err := rows.Scan(&m.MemberKey, &m.GroupKey, &since, &until, &m.Reason); err != nil {
+			return nil, err
+		}
+		m.Since, m.Until = fromMS(since), fromMS(until)
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // SetMute mutes a member until `until` (replacing any earlier mute).

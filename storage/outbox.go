@@ -122,3 +122,25 @@ func (t *Tx) MarkFailed(id int64, at time.Time, cause string) error {
 	}
 	return nil
 }
+
+// OutboxCounts are what the outbox did since a time, and what waits: for status lines
+// (状态, the end of bot run).
+type OutboxCounts struct {
+	Sent, Failed, Pending int
+	LastError             string // the cause recorded on the newest failure since (empty: none)
+}
+
+// OutboxCounts counts messages sent and given up since `since`, and those still queued.
+// It reads the whole table (a status question, asked by a person, not per message).
+func (t *Tx) OutboxCounts(since time.Time) (OutboxCounts, error) {
+	var c OutboxCounts
+	err := t.queryRow(`SELECT
+		COALESCE(SUM(sent_at >= ?), 0), COALESCE(SUM(failed_at >= ?), 0),
+		COALESCE(SUM(sent_at IS NULL AND failed_at IS NULL), 0),
+		COALESCE((SELECT error FROM outbox WHERE failed_at >= ? ORDER BY failed_at DESC LIMIT 1), '')
+		FROM outbox`, ms(since), ms(since), ms(since)).Scan(&c.Sent, &c.Failed, &c.Pending, &c.LastError)
+	if err != nil {
+		return c, fmt.Errorf("count outbox messages: %w", err)
+	}
+	return c, nil
+}

@@ -277,10 +277,11 @@ type RuleCount struct {
 }
 
 // Violations counts a group's moderation actions (warn, mute, remove with a rule in their
-// detail) over [from, to), by rule, most first.
+// detail, and offences held within a member's step gap) over [from, to), by rule, most
+// first.
 func (t *Tx) Violations(groupKey int64, from, to time.Time) ([]RuleCount, error) {
 	rows, err := t.query(`SELECT json_extract(detail, '$.rule') AS rule, COUNT(*) FROM audit
-		WHERE group_key = ? AND action IN ('warn', 'mute', 'remove') AND time >= ? AND time < ?
+		WHERE group_key = ? AND action IN ('warn', 'mute', 'remove', 'hold') AND time >= ? AND time < ?
 			AND json_valid(detail) AND json_extract(detail, '$.rule') IS NOT NULL
 		GROUP BY rule ORDER BY COUNT(*) DESC, rule`, groupKey, ms(from), ms(to))
 	if err != nil {

@@ -64,6 +64,7 @@ func NewSim(ctx context.Context, o SimOptions, clock interface {
 	}
 	loc := o.Config.Location
 	out := sim.NewPrinter(o.Out, o.JSON, loc)
+	out.SetLabels(moderate.RuleLabel, engage.ReasonLabel)
 	p := sim.NewPlatform(bot.Capabilities{CanRemove: o.CanRemove, CanMute: o.CanMute, CanRecall: o.CanMute}, out, clock)
 	var known []string
 	if err := st.View(ctx, func(tx *storage.Tx) error {

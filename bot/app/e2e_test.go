@@ -42,6 +42,7 @@ func exampleConfig(t testing.TB) *config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.AllGroups, cfg.AllGroupsSet = true, true // as `bot sim` without --config
 	return cfg
 }
 
@@ -169,7 +170,7 @@ func TestNicknameIsDataNotTemplate(t *testing.T) {
 }
 
 func TestWelcomeDisabledPerGroup(t *testing.T) {
-	cfg, err := config.Parse([]byte("groups:\n  安静群:\n    welcome: {enabled: false}\n"), "c.yaml")
+	cfg, err := config.Parse([]byte("all_groups: true\ngroups:\n  安静群:\n    welcome: {enabled: false}\n"), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,6 +178,20 @@ func TestWelcomeDisabledPerGroup(t *testing.T) {
 	sends := r.kind("send")
 	if len(sends) != 1 || sends[0].str("group") != "热闹群" {
 		t.Fatalf("only 热闹群 welcomes:\n%s", r.out)
+	}
+}
+
+// A family group not listed is untouched by `bot run`'s default: 妈妈's 「加我微信」 is
+// nobody's business (it used to be warned).
+func TestUnlistedFamilyGroupIsUntouched(t *testing.T) {
+	cfg, err := config.Parse([]byte("groups:\n  读书会: {}\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RunDefaults()
+	r := runScript(t, cfg, "", "@time 2026-11-21 08:00\n@group 家人群\n+小侄女\n妈妈: 加我微信 mama1234，给你发照片\n妈妈: 签到\n@advance 2m\n", false)
+	if len(r.lines) != 0 {
+		t.Fatalf("the bot does nothing in a group it does not manage:\n%s", r.out)
 	}
 }
 
@@ -353,5 +368,111 @@ func TestCooldownIsPerCommandAndArguments(t *testing.T) {
 	r := runScript(t, nil, "", "@time 2026-11-21 08:00\n@group 读书会\n王五: 兑换\n王五: 兑换 1\n王五: 兑换 1\n王五: 兑换  1\n", false)
 	if n := len(r.kind("send")); n != 2 {
 		t.Fatalf("兑换 and 兑换 1 are different questions; repeats of 兑换 1 are throttled: want 2 answers, got %d:\n%s", n, r.out)
+	}
+}
+
+// The dashboard's demo (README) is an owner's first look: ordinary names and a month of
+// ordinary life, not the security fixture (bot/web/testdata/dashboard.script keeps its
+// hostile names for the tests).
+func TestDashboardDemoIsFriendly(t *testing.T) {
+	src, err := os.ReadFile("../../examples/dashboard.script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<", "{{", "\u202e", "坏群"} {
+		if strings.Contains(string(src), bad) {
+			t.Errorf("the demo script contains %q", bad)
+		}
+	}
+	r := runScript(t, nil, "", string(src), false)
+	var request bool
+	for _, d := range r.kind("dm") {
+		request = request || strings.Contains(d.str("text"), "请把「")
+	}
+	if !request || len(r.kind("points")) == 0 || len(r.kind("penalty")) == 0 {
+		t.Fatalf("the demo shows check-ins, penalties and a removal request:\n%s", r.out)
+	}
+}
+
+// 状态 tells the truth: who waits to be removed and who is muted, the last reload and how
+// it went, the login, what was sent and failed today, and the next jobs. It used to say
+// 「运行中 … 5 人（管理中）」 while two removals were pending and a reload had just failed.
+func TestStatusTellsTheTruth(t *testing.T) {
+	r := runScript(t, nil, "", `@time 2026-11-21 08:00
+@group 读书会
+王五: 加我微信 abc12345 兼职日结
+@advance 11m
+王五: 兼职刷单，日赚五百
+赵六: 大家好
+me: 移除 @赵六 广告号
+> 重载配置
+> 状态
+me: 状态
+`, false)
+	dms := r.kind("dm")
+	var console string
+	for _, d := range dms {
+		if strings.Contains(d.str("text"), "qunbot 状态") {
+			console = d.str("text")
+		}
+	}
+	for _, want := range []string{"模拟器", "配置：", "没有配置文件可以重载", "今天发出", "失败 0 条", "接下来：", "日报",
+		"读书会：", "待移出 1 人：赵六（广告号", "禁言中 1 人：王五（到 09:11）"} {
+		if !strings.Contains(console, want) {
+			t.Errorf("console 状态 lacks %q:\n%s", want, console)
+		}
+	}
+	var group string
+	for _, s := range r.kind("send") {
+		if strings.Contains(s.str("text"), "「读书会」状态") {
+			group = s.str("text")
+		}
+	}
+	if !strings.Contains(group, "待移出 1 人：赵六") || !strings.Contains(group, "禁言中 1 人：王五") {
+		t.Errorf("the owner's 状态 in the group answers there, for that group:\n%s", r.out)
+	}
+}
+
+// 帮助 in a group lists what members can use; the admin list goes to the console (owner)
+// or is one 管理帮助 away (admins).
+func TestHelpInAGroupListsMemberCommands(t *testing.T) {
+	r := runScript(t, nil, "", `@time 2026-11-21 08:00
+@group 读书会
+王五: 帮助
+赵六: 大家好
+me: 设为管理员 @赵六
+赵六: 帮助
+赵六: 管理帮助
+me: 帮助
+`, false)
+	sends := r.kind("send")
+	var member, admin, adminList, owner string
+	for _, s := range sends {
+		text := s.str("text")
+		switch {
+		case strings.HasPrefix(text, "@王五") && strings.Contains(text, "可用命令"):
+			member = text
+		case strings.HasPrefix(text, "@赵六") && strings.Contains(text, "可用命令"):
+			admin = text
+		case strings.HasPrefix(text, "@赵六") && strings.Contains(text, "管理命令"):
+			adminList = text
+		case strings.HasPrefix(text, "可用命令"):
+			owner = text
+		}
+	}
+	for who, text := range map[string]string{"member": member, "admin": admin, "owner": owner} {
+		if !strings.Contains(text, "签到") || strings.Contains(text, "警告 @成员") || strings.Contains(text, "禁言 @成员") {
+			t.Errorf("%s's 帮助 in the group lists member commands only:\n%s", who, text)
+		}
+	}
+	if !strings.Contains(admin, "管理帮助") || !strings.Contains(adminList, "警告 @成员") {
+		t.Errorf("an admin is pointed to 管理帮助, which lists the admin commands:\n%s\n%s", admin, adminList)
+	}
+	var console bool
+	for _, d := range r.kind("dm") {
+		console = console || strings.Contains(d.str("text"), "警告 @成员")
+	}
+	if !console || !strings.Contains(owner, "文件传输助手") {
+		t.Errorf("the owner's admin list goes to the console:\n%s", r.out)
 	}
 }

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -28,8 +30,13 @@ func levels(r simRun) string {
 const modStart = "@time 2026-11-21 08:00\n@group 读书会\n"
 
 func TestLadderWarnMuteRemoveRequest(t *testing.T) {
+	// Steps are at least min_step_gap (10m) apart; the first message while muted only gets a
+	// reminder, speaking again climbs.
 	r := runScript(t, nil, "", modStart+`王五: 加我薇-信 abc123
+@advance 11m
 王五: 兼职刷单，日赚五百
+王五: 对不起，我不知道不能发
+@advance 11m
 王五: 我还能说话吗
 `, false)
 	if got := levels(r); got != "warn,mute,remove" {
@@ -63,7 +70,7 @@ func TestLadderWarnMuteRemoveRequest(t *testing.T) {
 }
 
 func TestLadderRemovesWhereThePlatformCan(t *testing.T) {
-	r := runScript(t, nil, "", modStart+"王五: 加我薇-信 abc123\n王五: 兼职刷单\n王五: 在吗\n王五: 还在\n", true)
+	r := runScript(t, nil, "", modStart+"王五: 加我薇-信 abc123\n@advance 11m\n王五: 兼职刷单\n王五: 在吗\n@advance 11m\n王五: 还在\n王五: 人呢\n", true)
 	rm := r.kind("remove")
 	if len(rm) != 1 || rm[0].str("member") != "王五" || rm[0].str("group") != "读书会" {
 		t.Fatalf("--can-remove: one remove action:\n%s", r.out)
@@ -77,6 +84,7 @@ func TestWindowExpiryAndUnwarn(t *testing.T) {
 	r := runScript(t, nil, "", modStart+`王五: 加我微信 wx1234567
 @advance 31d
 王五: 加我微信 wx1234567
+@advance 11m
 王五: 兼职刷单
 me: 撤销警告 @王五
 王五: 兼职刷单
@@ -100,7 +108,7 @@ func TestDryRunPenalisesNobody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runScript(t, cfg, "", modStart+"王五: 加我微信 wx1234567\n王五: 兼职刷单\n王五: 日赚五百私聊我\n", false)
+	r := runScript(t, cfg, "", modStart+"王五: 加我微信 wx1234567\n@advance 11m\n王五: 兼职刷单\n@advance 11m\n王五: 日赚五百私聊我\n", false)
 	if got := levels(r); got != "warn(dry),mute(dry),remove(dry)" {
 		t.Fatalf("dry run decides the whole ladder: %s\n%s", got, r.out)
 	}
@@ -175,7 +183,9 @@ func TestFloodDuplicatesAndKinds(t *testing.T) {
 	for i := 0; i < 11; i++ {
 		fmt.Fprintf(&script, "话痨: 第%d句\n", i)
 	}
-	script.WriteString("@advance 2m\n甲: 限时特价课程最后三天快来\n乙: 限时特价课程最后三天快来\n丙: 限时特价课程最后三天快来\n")
+	// The same short chat from three members is group life; the same ad copy with a link is a wave.
+	script.WriteString("@advance 2m\n甲: 今晚的分享太棒了\n乙: 今晚的分享太棒了\n丙: 今晚的分享太棒了\n")
+	script.WriteString("甲: 限时特价课程最后三天快来，报名戳 https://ke.example/a\n乙: 限时特价课程最后三天快来，报名戳 https://ke.example/a\n丙: 限时特价课程最后三天快来，报名戳 https://ke.example/a\n")
 	script.WriteString("丁: [miniapp] 拼多多砍一刀\n戊: [link] https://book.example/a\n")
 	r := runScript(t, nil, "", script.String(), false)
 	var rules []string
@@ -285,4 +295,227 @@ func mustModules(t *testing.T, cfg *config.Config) []bot.Module {
 		t.Fatal(err)
 	}
 	return mods
+}
+
+// Ordinary group life ends with no penalty (issue 17): every testdata/ordinary_*.script
+// (their goldens pin the rest of what happens).
+func TestOrdinaryLifeIsNeverPunished(t *testing.T) {
+	scripts, _ := filepath.Glob("testdata/ordinary_*.script")
+	if len(scripts) < 4 {
+		t.Fatalf("ordinary-life scripts missing: %v", scripts)
+	}
+	for _, path := range scripts {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := runScript(t, nil, "", string(src), false)
+			if p := penalties(r); len(p) > 0 {
+				t.Fatalf("ordinary group life was punished: %v\n%s", p, r.out)
+			}
+		})
+	}
+}
+
+func TestTwelveCommandsInAMinuteAreNotAFlood(t *testing.T) {
+	var script strings.Builder
+	script.WriteString(modStart)
+	for _, c := range []string{"帮助", "签到", "积分", "排行榜", "发言榜", "群规", "兑换", "兑换 1", "签到", "积分", "排行榜", "帮助"} {
+		fmt.Fprintf(&script, "王五: %s\n", c)
+	}
+	r := runScript(t, nil, "", script.String(), false)
+	if p := penalties(r); len(p) != 0 {
+		t.Fatalf("12 commands in a minute: want no penalty, got %v\n%s", p, r.out)
+	}
+	// Chat still floods: commands are left out, not the member.
+	script.WriteString("@advance 1m\n")
+	for i := range 11 {
+		fmt.Fprintf(&script, "王五: 第%d句\n", i)
+	}
+	if got := levels(runScript(t, nil, "", script.String(), false)); got != "warn" {
+		t.Errorf("11 chat lines in a minute after the commands: levels %q, want one warning", got)
+	}
+}
+
+func TestSameBlessingFromThreeMembers(t *testing.T) {
+	r := runScript(t, nil, "", modStart+"小周: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n小郑: 祝赵六生日快乐！天天开心\n", false)
+	if p := penalties(r); len(p) != 0 {
+		t.Fatalf("three members sending the same blessing: want no penalty, got %v\n%s", p, r.out)
+	}
+}
+
+// One member repeating their own line is counted on its own, and the warning names nobody
+// (it used to say 「之前由 2、3 发送」: internal member numbers).
+func TestOwnRepeatWarnsWithoutInternalKeys(t *testing.T) {
+	r := runScript(t, nil, "", modStart+"小周: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n小吴: 祝赵六生日快乐！天天开心\n", false)
+	p := penalties(r)
+	if len(p) != 1 || p[0].str("member") != "小吴" || p[0].str("rule") != "duplicate" {
+		t.Fatalf("小吴's own third copy is a repeat, 小周's copy is not counted with it: %v\n%s", p, r.out)
+	}
+	for _, s := range r.kind("send") {
+		if strings.ContainsAny(s.str("text"), "0123456789") && strings.Contains(s.str("text"), "由") {
+			t.Errorf("a warning shows member numbers: %q", s.str("text"))
+		}
+		if !strings.Contains(s.str("text"), "第 3 次") {
+			t.Errorf("the warning says it is the member's third copy: %q", s.str("text"))
+		}
+	}
+}
+
+// Admins write durations the way they talk: 禁言 @x 30分钟, 半小时, 1 小时.
+func TestMuteCommandReadsChineseDurations(t *testing.T) {
+	for spec, want := range map[string]string{"30分钟": "禁言30分钟", "半小时": "禁言30分钟", "1 小时 刷屏": "禁言1小时", "2天": "禁言2天", "1h": "禁言1小时"} {
+		r := runScript(t, nil, "", modStart+"王五: 大家好\nme: 禁言 @王五 "+spec+"\n", false)
+		p := penalties(r)
+		if len(p) != 1 || p[0].str("level") != "mute" {
+			t.Errorf("禁言 @王五 %s: want a mute, got %v\n%s", spec, p, r.out)
+			continue
+		}
+		sends := r.kind("send")
+		if len(sends) == 0 || !strings.Contains(sends[len(sends)-1].str("text"), want) {
+			t.Errorf("禁言 @王五 %s: no notice\n%s", spec, r.out)
+		}
+		if spec == "1 小时 刷屏" && p[0].str("reason") != "刷屏" {
+			t.Errorf("the reason after a spaced duration: %q", p[0].str("reason"))
+		}
+	}
+}
+
+// A member waiting to be removed, or muted now, is not welcomed and not held up as the
+// week's 活跃之星 (nor paid its award).
+func TestSidelinedMembersAreNotWelcomedOrAwarded(t *testing.T) {
+	r := runScript(t, nil, "", modStart+"+王五\n+赵六\n+孙七\nme: 移除 @王五 广告号\nme: 禁言 @赵六 1小时 刷屏\n@advance 2m\n", false)
+	sends := r.kind("send")
+	welcome := ""
+	for _, s := range sends {
+		if strings.Contains(s.str("text"), "欢迎") {
+			welcome = s.str("text")
+		}
+	}
+	if !strings.Contains(welcome, "孙七") || strings.Contains(welcome, "王五") || strings.Contains(welcome, "赵六") {
+		t.Fatalf("only 孙七 is welcomed:\n%s", r.out)
+	}
+
+	cfg := exampleConfig(t)
+	r = runScript(t, cfg, "", `@time 2026-11-16 09:00
+@group 读书会
+王五: 今天读完了第三章，很精彩
+王五: 第四章讲的是什么呢大家
+王五: 我觉得作者写得真好啊
+赵六: 我也在读这本书呢
+孙七: 周末一起去书店吧
+@time 2026-11-22 20:00
+me: 移除 @王五 广告号
+@time 2026-11-23 09:01
+`, false)
+	var star string
+	for _, s := range r.kind("send") {
+		if strings.Contains(s.str("text"), "活跃之星") {
+			star = s.str("text")
+		}
+	}
+	if star == "" || strings.Contains(star, "王五") || !strings.Contains(star, "赵六") {
+		t.Fatalf("王五 (removal pending) is not the week's star:\n%s", r.out)
+	}
+}
+
+// Warn → mute → removal request used to happen within one minute. Offences within
+// min_step_gap (10m) of the last step are recorded but do not climb; after it the ladder
+// climbs as before.
+func TestStepGapGivesTimeToBreathe(t *testing.T) {
+	r := runScript(t, nil, "", modStart+`王五: 加我微信 wx1234567
+王五: 兼职刷单，日赚五百
+王五: 日赚五百私聊我
+@advance 9m
+王五: 兼职刷单，日赚五百
+@advance 2m
+王五: 兼职刷单，日赚五百
+me: 记录 @王五
+`, false)
+	if got := levels(r); got != "warn,mute" {
+		t.Fatalf("a burst is one step; the ladder climbs after 10 minutes: got %s\n%s", got, r.out)
+	}
+	p := penalties(r)
+	if p[1]["strikes"] != float64(2) || !strings.HasSuffix(p[1].str("time"), "T08:11:00+08:00") {
+		t.Errorf("the mute comes at 08:11 with 2 strikes (held offences do not count): %v", p[1])
+	}
+	var record string
+	for _, s := range r.kind("send") {
+		if strings.Contains(s.str("text"), "的记录") {
+			record = s.str("text")
+		}
+	}
+	if strings.Count(record, "记下（未升级）") != 3 {
+		t.Errorf("记录 lists the three held offences:\n%s", record)
+	}
+	// Admins decide for themselves: their commands are never held.
+	r = runScript(t, nil, "", modStart+"王五: 加我微信 wx1234567\nme: 警告 @王五 刷屏\n", false)
+	if got := levels(r); got != "warn,mute" {
+		t.Errorf("an admin's warning within the gap still climbs: %s\n%s", got, r.out)
+	}
+}
+
+// An apology during a mute gets a reminder, not a removal request; speaking again (after
+// the step gap) climbs.
+func TestApologyWhileMutedGetsAReminder(t *testing.T) {
+	r := runScript(t, nil, "", modStart+`王五: 大家好
+me: 禁言 @王五 1小时 刷屏
+@advance 2m
+王五: 对不起，我不知道不能发
+王五: 好的我知道了
+`, false)
+	for _, p := range penalties(r) {
+		if p.str("level") == "remove" {
+			t.Fatalf("an apology while muted is not a removal request:\n%s", r.out)
+		}
+	}
+	var notice, reminders []string
+	for _, s := range r.kind("send") {
+		switch {
+		case strings.Contains(s.str("text"), "🔇"):
+			notice = append(notice, s.str("text"))
+		case strings.Contains(s.str("text"), "你在禁言中"):
+			reminders = append(reminders, s.str("text"))
+		}
+	}
+	if len(reminders) != 1 || !strings.Contains(reminders[0], "你在禁言中，还剩 58 分钟") {
+		t.Fatalf("one reminder 「你在禁言中，还剩 58 分钟」:\n%s", r.out)
+	}
+	if len(notice) != 1 || !strings.Contains(notice[0], "第一次发言只会收到提醒") || !strings.Contains(notice[0], "将被警告") {
+		t.Errorf("the mute notice says what speaking while muted does: %q", notice)
+	}
+	if len(r.kind("points")) != 0 {
+		t.Errorf("messages while muted earn nothing:\n%s", r.out)
+	}
+	r = runScript(t, nil, "", modStart+`王五: 加我微信 wx1234567
+@advance 11m
+王五: 兼职刷单，日赚五百
+@advance 2m
+王五: 对不起，我不知道不能发
+王五: 我真的不知道
+@advance 15m
+王五: 凭什么禁我
+`, false)
+	if got := levels(r); got != "warn,mute,remove" {
+		t.Errorf("speaking again after the reminder climbs: %s\n%s", got, r.out)
+	}
+}
+
+func TestWhileMutedSettings(t *testing.T) {
+	script := modStart + "王五: 加我微信 wx1234567\n@advance 11m\n王五: 兼职刷单，日赚五百\n@advance 11m\n王五: 对不起\n@advance 11m\n王五: 对不起\n"
+	for mode, want := range map[string]string{"strike": "warn,mute,remove", "ignore": "warn,mute", "remind": "warn,mute,remove", "提醒": "warn,mute,remove"} {
+		cfg, err := config.Parse([]byte("defaults:\n  moderation:\n    while_muted: "+mode+"\n"), "c.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := runScript(t, cfg, "", script, false)
+		if got := levels(r); got != want {
+			t.Errorf("while_muted %s: %s, want %s\n%s", mode, got, want, r.out)
+		}
+		reminded := strings.Contains(r.out, "你在禁言中")
+		if reminded != (mode == "remind" || mode == "提醒") {
+			t.Errorf("while_muted %s: reminder sent = %v", mode, reminded)
+		}
+	}
 }

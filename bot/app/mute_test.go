@@ -36,7 +36,7 @@ func TestCapablePlatformLadder(t *testing.T) {
 	r := runCapable(t, `@time 2026-11-21 08:00
 @group 读书会
 张三: 加我微信 abc12345 领取免费资料
-@advance 1m
+@advance 11m
 张三: 加微信领红包，私聊我
 @advance 10m
 张三: 还能说话吗
@@ -47,7 +47,7 @@ func TestCapablePlatformLadder(t *testing.T) {
 	if len(recalls) != 3 || recalls[0].str("group") != "读书会" || recalls[0].str("member") != "张三" || recalls[0].str("time") != "2026-11-21T08:00:00+08:00" {
 		t.Fatalf("every ad is recalled:\n%s", r.out)
 	}
-	if len(mutes) != 1 || mutes[0].str("member") != "张三" || mutes[0]["seconds"] != float64(3600) || mutes[0].str("time") != "2026-11-21T08:01:00+08:00" {
+	if len(mutes) != 1 || mutes[0].str("member") != "张三" || mutes[0]["seconds"] != float64(3600) || mutes[0].str("time") != "2026-11-21T08:11:00+08:00" {
 		t.Fatalf("one real mute of an hour:\n%s", r.out)
 	}
 	if len(removes) != 1 || removes[0].str("member") != "张三" {

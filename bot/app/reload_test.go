@@ -108,3 +108,57 @@ func TestReloadWithEmbeddedConfigSaysWhy(t *testing.T) {
 		t.Fatalf("reload without a file explains how to get one:\n%s", r.out)
 	}
 }
+
+// A failed hot reload tells the owner exactly the lines `bot check` prints: one per
+// mistake, none that follow from another (a bad cron in defaults, inherited by two groups,
+// used to give three, two of them a false 「缺少发帖时间 cron」).
+func TestFailedReloadReportsWhatCheckReports(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "qunbot.yaml")
+	if err := os.WriteFile(path, []byte(strings.Replace(postAt, "HOUR", "8", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := "defaults:\n  posts:\n    - name: 早安\n      cron: \"0 8 * *\"\n      text: 早上好\ngroups:\n  读书会: {}\n  家长群: {}\n"
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, checkErr := config.Load(path)
+	ce, ok := config.AsError(checkErr)
+	if !ok || len(ce.Problems) != 1 || !strings.Contains(ce.Problems[0].Msg, "cron") || strings.Contains(checkErr.Error(), "缺少") {
+		t.Fatalf("check: want the one bad cron, got %v", checkErr)
+	}
+	var out bytes.Buffer
+	clock := bot.NewManualClock(time.Date(2026, 11, 21, 7, 0, 0, 0, cfg.Location))
+	s, err := NewSim(context.Background(), SimOptions{Config: cfg, DBPath: ":memory:", JSON: true, Out: &out, Logger: testLogger(t),
+		Loader: func() (*config.Config, error) { return config.Load(path) }}, clock, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Runner.RunScript(context.Background(), strings.NewReader("@time 2026-11-21 07:00\n> 重载配置\n")); err != nil {
+		t.Fatal(err)
+	}
+	r := parseOut(t, out.String())
+	dms := r.kind("dm")
+	if len(dms) != 1 {
+		t.Fatalf("want one answer to 重载配置:\n%s", r.out)
+	}
+	got := strings.Split(dms[0].str("text"), "\n")[1:]
+	want := []string{ce.Problems[0].String(ce.Source)}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || !strings.Contains(dms[0].str("text"), "1 处错误") {
+		t.Fatalf("reload says\n%s\nwant the lines of check:\n%s", dms[0].str("text"), strings.Join(want, "\n"))
+	}
+	// 状态 says so too, with the same line.
+	out.Reset()
+	if err := s.Runner.RunScript(context.Background(), strings.NewReader("@time 2026-11-21 07:05\n> 状态\n")); err != nil {
+		t.Fatal(err)
+	}
+	st := parseOut(t, out.String()).kind("dm")
+	if len(st) != 1 || !strings.Contains(st[0].str("text"), "重载失败，仍在用原来的配置（1 处错误）") || !strings.Contains(st[0].str("text"), want[0]) {
+		t.Fatalf("状态 after a failed reload:\n%s", out.String())
+	}
+}

@@ -541,7 +541,7 @@ func TestDailyReportCountsViolationsRemovalsAndSilence(t *testing.T) {
 	}
 	text := d[0].str("text")
 	for _, want := range []string{"🚫 违规 4 次：广告 3 · 刷屏 1", "🚪 待移出 1 人", "🤫 沉默 满7天 1 人 · 满15天 0 人 · 满30天 0 人",
-		"💬 消息 3 条，发言 3 人", "👥 成员 4 人，今日 +0 / -0", "📈 日活 75.0%"} {
+		"💬 消息 3 条，发言 3 人", "👥 成员 4 人，今日 +0 / -0", "📈 日活 3/4 人（75%）"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q:\n%s", want, text)
 		}
@@ -607,7 +607,7 @@ func TestWeeklyReportHealthAlerts(t *testing.T) {
 	if strings.Contains(first, "⚠️") || !strings.Contains(first, "机器人从10月1日开始统计") {
 		t.Errorf("the first week was only partly watched: no alerts, and it says so:\n%s", first)
 	}
-	for _, want := range []string{"每百人消息 0 条/周，低于 120 条", "近30天退群率 14.3%，高于 5%", "连续 2 周退群多于入群"} {
+	for _, want := range []string{"每百人消息 0 条/周，低于 120 条", "30 天内 3/21 人退群（14.3%），高于 5%", "连续 2 周退群多于入群"} {
 		if !strings.Contains(last, want) {
 			t.Errorf("11-02 report lacks %q:\n%s", want, last)
 		}
@@ -642,5 +642,69 @@ func TestReportCountsSilentMembersStillInTheGroup(t *testing.T) {
 	report := r.dmsWith("日报 11月28日")
 	if len(report) != 1 || !strings.Contains(report[0].str("text"), "满7天 1 人") {
 		t.Fatalf("the report counts 成员01 only (成员02 left, 成员03 spoke again):\n%s", r.out)
+	}
+}
+
+// Reports count people talking to each other: commands (talking to the bot) and the
+// owner's own lines are not activity; a rate says what it is a share of.
+func TestReportsCountPeopleNotCommands(t *testing.T) {
+	cfg := parseConfig(t, `defaults:
+  welcome: {enabled: false}
+  posts: []
+  silent: {enabled: false}
+  reports: {weekly: {enabled: false}, top: 3}
+`)
+	r := runScript(t, cfg, "", `@time 2026-11-21 09:00
+@group 读书会
+甲: 早上好
+乙: 早上好呀
+甲: 签到
+乙: 签到
+丙: 帮助
+丙: 积分
+丙: 排行榜
+me: 大家今天读到哪了
+me: 周日晚上八点共读
+me: 别忘了打卡
+@time 2026-11-21 22:00
+`, false)
+	d := r.dmsWith("日报")
+	if len(d) != 1 {
+		t.Fatalf("one daily report:\n%s", r.out)
+	}
+	text := d[0].str("text")
+	for _, want := range []string{"💬 消息 2 条，发言 2 人", "📈 日活 2/4 人（50%）", "🏆 甲 1 条 · 乙 1 条"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q (commands and the owner's lines are not activity):\n%s", want, text)
+		}
+	}
+}
+
+// One member in five (the owner's account is a member too) left: 20%, said with its base.
+// It used to divide by the members of 30 days ago, which is 1 when three joined since and
+// one of them left: 「近30天退群率 100.0%」.
+func TestLeaveRateSaysItsBase(t *testing.T) {
+	cfg := parseConfig(t, `defaults:
+  welcome: {enabled: false}
+  posts: []
+  silent: {enabled: false}
+  weekly_top: {enabled: false}
+  reports: {daily: {enabled: false}}
+`)
+	r := runScript(t, cfg, "", `@time 2026-10-01 09:00
+@group 读书会
+老成员: 大家好
+@time 2026-10-02 09:00
++甲
++乙
++丁
+@time 2026-10-20 09:00
+-丁
+@time 2026-11-02 10:00
+`, false)
+	weeklies := r.dmsWith("周报")
+	last := weeklies[len(weeklies)-1].str("text")
+	if !strings.Contains(last, "30 天内 1/5 人退群（20%）") || strings.Contains(last, "100") {
+		t.Errorf("want 「30 天内 1/5 人退群（20%%）」:\n%s", last)
 	}
 }

@@ -20,12 +20,16 @@ type Config struct {
 	Timezone  string         `yaml:"timezone"`
 	Location  *time.Location `yaml:"-"`
 	AllGroups bool           `yaml:"all_groups"`
-	Storage   Storage        `yaml:"storage"`
-	Owner     Owner          `yaml:"owner"`
-	Outbox    Outbox         `yaml:"outbox"`
-	Scheduler Scheduler      `yaml:"scheduler"`
-	Web       Web            `yaml:"web"`
-	Retention Retention      `yaml:"retention"`
+	// AllGroupsSet: the file says all_groups (either way). Unsaid, the bot manages every
+	// group only while the file lists none (a first try); `bot run` manages the listed
+	// groups only (RunDefaults), so a family group is never moderated by surprise.
+	AllGroupsSet bool      `yaml:"-"`
+	Storage      Storage   `yaml:"storage"`
+	Owner        Owner     `yaml:"owner"`
+	Outbox       Outbox    `yaml:"outbox"`
+	Scheduler    Scheduler `yaml:"scheduler"`
+	Web          Web       `yaml:"web"`
+	Retention    Retention `yaml:"retention"`
 
 	// Defaults apply to every group; Groups holds the effective (merged) config of each
 	// group named in the file.
@@ -104,8 +108,22 @@ type Welcome struct {
 	MaxDelay    Duration `yaml:"max_delay"` // joins older than this (e.g. after downtime) are not greeted
 }
 
+// ManagesUnlisted reports whether groups the file does not list are managed (with the
+// defaults): all_groups: true, or all_groups unsaid and no group listed.
+func (c *Config) ManagesUnlisted() bool {
+	return c.AllGroups || (!c.AllGroupsSet && len(c.Groups) == 0)
+}
+
+// RunDefaults applies what `bot run` assumes on a real account where the file is silent:
+// only the groups listed under groups: are managed (all_groups: false).
+func (c *Config) RunDefaults() {
+	if !c.AllGroupsSet {
+		c.AllGroups, c.AllGroupsSet = false, true
+	}
+}
+
 // ForGroup returns the effective configuration of a group, and whether the bot manages it:
-// listed groups use their merged config; others get the defaults when all_groups is on.
+// listed groups use their merged config; others get the defaults when ManagesUnlisted.
 // The result points into c, which nobody changes after Parse (a reload makes a new
 // Config): every event reads its group's config, and a copy of it is over a kilobyte.
 // It is never nil.
@@ -118,7 +136,7 @@ func (c *Config) ForGroup(name string) (*Group, bool) {
 			return g, g.Enabled
 		}
 	}
-	if c.AllGroups {
+	if c.ManagesUnlisted() {
 		return &c.Defaults, c.Defaults.Enabled
 	}
 	return &Group{}, false
@@ -172,13 +190,14 @@ func Parse(data []byte, source string) (*Config, error) {
 	top := topLevel{Platform: builtin.Platform, OneBot: builtin.OneBot, Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
 		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler, Web: builtin.Web,
 		Retention: builtin.Retention}
+	_, allGroupsSet := pos.lineOf["all_groups"]
 	if doc.Kind == yaml.MappingNode {
 		checkKeys(doc, typeOf[topLevel](), "", p)
 		if err := doc.Decode(&top); err != nil {
 			p.addYAML(err, pos)
 		}
 	}
-	cfg := &Config{Source: source, Platform: top.Platform, OneBot: top.OneBot, Timezone: top.Timezone, AllGroups: top.AllGroups, Storage: top.Storage,
+	cfg := &Config{Source: source, Platform: top.Platform, OneBot: top.OneBot, Timezone: top.Timezone, AllGroups: top.AllGroups, AllGroupsSet: allGroupsSet, Storage: top.Storage,
 		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web,
 		Retention: top.Retention, Groups: map[string]*Group{}}
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestExampleConfigIsValid(t *testing.T) {
@@ -27,9 +28,13 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if g.Welcome.BatchWindow.D() != time.Minute {
 		t.Fatalf("读书会 must inherit batch_window from defaults, got %v", g.Welcome.BatchWindow)
 	}
+	if _, managed := cfg.ForGroup("别的群"); managed {
+		t.Fatalf("the example is for a real account: an unlisted group is not managed (all_groups: false)")
+	}
+	cfg.AllGroups = true
 	other, managed := cfg.ForGroup("别的群")
 	if !managed || other.RulesText == g.RulesText {
-		t.Fatalf("an unlisted group must get the defaults (all_groups: true)")
+		t.Fatalf("with all_groups: true an unlisted group gets the defaults")
 	}
 }
 
@@ -215,5 +220,83 @@ func TestDefaultPacingIsHuman(t *testing.T) {
 	}
 	if cfg.Outbox != o {
 		t.Errorf("config.example.yaml's outbox %+v differs from the defaults %+v", cfg.Outbox, o)
+	}
+}
+
+// Durations read like the ladder's: an owner who writes 禁言 1小时 there writes 1分钟 here.
+func TestChineseDurationsInTheFile(t *testing.T) {
+	cfg, err := Parse([]byte("defaults:\n  welcome:\n    batch_window: 1分钟\n  moderation:\n    window: 30天\n    remind_every: 半小时\n    ladder: [警告, 禁言 1小时, 移出]\n"), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Defaults.Moderation
+	if cfg.Defaults.Welcome.BatchWindow.D() != time.Minute || m.Window.D() != 30*24*time.Hour || m.RemindEvery.D() != 30*time.Minute {
+		t.Errorf("batch_window %v, window %v, remind_every %v", cfg.Defaults.Welcome.BatchWindow, m.Window, m.RemindEvery)
+	}
+	_, err = Parse([]byte("defaults:\n  welcome:\n    batch_window: 一会儿\n"), "c.yaml")
+	if err == nil || !strings.Contains(err.Error(), "30分钟") {
+		t.Errorf("a bad duration says how to write one in Chinese: %v", err)
+	}
+}
+
+// Each mistake is reported once, without follow-on errors it causes.
+func TestOneMistakeOneProblem(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"a bad cron of a group's post", "groups:\n  读书会:\n    posts:\n      - cron: \"0 8 * *\"\n        text: 早\n", "groups.读书会.posts[0].cron"},
+		{"a bad cron in defaults, two groups", "defaults:\n  posts:\n    - cron: \"0 8 * *\"\n      text: 早\ngroups:\n  甲群: {}\n  乙群: {}\n", "defaults.posts[0].cron"},
+		{"a bad weekly_top cron", "defaults:\n  weekly_top:\n    cron: bad\n", "defaults.weekly_top.cron"},
+		{"a bad template", "defaults:\n  welcome:\n    template: '{{.Nope'\n", "defaults.welcome.template"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.src), "c.yaml")
+			ce, ok := AsError(err)
+			if !ok {
+				t.Fatalf("want a config error, got %v", err)
+			}
+			if len(ce.Problems) != 1 || ce.Problems[0].Path != c.want {
+				t.Fatalf("want one problem at %s, got:\n%v", c.want, err)
+			}
+		})
+	}
+}
+
+// yaml.v3 cuts a long value inside a character ("某某\xe6..."): the message quotes the file.
+func TestWrongTypeQuotesWholeCharacters(t *testing.T) {
+	_, err := Parse([]byte("outbox:\n  per_minute: 某某某某某某某某某某某某某某某某某某某某某某\n"), "c.yaml")
+	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), "「某某某某某某某某某某某某某某某某某某某某…」") {
+		t.Fatalf("want the value cut by characters, got %q", err)
+	}
+}
+
+// A family group the file does not list is left alone by `bot run`'s default; a file that
+// lists nothing and says nothing (a first try in the simulator) manages every group.
+func TestUnlistedFamilyGroupIsUntouchedByDefault(t *testing.T) {
+	for _, c := range []struct {
+		name, src  string
+		run        bool
+		manageFam  bool
+		manageBook bool
+	}{
+		{"groups listed, all_groups unsaid", "groups:\n  读书会: {}\n", false, false, true},
+		{"the same under bot run", "groups:\n  读书会: {}\n", true, false, true},
+		{"nothing listed, all_groups unsaid", "defaults:\n  welcome: {enabled: false}\n", false, true, true},
+		{"nothing listed, under bot run", "defaults:\n  welcome: {enabled: false}\n", true, false, false},
+		{"all_groups: true under bot run", "all_groups: true\ngroups:\n  读书会: {}\n", true, true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(c.src), "c.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.run {
+				cfg.RunDefaults()
+			}
+			if _, ok := cfg.ForGroup("家人群"); ok != c.manageFam {
+				t.Errorf("家人群 managed = %v, want %v", ok, c.manageFam)
+			}
+			if _, ok := cfg.ForGroup("读书会"); ok != c.manageBook {
+				t.Errorf("读书会 managed = %v, want %v", ok, c.manageBook)
+			}
+		})
 	}
 }

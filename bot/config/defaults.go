@@ -22,7 +22,7 @@ func Default() *Config {
 		Platform:  PlatformWeChat,
 		Timezone:  "Asia/Shanghai",
 		Location:  shanghai,
-		AllGroups: true,
+		AllGroups: false, // see Config.ManagesUnlisted
 		Storage:   Storage{Path: "data/qunbot.db"},
 		Owner:     Owner{Name: "群主"},
 		// Human pacing (issue 18): the bot posts as the owner's own account, and WeChat bans

@@ -101,7 +101,7 @@ func (m *MatchMode) UnmarshalYAML(n *yaml.Node) error {
 	case "exact", "精确", "完全":
 		*m = MatchExact
 	default:
-		return typeError(n, "match 只能是 contains（包含）或 exact（精确），现在是「%s」/ match must be contains or exact", n.Value)
+		return typeError(n, "match 只能是 contains（包含）或 exact（精确），现在是「%s」/ match must be contains or exact", clip(n.Value, 20))
 	}
 	if n.Kind != yaml.ScalarNode {
 		return typeError(n, "match 只能是 contains 或 exact / match must be contains or exact")

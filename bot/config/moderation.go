@@ -19,24 +19,46 @@ type Moderation struct {
 	DryRun  bool `yaml:"dry_run"` // decide and log everything, tell nobody
 	// Recall: recall (delete) the violating message where the platform can (QQ, when the
 	// bot is a group admin). WeChat cannot; there it changes nothing.
-	Recall      bool          `yaml:"recall"`
-	Ladder      []string      `yaml:"ladder"`       // steps: "warn", "mute 1h", "remove"
-	Window      Duration      `yaml:"window"`       // strikes older than this are forgotten
-	RemindEvery Duration      `yaml:"remind_every"` // remind the owner of a pending removal at most this often
-	Lexicons    []Lexicon     `yaml:"lexicons"`
-	Allow       []string      `yaml:"allow"` // allow-list: 微信支付 cancels 微信 inside it
-	Phone       Check         `yaml:"phone"`
-	QQ          Check         `yaml:"qq"`
-	WeChatID    Check         `yaml:"wechat_id"`
-	Links       LinkCheck     `yaml:"links"`
-	ZeroWidth   Check         `yaml:"zero_width"`
-	Kinds       KindCheck     `yaml:"kinds"`
-	Flood       WindowCheck   `yaml:"flood"`
-	Duplicates  WindowCheck   `yaml:"duplicates"`
-	Promotion   PromotionRule `yaml:"promotion"`
-	Nickname    Check         `yaml:"nickname"`
+	Recall      bool     `yaml:"recall"`
+	Ladder      []string `yaml:"ladder"`       // steps: "warn", "mute 1h", "remove"
+	Window      Duration `yaml:"window"`       // strikes older than this are forgotten
+	RemindEvery Duration `yaml:"remind_every"` // remind the owner of a pending removal at most this often
+	// MinStepGap is the least time between two ladder steps of one member: offences within
+	// it are recorded but do not climb (warn → mute → removal in one minute left nobody
+	// time to read the warning). Admins' own commands and rules that jump straight to mute
+	// or removal are not held.
+	MinStepGap Duration `yaml:"min_step_gap"`
+	// WhileMuted says what a message from a soft-muted member does: WhileMutedRemind (the
+	// first gets one reminder and nothing else; later ones climb the ladder),
+	// WhileMutedStrike (every one climbs) or WhileMutedIgnore (earns nothing, nothing said).
+	WhileMuted string        `yaml:"while_muted"`
+	Lexicons   []Lexicon     `yaml:"lexicons"`
+	Allow      []string      `yaml:"allow"` // allow-list: 微信支付 cancels 微信 inside it
+	Phone      Check         `yaml:"phone"`
+	QQ         Check         `yaml:"qq"`
+	WeChatID   Check         `yaml:"wechat_id"`
+	Links      LinkCheck     `yaml:"links"`
+	ZeroWidth  Check         `yaml:"zero_width"`
+	Kinds      KindCheck     `yaml:"kinds"`
+	Flood      WindowCheck   `yaml:"flood"`
+	Duplicates WindowCheck   `yaml:"duplicates"`
+	Promotion  PromotionRule `yaml:"promotion"`
+	Nickname   Check         `yaml:"nickname"`
 
 	ladder rules.Ladder
+}
+
+// What a message from a soft-muted member does (moderation.while_muted).
+const (
+	WhileMutedRemind = "remind"
+	WhileMutedStrike = "strike"
+	WhileMutedIgnore = "ignore"
+)
+
+var whileMutedAliases = map[string]string{
+	WhileMutedRemind: WhileMutedRemind, "提醒": WhileMutedRemind,
+	WhileMutedStrike: WhileMutedStrike, "处罚": WhileMutedStrike, "升级": WhileMutedStrike,
+	WhileMutedIgnore: WhileMutedIgnore, "忽略": WhileMutedIgnore, "不管": WhileMutedIgnore,
 }
 
 // LadderSteps is the parsed ladder.
@@ -125,6 +147,8 @@ func defaultModeration() Moderation {
 		Ladder:      []string{"warn", "mute 1h", "remove"},
 		Window:      Duration(30 * 24 * time.Hour),
 		RemindEvery: Duration(time.Hour),
+		MinStepGap:  Duration(10 * time.Minute),
+		WhileMuted:  WhileMutedRemind,
 		Lexicons: []Lexicon{
 			{Builtin: "ads", Action: rules.ActionStrike, Strikes: 1},
 			{Builtin: "scam", Action: rules.ActionStrike, Strikes: 1},
@@ -172,6 +196,14 @@ func (v *moderationValidator) validate(g *Group, path string, at reporter) {
 	}
 	if m.Window.D() < time.Hour {
 		at(p+".window", "统计窗口至少 1h（默认 30d）/ window must be at least 1h")
+	}
+	if gap := m.MinStepGap.D(); gap < 0 || gap > 24*time.Hour || (gap >= m.Window.D() && m.Window.D() > 0) {
+		at(p+".min_step_gap", "两步处罚之间的最短间隔应在 0 到 1 天之间（默认 10分钟，0 表示不限），并且短于 window / min_step_gap must be 0–1d and shorter than window")
+	}
+	if w, ok := whileMutedAliases[strings.TrimSpace(m.WhileMuted)]; ok {
+		m.WhileMuted = w
+	} else {
+		at(p+".while_muted", "禁言期间发言怎么处理：remind（提醒一次，再发言才升级处罚，默认）、strike（每次都升级处罚）或 ignore（不处罚也不提醒），现在是「%s」/ while_muted must be remind, strike or ignore", clip(m.WhileMuted, 20))
 	}
 	action := func(key, a string, strikes int) {
 		if _, err := rules.ParseAction(a); err != nil {

@@ -58,10 +58,18 @@ type problems struct {
 	source string
 	list   []Problem
 	seen   map[string]bool
+	// decodeLines are the lines a value failed to decode on: a check of that value
+	// afterwards ("cron is required" after "bad cron") only repeats the first mistake.
+	decodeLines map[int]bool
+	// said holds (path, message) of every check already reported or suppressed, so a group
+	// that inherits a broken value from defaults is not reported again for it.
+	said map[string]bool
 }
 
 func (p *problems) add(line int, path, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	// Messages quote what the owner wrote; a broken byte sequence must not reach the
+	// owner's phone as 「某某�」.
+	msg := strings.ToValidUTF8(fmt.Sprintf(format, args...), "")
 	key := fmt.Sprintf("%d\x00%s\x00%s", line, path, msg)
 	if p.seen == nil {
 		p.seen = map[string]bool{}
@@ -92,7 +100,15 @@ func (p *problems) addYAML(err error, pos *positions) {
 			m = sm[2]
 		}
 		if sm := unmarshalRe.FindStringSubmatch(m); sm != nil {
-			m = fmt.Sprintf("值「%s」的类型不对，这里应为%s / wrong type: %s", sm[2], describeType(sm[3]), m)
+			// yaml.v3 cuts a long value at a byte ("某某\xe6..."): quote the value from the
+			// file instead, cut by characters.
+			value := sm[2]
+			if v, ok := pos.valueAt(line); ok {
+				value = clip(v, 20)
+			} else {
+				value = strings.ToValidUTF8(strings.TrimSuffix(value, "..."), "") + "…"
+			}
+			m = fmt.Sprintf("值「%s」的类型不对，这里应为%s / wrong type: cannot unmarshal !!%s into %s", value, describeType(sm[3]), sm[1], sm[3])
 		} else if line > 0 && pos == nil {
 			m = "YAML 语法错误 / syntax error: " + m
 		}
@@ -100,8 +116,48 @@ func (p *problems) addYAML(err error, pos *positions) {
 		if pos != nil {
 			path = pos.pathAt(line)
 		}
+		if line > 0 {
+			if p.decodeLines == nil {
+				p.decodeLines = map[int]bool{}
+			}
+			p.decodeLines[line] = true
+		}
 		p.add(line, path, "%s", m)
 	}
+}
+
+// check reports a problem found by validation, unless it follows from one already
+// reported: the value it checks failed to decode (its line has a decode error), or the
+// value is inherited from defaults (group is "groups.<name>", the path is not written
+// under the group) and defaults was already reported, or excused, for the same thing.
+func (p *problems) check(pos *positions, group, path, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if p.said == nil {
+		p.said = map[string]bool{}
+	}
+	line, exact := pos.lineOf[path]
+	if !exact && group != "" && strings.HasPrefix(path, group) {
+		if p.said["defaults"+path[len(group):]+"\x00"+msg] {
+			return
+		}
+	}
+	p.said[path+"\x00"+msg] = true
+	if exact && p.decodeLines[line] {
+		return
+	}
+	p.add(pos.line(path), path, "%s", msg)
+}
+
+// clip shortens s to n characters (never inside one), marking the cut with "…".
+func clip(s string, n int) string {
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
 }
 
 func describeType(goType string) string {
@@ -133,8 +189,18 @@ func (p *problems) err() error {
 // positions maps key paths to lines and back, so decode errors (which know only a line)
 // and validation errors (which know only a path) both name the line and the key.
 type positions struct {
-	lineOf map[string]int
-	pathOf map[int]string
+	lineOf  map[string]int
+	pathOf  map[int]string
+	valueOf map[int]string // the first scalar value on a line, to quote it in messages
+}
+
+// valueAt is the scalar written on a line (p may be nil).
+func (p *positions) valueAt(line int) (string, bool) {
+	if p == nil {
+		return "", false
+	}
+	v, ok := p.valueOf[line]
+	return v, ok
 }
 
 // maxIndexedNodes bounds indexPositions. It follows aliases (a group may be written as
@@ -144,7 +210,7 @@ type positions struct {
 const maxIndexedNodes = 100_000
 
 func indexPositions(root *yaml.Node) *positions {
-	p := &positions{lineOf: map[string]int{}, pathOf: map[int]string{}}
+	p := &positions{lineOf: map[string]int{}, pathOf: map[int]string{}, valueOf: map[int]string{}}
 	budget := maxIndexedNodes
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
@@ -159,12 +225,18 @@ func indexPositions(root *yaml.Node) *positions {
 			}
 		}
 		switch n.Kind {
+		case yaml.ScalarNode:
+			if _, taken := p.valueOf[n.Line]; !taken && path != "" {
+				p.valueOf[n.Line] = n.Value
+			}
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
 				child := joinPath(path, k.Value)
 				p.lineOf[child] = k.Line
-				if _, taken := p.pathOf[k.Line]; !taken {
+				// "- cron: x" puts a list item and its first key on one line: the key
+				// says more about a mistake there.
+				if have, taken := p.pathOf[k.Line]; !taken || (strings.HasSuffix(have, "]") && strings.HasPrefix(child, have+".")) {
 					p.pathOf[k.Line] = child
 				}
 				walk(v, child)

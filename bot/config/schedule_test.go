@@ -152,3 +152,17 @@ func TestPostIDs(t *testing.T) {
 		t.Fatal("a name that looks like a place is refused")
 	}
 }
+
+func TestCronInWords(t *testing.T) {
+	for spec, want := range map[string]string{
+		"0 9 * * 1": "每周一 09:00", "30 9 * * 1": "每周一 09:30", "0 8 * * *": "每天 08:00", "0 22 * * *": "每天 22:00",
+		"0 20 * * 1-5": "工作日 20:00", "0 10 * * 6,0": "每周末 10:00", "0 9 * * 1,3,5": "每周一、三、五 09:00",
+		"0 8,20 * * *": "每天 08:00、20:00", "0 9 1 * *": "每月 1 日 09:00", "*/30 * * * *": "每 30 分钟",
+		"0 * * * *": "每小时整点", "0 0 9 * * 1": "每周一 09:00", "@daily": "每天 00:00", "@weekly": "每周日 00:00",
+		"@every 2h": "每隔 2小时", "0 9 1-7 * 1": "cron 0 9 1-7 * 1", "0 9 * 12 *": "cron 0 9 * 12 *",
+	} {
+		if got := CronWords(spec); got != want {
+			t.Errorf("CronWords(%q) = %q, want %q", spec, got, want)
+		}
+	}
+}

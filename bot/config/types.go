@@ -2,17 +2,19 @@ package config
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"qunbot/rules"
 )
 
-// Duration is a time.Duration written as Go durations ("90s", "10m", "1h30m") plus days
-// ("7d", "1d12h"), because group owners think in days.
+// Duration is a time.Duration as owners write it: Go durations ("90s", "10m", "1h30m"),
+// days ("7d", "1d12h") and Chinese ("30分钟", "1小时", "半小时", "2天"), because group
+// owners think in days and write in Chinese.
 type Duration time.Duration
 
 // D returns the value as a time.Duration.
@@ -26,41 +28,20 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // UnmarshalYAML parses the duration; errors are reported as type errors so that decoding
 // goes on and every mistake in the file is reported at once.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return typeError(n, "时长要写成一个值，例如 30分钟、1小时、7天 或 30m、1h、7d / a duration must be a single value")
+	}
 	v, err := ParseDuration(n.Value)
-	if err != nil || n.Kind != yaml.ScalarNode {
-		return typeError(n, "无效的时长「%s」，请写成 30s、10m、1h、7d 这样的形式 / invalid duration, write e.g. 30s, 10m, 1h, 7d", n.Value)
+	if err != nil {
+		return typeError(n, "%v", err)
 	}
 	*d = Duration(v)
 	return nil
 }
 
-// ParseDuration accepts Go durations and a leading whole number of days ("7d", "1d12h").
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	var days time.Duration
-	if i := strings.IndexByte(s, 'd'); i > 0 {
-		n, err := strconv.Atoi(s[:i])
-		if err != nil || n < 0 || n > 36500 {
-			return 0, fmt.Errorf("invalid days in %q", s)
-		}
-		days = time.Duration(n) * 24 * time.Hour
-		s = s[i+1:]
-		if s == "" {
-			return days, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, err
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("negative duration %q", s)
-	}
-	return days + d, nil
-}
+// ParseDuration reads a duration the way every part of qunbot does (rules.ParseDuration,
+// the one parser): 90s, 1h30m, 7d, 30分钟, 1小时, 半小时, 2天.
+func ParseDuration(s string) (time.Duration, error) { return rules.ParseDuration(s) }
 
 // FormatDuration prints whole days as "Nd" and the rest as Go does, trimming zero units.
 func FormatDuration(d time.Duration) string {
@@ -190,7 +171,7 @@ func (c CronSpec) String() string { return c.Spec }
 func (c *CronSpec) UnmarshalYAML(n *yaml.Node) error {
 	parsed, err := ParseCron(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
-		return typeError(n, "无效的 cron 表达式「%s」，请写成「分 时 日 月 周」，例如 \"0 8 * * *\"（每天 8:00）、\"30 9 * * 1\"（每周一 9:30）或 @daily / invalid cron spec", n.Value)
+		return typeError(n, "无效的 cron 表达式「%s」，请写成「分 时 日 月 周」，例如 \"0 8 * * *\"（每天 8:00）、\"30 9 * * 1\"（每周一 9:30）或 @daily / invalid cron spec", clip(n.Value, 40))
 	}
 	*c = parsed
 	return nil

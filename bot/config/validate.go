@@ -9,7 +9,7 @@ import (
 
 // validate checks what decoding cannot: values in range and templates that run.
 func validate(c *Config, pos *positions, p *problems) {
-	at := func(path, format string, args ...any) { p.add(pos.line(path), path, format, args...) }
+	at := func(path, format string, args ...any) { p.check(pos, "", path, format, args...) }
 
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil || c.Timezone == "" {
@@ -36,7 +36,9 @@ func validate(c *Config, pos *positions, p *problems) {
 	mv := &moderationValidator{dir: dir, files: map[string]fileLexicon{}}
 	validateGroup(&c.Defaults, "defaults", at, mv)
 	for name, g := range c.Groups {
-		validateGroup(g, "groups."+name, at, mv) // fills in parsed parts (ladder, lexicon entries)
+		group := "groups." + name
+		inGroup := func(path, format string, args ...any) { p.check(pos, group, path, format, args...) }
+		validateGroup(g, group, inGroup, mv) // fills in parsed parts (ladder, lexicon entries)
 	}
 }
 

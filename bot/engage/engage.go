@@ -214,3 +214,18 @@ func echo(s string) string {
 	r := []rune(s)
 	return string(r[:maxRunes]) + "…"
 }
+
+// reasonLabels are the Chinese names of the ledger's reasons, for anything an owner reads.
+var reasonLabels = map[string]string{
+	storage.ReasonCheckin: "签到", storage.ReasonMessage: "发言", storage.ReasonAdmin: "管理员调整",
+	storage.ReasonRedeem: "兑换", storage.ReasonAward: "活跃之星奖励",
+}
+
+// ReasonLabel is the Chinese name of a points reason ("checkin" → 签到); an unknown one is
+// shown as stored.
+func ReasonLabel(reason string) string {
+	if l, ok := reasonLabels[reason]; ok {
+		return l
+	}
+	return reason
+}

@@ -26,7 +26,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 			specs[g.WeeklyTop.Cron.Spec] = g.WeeklyTop.Cron
 		}
 	}
-	if cfg.AllGroups {
+	if cfg.ManagesUnlisted() {
 		add(&cfg.Defaults)
 	}
 	for _, g := range cfg.Groups {
@@ -72,9 +72,21 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 			continue
 		}
 		t.Group = bot.GroupCtx{Key: g.Key, Name: g.Name, Config: cfg}
-		top, err := t.Tx.TopActive(g.Key, from, to, w.Top)
+		// A member waiting to be removed or muted now is not held up as an example, nor
+		// awarded: ask for a few more than the board shows and leave them out.
+		ranked, err := t.Tx.TopActive(g.Key, from, to, w.Top+10)
 		if err != nil {
 			return fmt.Errorf("weekly top of group %q: %w", g.Name, err)
+		}
+		var top []storage.ActivityCount
+		for _, c := range ranked {
+			out, err := t.Sidelined(c.MemberKey)
+			if err != nil {
+				return err
+			}
+			if !out && len(top) < w.Top {
+				top = append(top, c)
+			}
 		}
 		if len(top) == 0 {
 			continue // a silent week gets no post

@@ -17,7 +17,7 @@ func (m *Module) Commands() []*bot.Command {
 	return []*bot.Command{
 		{Name: "警告", Aliases: []string{"warn"}, Usage: "警告 @成员 [原因]", Summary: "警告成员（按处罚阶梯累计）",
 			Perm: bot.AdminOnly, Run: m.cmdWarn},
-		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30m、1h、1d）", Summary: "禁言成员（QQ 上机器人是群管理员时真正禁言；微信上是软禁言：期间发言不计积分并升级处罚）",
+		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30分钟、1小时、1天）", Summary: "禁言成员（QQ 上机器人是群管理员时真正禁言；微信上是软禁言：期间发言不计积分，提醒一次后再发言升级处罚）",
 			Perm: bot.AdminOnly, Run: m.cmdMute},
 		{Name: "解除禁言", Aliases: []string{"unmute"}, Usage: "解除禁言 @成员", Summary: "解除禁言",
 			Perm: bot.AdminOnly, Run: m.cmdUnmute},
@@ -99,13 +99,20 @@ func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	if len(a.Fields) == 0 {
-		return bot.Usagef("请写禁言时长，例如 30m、1h、1d。")
+		return bot.Usagef("请写禁言时长，例如 30分钟、1小时、1天。")
 	}
+	// "30分钟", or "30 分钟" typed with a space.
+	used := 1
 	d, err := config.ParseDuration(a.Fields[0])
-	if err != nil || d < time.Minute || d > 30*24*time.Hour {
-		return bot.Usagef("禁言时长「%s」看不懂，请写 1m 到 30d 之间的时长，例如 30m、1h、1d。", a.Fields[0])
+	if err != nil && len(a.Fields) > 1 {
+		if d2, err2 := config.ParseDuration(a.Fields[0] + a.Fields[1]); err2 == nil {
+			d, err, used = d2, nil, 2
+		}
 	}
-	reason := strings.TrimSpace(strings.TrimPrefix(a.Rest, a.Fields[0]))
+	if err != nil || d < time.Minute || d > 30*24*time.Hour {
+		return bot.Usagef("禁言时长「%s」看不懂，请写 1 分钟到 30 天之间的时长，例如 30分钟、1小时、1天。", a.Fields[0])
+	}
+	reason := strings.Join(a.Fields[used:], " ")
 	if reason == "" {
 		reason = "管理员禁言"
 	}
@@ -126,9 +133,11 @@ func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
 	}
 	t.Emit("penalty", target, map[string]any{"level": "mute", "rule": "admin", "strikes": strikes, "reason": reason})
 	if real {
-		return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。", bot.Mention(target), humanDuration(d), clock(t, until), reason), target)
+		return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。%s", bot.Mention(target), humanDuration(d), clock(t, until), reason,
+			afterRealMute(t.Group.Config.Moderation, strikes)), target)
 	}
-	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。禁言期间发言不计积分，并会升级处罚。", bot.Mention(target), humanDuration(d), clock(t, until), reason), target)
+	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。%s", bot.Mention(target), humanDuration(d), clock(t, until), reason,
+		afterMute(t.Group.Config.Moderation, strikes)), target)
 }
 
 func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
@@ -295,6 +304,9 @@ func levelName(l string) string {
 		return "禁言"
 	case rules.ActionRemove:
 		return "移出"
+	}
+	if l == LevelHeld {
+		return "记下（未升级）"
 	}
 	return l
 }

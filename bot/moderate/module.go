@@ -9,7 +9,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -244,10 +246,26 @@ func (m *Module) Screen(t *bot.Turn) error {
 	if err != nil {
 		return err
 	}
+	remind := false // the first message of this mute: a reminder, unless it is a violation itself
 	if muted {
 		t.Muted = true
-		fired = append(fired, rules.Result{Check: "mute", Rule: "mute", Category: "mute", Action: rules.ActionStrike, Strikes: 1,
-			Reason: "禁言期间发言", Evidence: fmt.Sprintf("%s（禁言到 %s）", truncate(t.Text(), 200), clock(t, mute.Until))})
+		speaking := rules.Result{Check: "mute", Rule: "mute", Category: "mute", Action: rules.ActionStrike, Strikes: 1,
+			Reason: "禁言期间发言", Evidence: fmt.Sprintf("%s（禁言到 %s）", truncate(t.Text(), 200), clock(t, mute.Until))}
+		switch mc.WhileMuted {
+		case config.WhileMutedIgnore:
+		case config.WhileMutedStrike:
+			fired = append(fired, speaking)
+		default:
+			reminded, err := remindedSince(t, member, mute.Since)
+			if err != nil {
+				return err
+			}
+			if reminded {
+				fired = append(fired, speaking) // told once already: speaking again climbs
+			} else {
+				remind = true
+			}
+		}
 	}
 	if res, ok := c.rs.CheckKind(string(t.Event.Kind)); ok {
 		fired = append(fired, res)
@@ -256,21 +274,31 @@ func (m *Module) Screen(t *bot.Turn) error {
 	if text != "" {
 		fired = append(fired, c.rs.CheckText(text)...)
 	}
-	gid, mid := fmt.Sprint(t.Group.Key), fmt.Sprint(member.Key)
-	if mc.Flood.Enabled {
+	// A bot command is a member talking to the bot, not to the group: a newcomer trying
+	// every command 帮助 lists is neither flooding nor repeating anyone. (What a command
+	// says is still checked above: "签到 加我微信" is an ad.)
+	command := t.IsCommand()
+	gid, mid := strconv.FormatInt(t.Group.Key, 10), strconv.FormatInt(member.Key, 10)
+	if mc.Flood.Enabled && !command {
 		if res, ok := m.flood(mc.Flood).Observe(gid, mid, t.Now); ok {
 			fired = append(fired, c.rs.Apply(res))
 		}
 	}
-	if mc.Duplicates.Enabled && text != "" {
-		if res, ok := m.duplicates(mc.Duplicates).Observe(gid, mid, text, t.Now); ok {
+	if mc.Duplicates.Enabled && text != "" && !command {
+		if res, ok := m.duplicates(mc.Duplicates).Observe(gid, mid, text, t.Now, waveSignals(t, mc, text, fired)); ok {
 			t.Duplicate = true
 			fired = append(fired, c.rs.Apply(res))
 		}
 	}
 	fired, err = m.promotions(t, c, fired)
-	if err != nil || len(fired) == 0 {
+	if err != nil {
 		return err
+	}
+	if len(fired) == 0 {
+		if remind {
+			return remindMuted(t, member, mute)
+		}
+		return nil
 	}
 	v := violationFrom(fired, c, mc.DryRun)
 	if t.Ambiguous {
@@ -286,6 +314,89 @@ func (m *Module) Screen(t *bot.Turn) error {
 		t.Caught = true
 	}
 	return nil
+}
+
+// NewMemberFor is how long after joining a member counts as new to the group when a
+// wave of identical messages is judged: a raid of fresh accounts.
+const NewMemberFor = 24 * time.Hour
+
+// waveSignals tell the duplicate window what it cannot know about a text repeated by
+// several members: whether it carries a link, a contact or a lexicon hit (whatever the
+// group's own detector switches say: those decide single messages, this a wave), and
+// which senders joined in the last day.
+func waveSignals(t *bot.Turn, mc config.Moderation, text string, fired []rules.Result) rules.WaveSignals {
+	return rules.WaveSignals{
+		Flagged: func() bool {
+			for _, r := range fired {
+				if r.Check == rules.CheckKeyword || isPromotion(r) {
+					return true
+				}
+			}
+			det := rules.DetectorOptions{Phone: true, QQ: true, WeChatID: true, URL: true, AllowDomains: mc.Links.AllowDomains}
+			return len(rules.DetectContent(text, det)) > 0
+		},
+		NewSender: func(member string) bool {
+			key, err := strconv.ParseInt(member, 10, 64)
+			if err != nil {
+				return false
+			}
+			m, err := t.Tx.Member(key)
+			if err != nil {
+				return false // not knowing makes nobody new: the wave is judged by its text alone
+			}
+			return !m.JoinedAt.IsZero() && t.Now.Sub(m.JoinedAt) < NewMemberFor
+		},
+	}
+}
+
+// remindedSince reports whether the member was reminded of their mute since it began.
+func remindedSince(t *bot.Turn, m storage.Member, since time.Time) (bool, error) {
+	log, err := t.Tx.AuditLog(m.GroupKey, m.Key, 50)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range log {
+		if e.Time.Before(since) {
+			break
+		}
+		if e.Action == "mute_reminder" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// remindMuted answers the first message of a soft-muted member: how long is left and what
+// speaking again does. It strikes nothing (an apology is not an offence) and the message
+// earns nothing (the turn is Muted).
+func remindMuted(t *bot.Turn, m storage.Member, mute storage.Mute) error {
+	if err := t.Audit("mute_reminder", m.Key, map[string]any{"until": mute.Until.UnixMilli()}); err != nil {
+		return err
+	}
+	mc := t.Group.Config.Moderation
+	strikes, err := t.Tx.StrikeCount(m.Key, t.Now.Add(-mc.LadderSteps().Window), false)
+	if err != nil {
+		return err
+	}
+	next := describe(mc.LadderSteps().StepFor(strikes + 1))
+	return t.Say(fmt.Sprintf("%s你在禁言中，还剩 %s（到 %s）。禁言期间的消息不计积分；再发言将%s。", bot.Mention(m),
+		remaining(mute.Until.Sub(t.Now)), clock(t, mute.Until), next), m)
+}
+
+// remaining says how long a mute has left the way the reminder promises it: 「N 分钟」, or
+// hours and days for long mutes.
+func remaining(d time.Duration) string {
+	minutes := int((d + time.Minute - 1) / time.Minute) // a started minute counts
+	switch {
+	case minutes < 120:
+		return fmt.Sprintf("%d 分钟", max(minutes, 1))
+	case minutes < 48*60:
+		if minutes%60 == 0 {
+			return fmt.Sprintf("%d 小时", minutes/60)
+		}
+		return fmt.Sprintf("%d 小时 %d 分钟", minutes/60, minutes%60)
+	}
+	return fmt.Sprintf("%d 天 %d 小时", minutes/(24*60), minutes%(24*60)/60)
 }
 
 // MaxScanRunes is how much of a message moderation reads: the first 4,096 characters.
@@ -430,6 +541,36 @@ func (m *Module) duplicates(w config.WindowCheck) *rules.Duplicates {
 		m.dups[key] = d
 	}
 	return d
+}
+
+// RuleSource says in Chinese where a keyword hit came from: 「内置广告词库第 13 行：加我微信」,
+// 「词库文件 竞品.txt 第 3 行：某某课程」, 「配置里写的词：某某课程」. Other checks have no
+// entry to point at: "".
+func RuleSource(r rules.Result) string {
+	if r.Check != rules.CheckKeyword {
+		return ""
+	}
+	// Rule is "<rule name>@<source>:<line> <keyword>" (build tags every entry so).
+	_, src, _ := strings.Cut(r.Rule, "@")
+	src, word, _ := strings.Cut(src, " ")
+	where, line := src, ""
+	if i := strings.LastIndexByte(src, ':'); i >= 0 {
+		where, line = src[:i], src[i+1:]
+	}
+	switch {
+	case strings.HasPrefix(where, "builtin:"):
+		name := strings.TrimPrefix(where, "builtin:")
+		label := RuleLabel(name)
+		if label == name {
+			label = ""
+		}
+		return fmt.Sprintf("内置%s词库第 %s 行：%s", label, line, word)
+	case strings.Contains(where, ".words") || strings.HasSuffix(where, "words"):
+		return "配置里写的词：" + word
+	case where != "" && line != "":
+		return fmt.Sprintf("词库文件 %s 第 %s 行：%s", filepath.Base(where), line, word)
+	}
+	return word
 }
 
 // ruleLabels are the Chinese names of the rules moderation reports under.

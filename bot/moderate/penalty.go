@@ -33,6 +33,10 @@ type Decision struct {
 	Strikes int // live strikes in the window, including this one
 	DryRun  bool
 	Applied bool // false when the same offence (ref) was already recorded
+	// Held: the offence came within min_step_gap of the member's last step. It is
+	// recorded (strike row with no count, audit "hold") but does not climb, and nothing is
+	// said: the member was just told what the last step was.
+	Held bool
 }
 
 // StepFor is the ladder step for a violation whose rule asks for action, the member now
@@ -64,6 +68,15 @@ func apply(t *bot.Turn, m storage.Member, v Violation, ref string) (Decision, er
 	count := v.Strikes
 	if v.Action == rules.ActionWarn {
 		count = 0 // a warning only: it does not move the member up the ladder
+	}
+	if count > 0 && v.Actor == "bot" && v.Action == rules.ActionStrike {
+		held, err := withinStepGap(t, m, cfg.MinStepGap.D(), d.DryRun)
+		if err != nil {
+			return d, err
+		}
+		if held {
+			return hold(t, m, v, ref, d)
+		}
 	}
 	id, added, err := t.Tx.AddStrike(storage.Strike{GroupKey: m.GroupKey, MemberKey: m.Key, Time: t.Now, Count: count,
 		Rule: v.Rule, Reason: v.Reason, Evidence: truncate(v.Evidence, 500), Actor: v.Actor, Ref: ref, DryRun: d.DryRun})
@@ -99,6 +112,44 @@ func apply(t *bot.Turn, m storage.Member, v Violation, ref string) (Decision, er
 	return d, carryOut(t, m, d, v, cfg)
 }
 
+// withinStepGap reports whether the member climbed the ladder less than gap ago: the bot's
+// further offences then wait (a burst of messages is one moment, not three offences).
+func withinStepGap(t *bot.Turn, m storage.Member, gap time.Duration, dryRun bool) (bool, error) {
+	if gap <= 0 {
+		return false, nil
+	}
+	last, ok, err := t.Tx.LastStep(m.Key, dryRun)
+	if err != nil {
+		return false, err
+	}
+	if ok && t.Now.Sub(last) < gap {
+		return true, nil
+	}
+	// A mute is a step too, also an admin's (which adds no strike).
+	mute, muted, err := t.Tx.ActiveMute(m.Key, t.Now)
+	if err != nil || !muted || dryRun {
+		return false, err
+	}
+	return t.Now.Sub(mute.Since) < gap, nil
+}
+
+// hold records an offence that does not climb: a strike row without a count (so 记录 and
+// the dashboard show it, and a replay is still recognised by its ref) and an audit entry.
+// Nothing is said and no penalty is reported: none was given.
+func hold(t *bot.Turn, m storage.Member, v Violation, ref string, d Decision) (Decision, error) {
+	id, added, err := t.Tx.AddStrike(storage.Strike{GroupKey: m.GroupKey, MemberKey: m.Key, Time: t.Now, Count: 0,
+		Rule: v.Rule, Reason: v.Reason, Evidence: truncate(v.Evidence, 500), Level: LevelHeld, Actor: v.Actor, Ref: ref, DryRun: d.DryRun})
+	if err != nil || !added {
+		return d, err
+	}
+	d.Applied, d.Held = true, true
+	return d, t.Audit("hold", m.Key, map[string]any{"rule": v.Rule, "reason": v.Reason, "evidence": truncate(v.Evidence, 500),
+		"dry_run": d.DryRun, "strike": id, "gap": t.Group.Config.Moderation.MinStepGap.String()})
+}
+
+// LevelHeld is the level of a strike recorded within the step gap (see Decision.Held).
+const LevelHeld = "held"
+
 // carryOut performs the step the group's capabilities allow and tells the group. Where
 // the platform can, the violating message is recalled first and a mute is real; where it
 // cannot, the mute is the bot's own (soft) and a removal a request to the owner.
@@ -122,11 +173,12 @@ func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config
 			return err
 		}
 		if real {
+			// A real mute: the member cannot speak until it ends, so only what follows it matters.
 			return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。%s", bot.Mention(m), humanDuration(d.Step.Mute),
-				clock(t, until), v.Reason, afterMute(ladder, d.Strikes)), m)
+				clock(t, until), v.Reason, afterRealMute(cfg, d.Strikes)), m)
 		}
-		return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。禁言期间发言不计积分，%s", bot.Mention(m), humanDuration(d.Step.Mute),
-			clock(t, until), v.Reason, afterMute(ladder, d.Strikes)), m)
+		return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。%s", bot.Mention(m), humanDuration(d.Step.Mute),
+			clock(t, until), v.Reason, afterMute(cfg, d.Strikes)), m)
 	case rules.ActionRemove:
 		removed, err := t.RemoveOrRequest(m, bot.RemovalReason{Source: "moderation:" + v.Rule, Reason: v.Reason, Evidence: v.Evidence})
 		if err != nil {
@@ -159,15 +211,29 @@ func nextSteps(l rules.Ladder, strikes int) string {
 	return fmt.Sprintf("再违规将%s（还剩 %d 次机会）。", describe(next), left)
 }
 
-func afterMute(l rules.Ladder, strikes int) string {
-	next := l.StepFor(max(strikes, 1) + 1)
-	return "再违规将" + describe(next) + "。"
+// afterMute tells a muted member exactly what happens next: what speaking while muted
+// does (moderation.while_muted) and what the next offence brings. strikes are the
+// member's live strikes now (an admin's 禁言 adds none).
+func afterMute(cfg config.Moderation, strikes int) string {
+	next := describe(cfg.LadderSteps().StepFor(strikes + 1))
+	switch cfg.WhileMuted {
+	case config.WhileMutedStrike:
+		return "禁言期间的消息不计积分；禁言期间发言或再违规，都将" + next + "。"
+	case config.WhileMutedIgnore:
+		return "禁言期间的消息不计积分；再违规将" + next + "。"
+	}
+	return "禁言期间的消息不计积分；禁言期间第一次发言只会收到提醒，之后还发言或再违规，将" + next + "。"
+}
+
+// afterRealMute tells a member muted on the platform itself what comes after the mute.
+func afterRealMute(cfg config.Moderation, strikes int) string {
+	return "解除禁言后再违规，将" + describe(cfg.LadderSteps().StepFor(strikes+1)) + "。"
 }
 
 func describe(s rules.Step) string {
 	switch s.Action {
 	case rules.ActionWarn:
-		return "再次警告"
+		return "被警告"
 	case rules.ActionMute:
 		return "禁言" + humanDuration(s.Mute)
 	case rules.ActionRemove:

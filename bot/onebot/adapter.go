@@ -43,6 +43,9 @@ type Options struct {
 	// Manages reports whether the engine manages a group: events of other groups are
 	// dropped early, without reading their member lists. Nil: every group.
 	Manages func(groupID, groupName string) bool
+	// Status receives one short Chinese line for the person at the terminal each time the
+	// connection's state changes (连接中 / 已连接 / 连不上，N 秒后重试). Nil: none.
+	Status func(line string)
 
 	Now   func() time.Time                                 // default time.Now
 	Sleep func(ctx context.Context, d time.Duration) error // back-off waits; default a timer
@@ -199,6 +202,21 @@ func (a *Adapter) WaitConnected(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// WaitGroups waits for a connection and lists the account's groups.
+func (a *Adapter) WaitGroups(ctx context.Context) ([]bot.GroupInfo, error) {
+	if err := a.WaitConnected(ctx); err != nil {
+		return nil, err
+	}
+	return a.Groups(ctx)
+}
+
+// status tells the person at the terminal about the connection, if anyone listens.
+func (a *Adapter) status(line string) {
+	if a.opts.Status != nil {
+		a.opts.Status(line)
 	}
 }
 
@@ -503,3 +521,17 @@ func (a *Adapter) backoff(n int) time.Duration {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ConnectionLine is the connection's state now, for 状态 (bot.Connection).
+func (a *Adapter) ConnectionLine() string {
+	a.mu.Lock()
+	connected := a.cur != nil
+	a.mu.Unlock()
+	if connected {
+		return "✅ 已连接 OneBot 实现，机器人 QQ " + a.st.selfID()
+	}
+	if a.opts.URL != "" {
+		return "⚠️ 没有连上 OneBot 实现（" + a.opts.URL + "），正在重试"
+	}
+	return "⚠️ 等待 OneBot 实现连进来（反向 WebSocket）"
+}

@@ -57,6 +57,7 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 	failures := 0
 	for {
 		started := a.opts.Now()
+		a.status("🔌 连接中：" + a.opts.URL)
 		err := a.dialAndServe(ctx, events)
 		if ctx.Err() != nil {
 			return nil
@@ -68,6 +69,7 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 		wait := a.backoff(failures)
 		a.log.Warn("OneBot 连接断开或失败，稍后重连 / OneBot connection lost or refused; reconnecting",
 			"url", a.opts.URL, "err", err, "attempt", failures, "retry_in", wait.Round(time.Millisecond))
+		a.status(fmt.Sprintf("⚠️ 连不上 OneBot 实现（NapCat 等），%d 秒后重试（第 %d 次）", int(wait.Round(time.Second)/time.Second), failures))
 		if err := a.opts.Sleep(ctx, wait); err != nil {
 			return nil
 		}
@@ -109,6 +111,7 @@ func (a *Adapter) runReverse(ctx context.Context, events chan<- bot.Event) error
 	go srv.Serve(ln)
 	defer srv.Close()
 	a.log.Info("等待 OneBot 实现连接（反向 WebSocket）/ waiting for the OneBot implementation to connect", "listen", ln.Addr().String())
+	a.status("🔌 等待 OneBot 实现连进来（反向 WebSocket，监听 " + ln.Addr().String() + "）")
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	var stop context.CancelFunc = func() {}
@@ -197,6 +200,7 @@ func (a *Adapter) serve(ctx context.Context, ws *websocket.Conn, events chan<- b
 	}
 	a.setCurrent(s)
 	a.log.Info("已连接 OneBot 实现 / connected to the OneBot implementation", "self", a.st.selfID())
+	a.status("✅ 已连接 OneBot 实现，机器人 QQ " + a.st.selfID())
 	go s.refreshGroups()
 	// Events already read are translated even after the connection drops (their member
 	// look-ups then fall back to what the event says): a drop loses nothing received.

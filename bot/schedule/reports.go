@@ -214,10 +214,13 @@ func alerts(t *bot.Turn, r *report) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			base := r.members + c["leave"] - c["join"] // members 30 days ago
-			if base > 0 {
-				if rate := float64(c["leave"]) * 100 / float64(base); rate > l.AbovePercent {
-					out = append(out, fmt.Sprintf("近30天退群率 %.1f%%，高于 %s%%：优化入群欢迎和群内容", rate, num(l.AbovePercent)))
+			// The base is everyone who was in the group during the 30 days: those still in
+			// it and those who left. (Members 30 days ago, now + leaves − joins, is 1 when
+			// four joined and one of them left: "100%" for one in five.)
+			left := c["leave"]
+			if base := r.members + left; base > 0 && left > 0 {
+				if rate := float64(left) * 100 / float64(base); rate > l.AbovePercent {
+					out = append(out, fmt.Sprintf("30 天内 %d/%d 人退群（%s），高于 %s%%：优化入群欢迎和群内容", left, base, percent(left, base), num(l.AbovePercent)))
 				}
 			}
 		}
@@ -263,13 +266,13 @@ func (r *report) text(cfg config.Reports, silent config.Silent) string {
 		line("📊「%s」日报 %s %s", r.group, dateCN(r.from), weekdayCN(r.from.Weekday()))
 		line("👥 成员 %d 人，今日 +%d / -%d", r.members, r.joins, r.leaves)
 		line("💬 消息 %d 条，发言 %d 人", r.messages, r.active)
-		line("📈 日活 %s", percent(r.active, r.members))
+		line("📈 日活 %s", ofMembers(r.active, r.members))
 		line("📅 近7天每百人 %s", per100(r.week, r.members))
 	} else {
 		line("📊「%s」周报 %s—%s", r.group, dateCN(r.from), dateCN(r.last))
 		line("👥 成员 %d 人，本周 +%d / -%d", r.members, r.joins, r.leaves)
 		line("💬 消息 %d 条，每百人 %s", r.messages, per100(r.messages, r.members))
-		line("📈 发言 %d 人，日均日活 %s", r.active, percent(r.activeDays, r.observed*r.members))
+		line("📈 发言 %s，日均日活 %s", ofMembers(r.active, r.members), percent(r.activeDays, r.observed*r.members))
 		if r.observed < 7 {
 			line("ℹ️ 机器人从%s开始统计", dateCN(r.firstSeen.In(r.from.Location())))
 		}
@@ -317,6 +320,14 @@ func (r *report) text(cfg config.Reports, silent config.Silent) string {
 		line("⚠️ %s", a)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// ofMembers says a share of the members with its base: "3/7 人（42.9%）".
+func ofMembers(n, members int) string {
+	if members <= 0 {
+		return fmt.Sprintf("%d 人", n)
+	}
+	return fmt.Sprintf("%d/%d 人（%s）", n, members, percent(n, members))
 }
 
 // per100 is messages per 100 members ("240 条").

@@ -3,7 +3,9 @@ package schedule
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,10 +71,11 @@ func midnight(t time.Time) time.Time {
 
 func dayKey(t time.Time) string { return t.Format("2006-01-02") }
 
-// percent formats a ratio as "12.5%" ("—" when there is nothing to divide by).
+// percent formats a ratio as "12.5%", whole numbers without decimals ("20%"), and "—"
+// when there is nothing to divide by.
 func percent(num, den int) string {
 	if den <= 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.1f%%", float64(num)*100/float64(den))
+	return strconv.FormatFloat(math.Round(float64(num)*1000/float64(den))/10, 'f', -1, 64) + "%"
 }

@@ -20,6 +20,17 @@ type Printer struct {
 	w    io.Writer
 	json bool
 	loc  *time.Location
+	// Chinese names for the readable lines (the JSON keeps the stable ids: "flood",
+	// "checkin"). Nil: the ids are shown.
+	ruleLabel, pointsLabel func(string) string
+}
+
+// SetLabels gives the readable lines Chinese names for rules and points reasons; --json
+// output is unchanged (its ids are the simulator's contract).
+func (p *Printer) SetLabels(rule, points func(string) string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ruleLabel, p.pointsLabel = rule, points
 }
 
 // NewPrinter writes to w in the chosen form; times are shown in loc.
@@ -137,7 +148,10 @@ func (p *Printer) Outcome(o bot.Outcome) {
 	for _, k := range keys {
 		fields = append(fields, field{k, o.Fields[k]})
 	}
-	p.emit(o.Time, o.Kind, fields, humanOutcome(o))
+	p.mu.Lock()
+	human := humanOutcome(o, p.ruleLabel, p.pointsLabel)
+	p.mu.Unlock()
+	p.emit(o.Time, o.Kind, fields, human)
 }
 
 // Note prints an informational line for people (never in --json mode, where stdout is
@@ -151,8 +165,14 @@ func (p *Printer) Note(at time.Time, text string) {
 	fmt.Fprintf(p.w, "[%s] ℹ️  %s\n", at.In(p.loc).Format("01-02 15:04"), text)
 }
 
-func humanOutcome(o bot.Outcome) string {
+func humanOutcome(o bot.Outcome, ruleLabel, pointsLabel func(string) string) string {
 	f := o.Fields
+	label := func(fn func(string) string, v any) any {
+		if s, ok := v.(string); ok && fn != nil {
+			return fn(s)
+		}
+		return v
+	}
 	switch o.Kind {
 	case "penalty":
 		levels := map[any]string{"warn": "警告", "mute": "禁言", "remove": "移出"}
@@ -160,9 +180,9 @@ func humanOutcome(o bot.Outcome) string {
 		if d, _ := f["dry_run"].(bool); d {
 			dry = "（试运行，未执行）"
 		}
-		return fmt.Sprintf("⚖️  %s 在 %s：%s%s（规则 %v，累计 %v 次）", o.Member, o.Group, levels[f["level"]], dry, f["rule"], f["strikes"])
+		return fmt.Sprintf("⚖️  %s 在 %s：%s%s（规则 %v，累计 %v 次）", o.Member, o.Group, levels[f["level"]], dry, label(ruleLabel, f["rule"]), f["strikes"])
 	case "points":
-		return fmt.Sprintf("💰 %s 在 %s：积分 %+v（%v），余额 %v", o.Member, o.Group, f["delta"], f["reason"], f["balance"])
+		return fmt.Sprintf("💰 %s 在 %s：积分 %+v（%v），余额 %v", o.Member, o.Group, f["delta"], label(pointsLabel, f["reason"]), f["balance"])
 	}
 	b, _ := json.Marshal(f)
 	return fmt.Sprintf("%s %s %s %s", o.Kind, o.Group, o.Member, b)

@@ -35,6 +35,9 @@ func NewPlatform(caps bot.Capabilities, out *Printer, clock bot.Clock) *Platform
 // Capabilities are what the simulation was started with.
 func (p *Platform) Capabilities() bot.Capabilities { return p.caps }
 
+// ConnectionLine is the simulator's answer to 状态: nothing to log in to.
+func (p *Platform) ConnectionLine() string { return "🧪 模拟器：不需要登录" }
+
 // SendText prints a send.
 func (p *Platform) SendText(ctx context.Context, groupID, text string, mentions []string) error {
 	p.mu.Lock()

@@ -93,7 +93,7 @@ func ParseLine(lineNo int, raw string, loc *time.Location) (Step, error) {
 		case "advance":
 			d, err := config.ParseDuration(arg)
 			if err != nil || d <= 0 {
-				return fail("时长「%s」看不懂，请写成 @advance 90m、@advance 1h、@advance 3d / bad duration", arg)
+				return fail("时长「%s」看不懂，请写成 @advance 30分钟、@advance 1小时、@advance 3天（或 90m、1h、3d）/ bad duration", arg)
 			}
 			s.Kind, s.Advance = StepAdvance, d
 		case "group":

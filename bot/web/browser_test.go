@@ -155,7 +155,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("highlighted text %q", marked)
 	}
 	checks := get(chromedp.Text(chromedp.CSS("#checks")))
-	for _, want := range []string{"keyword", "wechat_id", "广告", "微信号"} {
+	for _, want := range []string{"词条来自内置广告词库", "联系方式", "广告", "微信号"} {
 		if !strings.Contains(checks, want) {
 			t.Errorf("checks table lacks %q:\n%s", want, checks)
 		}

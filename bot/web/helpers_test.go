@@ -68,6 +68,8 @@ func buildFixture(script string, opts ...func(*app.SimOptions)) (*fixture, func(
 	if err != nil {
 		return nil, nil, err
 	}
+	cfg.AllGroups, cfg.AllGroupsSet = true, true // as `bot sim` without --config
+
 	ctx := context.Background()
 	clock := bot.NewManualClock(time.Date(2026, 11, 23, 8, 0, 0, 0, cfg.Location))
 	o := app.SimOptions{Config: cfg, DBPath: ":memory:", Out: io.Discard, Logger: discard()}

@@ -152,7 +152,7 @@ func (s *Server) jobs(ctx context.Context, group string) ([]jobView, string) {
 	now := s.e.Now()
 	var out []jobView
 	for _, j := range list {
-		what, g := describeJob(j, groups, names)
+		what, g := bot.DescribeJob(j, groups, names)
 		if group != "" && g != group {
 			continue
 		}
@@ -179,54 +179,6 @@ func (s *Server) groupNames(ctx context.Context) ([]string, map[int64]string) {
 	// Longest first: "读书会:晚班" must win over "读书会" when cutting a job name.
 	slices.SortStableFunc(list, func(a, b string) int { return len(b) - len(a) })
 	return list, names
-}
-
-// describeJob names a timer in Chinese and finds its group. Job names are built by the
-// feature modules as "<kind>:<group>[:<post id>]"; one-shot timers carry a key.
-func describeJob(j bot.JobInfo, groups []string, byKey map[int64]string) (what, group string) {
-	if j.Job != "" {
-		kind, rest, _ := strings.Cut(j.Job, ":")
-		for _, g := range groups {
-			if rest == g || strings.HasPrefix(rest, g+":") {
-				group, rest = g, strings.TrimPrefix(strings.TrimPrefix(rest, g), ":")
-				break
-			}
-		}
-		switch kind {
-		case "post":
-			return "定时发帖「" + rest + "」", group
-		case "silent.check":
-			return "检查沉默成员", group
-		case "report.daily":
-			return "日报（发给群主）", group
-		case "report.weekly":
-			return "周报（发给群主，附活跃图）", group
-		}
-		if j.Job == "retention" {
-			return "清理过期的记录（按保留期限）", "所有群"
-		}
-		if spec, ok := strings.CutPrefix(j.Job, "engage.weekly_top "); ok {
-			return "每周活跃之星（" + spec + "）", "所有群"
-		}
-		return j.Job, group
-	}
-	kind, id, _ := strings.Cut(j.Key, ":")
-	key, _ := strconv.ParseInt(id, 10, 64)
-	switch kind {
-	case "welcome":
-		return "发送欢迎语（合并同一时间进群的新人）", byKey[key]
-	case "screening.prompt":
-		return "入群验证：提示新人回答", byKey[key]
-	case "screening.remind":
-		return "入群验证：提醒未回答的新人", ""
-	case "screening.deadline":
-		return "入群验证：截止检查", ""
-	case "retention":
-		return "继续清理过期的记录", "所有群"
-	case "schedule.plan":
-		return "安排这个群的定时任务", id
-	}
-	return j.Key, ""
 }
 
 // ---- group page ----
@@ -467,6 +419,10 @@ func actionLabel(action string, detail map[string]any) (label, class string) {
 			return "判定移出", "remove"
 		}
 		return "已踢出", "remove"
+	case "hold":
+		return "记下（间隔太短，未升级）", "dry"
+	case "mute_reminder":
+		return "禁言中发言，已提醒", "dry"
 	case "remove_request":
 		return "请群主移出", "remove"
 	case "remove_done":

@@ -53,10 +53,10 @@ func kindLabel(k bot.MessageKind) string {
 }
 
 type resultView struct {
-	Check     string
-	Rule      string // the configured thing that fired ("ads@builtin:ads:12 加微信")
+	Check     string // the check id, kept for the page's data attributes and tests
+	Rule      string // where a keyword came from, in Chinese (「内置广告词库第 12 行：加微信」); "" for detectors
 	RuleLabel string // Chinese name of the rule it is reported under
-	Category  string
+	Category  string // Chinese (广告, 联系方式)
 	Action    string
 	Strikes   int
 	Reason    string
@@ -182,8 +182,8 @@ func (s *Server) verdict(p *testerPage, cfg *config.Config, kind string) {
 	lead := moderate.Lead(results)
 	for i, res := range results {
 		name := moderate.RuleName(res)
-		p.Results = append(p.Results, resultView{Check: res.Check, Rule: res.Rule, RuleLabel: moderate.RuleLabel(name),
-			Category: res.Category, Action: actionName(res.Action), Strikes: res.Strikes, Reason: res.Reason, Evidence: res.Evidence,
+		p.Results = append(p.Results, resultView{Check: res.Check, Rule: moderate.RuleSource(res), RuleLabel: moderate.RuleLabel(name),
+			Category: rules.CategoryLabel(res.Category), Action: actionName(res.Action), Strikes: res.Strikes, Reason: res.Reason, Evidence: res.Evidence,
 			DryRun: moderate.RuleDryRun(g.Moderation, name), Lead: i == lead})
 	}
 	p.Step, p.StepNote = firstOffence(g.Moderation, results[lead], s.e.Capabilities())

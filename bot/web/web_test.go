@@ -273,14 +273,14 @@ func TestRuleTesterVerdict(t *testing.T) {
 	}
 	for _, want := range []string{
 		"第一次违规的处罚：警告", "取决于成员最近 30天 内的违规次数", // the ladder step and its caveat
-		"<code>keyword</code>", "<code>phone</code>", "<code>wechat_id</code>", // checks
-		"广告", "手机号", "微信号", "ad", "contact", "记一次（按阶梯处罚）", // labels, categories, action
+		`data-check="keyword"`, `data-check="phone"`, `data-check="wechat_id"`, // checks
+		"广告", "手机号", "微信号", "联系方式", "记一次（按阶梯处罚）", "词条来自<bdi>内置广告词库第 ", // labels, categories, action, entry
 		"发送广告关键词「加我微信」",                 // reason
 		"你好😀<mark>加我微信 abc12345</mark>", // the span, after a 4-byte emoji
 		"<mark>13812345678</mark>",
 	} {
 		if !strings.Contains(body, want) {
-			t.Errorf("verdict lacks %q", want)
+			t.Errorf("verdict lacks %q\n%s", want, section(body, `id="checks"`))
 		}
 	}
 

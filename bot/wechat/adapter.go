@@ -26,7 +26,7 @@ import (
 type Options struct {
 	// HotLoginFile keeps the login session between runs and re-logins so that a restart
 	// needs no QR scan. It holds session cookies: it is written with mode 0600 and its
-	// directory is created (0700). Default "wechat-hotlogin.json".
+	// directory is created (0700). Default "wechat-session.json" (DefaultHotLoginFile).
 	HotLoginFile string
 	// QRWriter is the terminal: it receives the login QR code, drawn with block characters,
 	// and whatever the owner must read even while WeChat is down (the circuit breaker's
@@ -47,6 +47,10 @@ type Options struct {
 	// session has proven stable (see supervisor.go). It must not block for long. Nil:
 	// messages are only logged.
 	Notify func(msg string)
+	// Status receives every change of the login state (status.go), for the person at the
+	// terminal: bot run prints Status.Line, one short Chinese line per state. Called from
+	// the supervisor goroutine; must not block. Nil: none.
+	Status func(Status)
 	// Groups are the configured group names. When set, only these groups are polled for
 	// leaves, and every login checks that they can be found (see CheckGroups), telling the
 	// operator about any that cannot. Empty: every group the session knows is polled.
@@ -106,7 +110,7 @@ func defaultTuning() tuning {
 }
 
 // DefaultHotLoginFile is used when Options.HotLoginFile is empty.
-const DefaultHotLoginFile = "wechat-hotlogin.json"
+const DefaultHotLoginFile = "wechat-session.json"
 
 // MissingGroupReason is why a configured group is not found: WeChat's web protocol
 // lists only groups saved to contacts.
@@ -153,6 +157,11 @@ type Adapter struct {
 	pending   pendingNotes                // what happened while the console was unreachable
 	snapshots map[string][]bot.MemberInfo // the last session's member lists, by group name
 	termMu    sync.Mutex                  // one writer on the terminal at a time
+
+	// The login state for the terminal and 状态 (status.go).
+	lastStatus   Status
+	statusSeen   bool      // lastStatus is set
+	offlineSince time.Time // the first failure of the current offline stretch
 
 	running     atomic.Bool
 	botsCreated atomic.Int64

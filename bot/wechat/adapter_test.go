@@ -600,3 +600,43 @@ func TestCorruptHotLoginFileLeadsToQRLogin(t *testing.T) {
 		})
 	}
 }
+
+// The person at the terminal gets one short Chinese line per login state: 连接中, 已登录,
+// 连不上服务器，N 秒后重试 (with the reason in a few words, not an error chain), and, back
+// online, how long the bot was away.
+func TestLoginStatesAreStatusLines(t *testing.T) {
+	f := newFakeWeChat(t)
+	standardGroup(f)
+	st := &statuses{}
+	h := newHarness(t, f, harnessConfig{status: st})
+	h.session(1)
+	f.setNetDown(true)
+	f.forceSyncRet("1101")
+	for range 3 {
+		h.clock.Advance(h.clock.nextSleep(t)) // failed attempts while the network is down
+	}
+	f.setNetDown(false)
+	h.clock.Advance(h.clock.nextSleep(t))
+	h.session(2)
+	var lines []string
+	var states []State
+	for _, s := range st.all() {
+		states = append(states, s.State)
+		lines = append(lines, s.Line())
+	}
+	all := strings.Join(lines, "\n")
+	if len(states) < 4 || states[0] != StateConnecting || states[1] != StateLoggedIn || states[len(states)-1] != StateLoggedIn {
+		t.Fatalf("states %v:\n%s", states, all)
+	}
+	if !strings.Contains(all, "⚠️ 连不上服务器，") || !strings.Contains(all, "秒后重试（") || strings.Contains(all, "\nGet") {
+		t.Errorf("no short 「连不上服务器，N 秒后重试（原因）」 line:\n%s", all)
+	}
+	if last := st.all()[len(states)-1]; last.Outage <= 0 || !strings.Contains(last.Line(), "之前断开了") {
+		t.Errorf("back online, the line says how long the bot was away: %q", last.Line())
+	}
+	for i := 1; i < len(states); i++ {
+		if states[i] == StateConnecting && states[i-1] == StateOffline {
+			t.Errorf("a retry repeats 「连接中」 after the offline line:\n%s", all)
+		}
+	}
+}

@@ -125,6 +125,9 @@ func TestEngineOverRealAdapter(t *testing.T) {
 	f.forceSyncRet("1101")
 	h.clock.Advance(h.clock.nextSleep(t))
 	h.session(2)
+	// Past moderation.min_step_gap (messages are stamped by the harness clock), so the
+	// second offence climbs.
+	h.clock.Advance(11 * time.Minute)
 	f.says("books", "xiaoming1", "兼职刷单日结私聊")
 	ev := handleNext()
 	if ev.Sender.ID != f.userUN("xiaoming1") || !strings.HasSuffix(ev.Sender.ID, "-l2") {

@@ -164,6 +164,25 @@ type harnessConfig struct {
 	hotDoc     string // start with this hot-login file instead of a valid one
 	tune       tuning
 	groups     []string
+	status     *statuses // set: Options.Status records here (a person at the terminal)
+}
+
+// statuses records Options.Status calls.
+type statuses struct {
+	mu   sync.Mutex
+	list []Status
+}
+
+func (s *statuses) add(st Status) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = append(s.list, st)
+}
+
+func (s *statuses) all() []Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Status(nil), s.list...)
 }
 
 // standardGroup sets up 读书会 with two members called 小明, told apart by display name
@@ -186,7 +205,7 @@ func newHarness(t *testing.T, fake *fakeWeChat, cfg harnessConfig) *harness {
 		notes:  &notes{},
 		logs:   &syncBuffer{},
 		qr:     &syncBuffer{},
-		hot:    filepath.Join(t.TempDir(), "state", "wechat-hotlogin.json"),
+		hot:    filepath.Join(t.TempDir(), "state", DefaultHotLoginFile),
 		done:   make(chan error, 1),
 	}
 	switch {
@@ -202,7 +221,12 @@ func newHarness(t *testing.T, fake *fakeWeChat, cfg harnessConfig) *harness {
 		tune = quiet
 	}
 	fake.set(func(f *fakeWeChat) { f.clock = h.clock.Now })
+	var status func(Status)
+	if cfg.status != nil {
+		status = cfg.status.add
+	}
 	h.a = New(Options{
+		Status:       status,
 		HotLoginFile: h.hot,
 		QRWriter:     h.qr,
 		Logger:       slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -54,7 +54,7 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 		return fmt.Errorf("prepare hot-login file %s: %w", path, err)
 	}
 	if tightened {
-		a.log.Warn("热登录文件原先他人可读，已改为 0600 / hot-login file was readable by others, now 0600", "file", path)
+		a.log.Warn("登录状态文件原先他人可读，已改为 0600 / session file was readable by others, now 0600", "file", path)
 	}
 	id, note, err := loadDeviceID(a.opts.DeviceIDFile, path)
 	if err != nil {
@@ -83,6 +83,7 @@ func (a *Adapter) Run(ctx context.Context, events chan<- bot.Event) error {
 			attempt = 0 // a day-long session ending is routine: retry quickly
 		}
 		d := a.delay(a.tune.loginBackoff, attempt)
+		a.status(Status{State: StateOffline, Retry: d, Err: res.err})
 		attempt++
 		a.log.Warn("微信会话结束，稍后重新登录 / session over, re-login scheduled",
 			"reason", res.err, "attempt", attempt, "delay", d)
@@ -171,6 +172,7 @@ func (a *Adapter) trip(reason string, err error) {
 		"\nWait, check the account on your phone, then restart the bot or type 重新登录 here; or move the groups to QQ (OneBot).")
 	a.notify(text)
 	// Published last: whoever sees the pause (a test, a waiting send) sees it told.
+	a.status(Status{State: StatePaused, Reason: reason})
 	a.mu.Lock()
 	a.paused = &pause{at: now, reason: reason}
 	a.pending.pausedAt, a.pending.pauseReason = now, reason
@@ -354,6 +356,7 @@ func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessi
 	s := newSession(a, ctx, seq, events)
 	defer s.cancel()
 
+	a.status(Status{State: StateConnecting})
 	b, err := a.loginAndSetup(s)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -370,6 +373,7 @@ func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessi
 	// whose checks have run and been told.
 	a.sessionReady(s, relogin, problems)
 	a.setCurrent(s)
+	a.status(Status{State: StateLoggedIn, Nick: s.selfNick})
 	if a.tune.watchdogSilence > 0 {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.watchdog() }()
@@ -449,7 +453,7 @@ func (a *Adapter) login(s *session) (*openwechat.Bot, error) {
 	if hot {
 		if err := checkHotSession(path); err != nil {
 			// Useless, and it holds what may be live cookies: remove it, log in anew.
-			s.log.Warn("热登录文件已损坏，删除后重新扫码登录 / hot-login file unusable, removed", "file", path, "err", err)
+			s.log.Warn("登录状态文件已损坏，删除后重新扫码登录 / session file unusable, removed", "file", path, "err", err)
 			if rerr := os.Remove(path); rerr != nil {
 				return nil, fmt.Errorf("remove unusable hot-login file: %w", rerr)
 			}
@@ -553,6 +557,7 @@ func (a *Adapter) showQR(uuid string) {
 	a.mu.Lock()
 	a.pending.qr = true
 	a.mu.Unlock()
+	a.status(Status{State: StateScanQR, QRURL: qrImageURL(uuid)})
 }
 
 // recovered logs a panic in a callback the library calls without recover: one bad

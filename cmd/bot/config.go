@@ -18,6 +18,16 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(path)
 }
 
+// simConfig is loadConfig for the simulator: without --config it manages every group it
+// sees (whatever the example says for a real account), so trying it needs no setup.
+func simConfig(path string) (*config.Config, error) {
+	cfg, err := loadConfig(path)
+	if err == nil && path == "" {
+		cfg.AllGroups, cfg.AllGroupsSet = true, true
+	}
+	return cfg, err
+}
+
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check [--config FILE] [--db FILE]",
 		"检查配置文件：列出所有错误（文件、行号、键名），有错误时退出码为 1。\n给出 --db 时还会检查数据库的完整性。\nValidates the config and lists every error with file, line and key; exits 1 on error.", stderr)

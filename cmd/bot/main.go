@@ -21,7 +21,7 @@ const Version = "0.1.0"
 const usage = `qunbot — QQ 群 / 微信群管理机器人 / group moderation bot for QQ and WeChat
 
 用法 / usage:
-  bot run     --config FILE [--db FILE] [--session FILE] [--web ADDR]
+  bot run     --config FILE [--db FILE] [--session FILE] [--web ADDR] [-v]
               运行机器人：QQ 群（platform: onebot，通过 NapCat 等 OneBot v11 实现）或微信（默认）
               / run on QQ (OneBot v11) or WeChat, as the config's platform says
   bot sim     [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove] [--can-mute] [--web ADDR]

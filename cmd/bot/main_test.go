@@ -31,7 +31,7 @@ storage:
   path: data/q.db
 defaults:
   welcome:
-    batch_window: 5 minutes
+    batch_window: 一会儿
     tempalte: hi
 `)
 	code, out, errOut := runCLI(t, "", "check", "--config", cfg)

@@ -38,6 +38,7 @@ type qqRun struct {
 	cancel context.CancelFunc
 	done   chan error
 	stderr *syncBuffer
+	stdout *syncBuffer // the status lines for the person at the terminal
 	db     string
 }
 
@@ -72,17 +73,20 @@ defaults:
   welcome:
     batch_window: 0s
   moderation:
+    # The bot runs on the real clock here: offences seconds apart must climb, so no
+    # breathing time between steps (min_step_gap has tests of its own).
+    min_step_gap: 0s
     flood:
       enabled: false
 groups:
   %d: {}
   %d: {}
 %s`, fake.URL(), ownerQQ, db, groupQQ, plainQQ, extra))
-	r := &qqRun{t: t, fake: fake, done: make(chan error, 1), stderr: &syncBuffer{}, db: db}
+	r := &qqRun{t: t, fake: fake, done: make(chan error, 1), stderr: &syncBuffer{}, stdout: &syncBuffer{}, db: db}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {
-		r.done <- cmdRun(ctx, []string{"--config", cfg, "--log-level", "debug"}, &syncBuffer{}, r.stderr)
+		r.done <- cmdRun(ctx, []string{"--config", cfg, "--log-level", "debug"}, r.stdout, r.stderr)
 	}()
 	t.Cleanup(r.stop)
 	r.waitFor("login", func(c []onebottest.Call) bool { return count(c, "get_group_list", nil) > 0 })
@@ -254,7 +258,7 @@ func TestQQNotAdminFallsBackSoftWithOneOwnerMessage(t *testing.T) {
 	r.waitFor("a warning", func(c []onebottest.Call) bool { return containing(sends(c, plainQQ), "警告") > 0 })
 	r.fake.GroupMessage(plainQQ, memberA, onebottest.Text("加微信领红包，私聊我"))
 	r.waitFor("a soft mute", func(c []onebottest.Call) bool {
-		return containing(sends(c, plainQQ), "禁言期间发言不计积分") > 0
+		return containing(sends(c, plainQQ), "禁言期间的消息不计积分") > 0
 	})
 	r.fake.GroupMessage(plainQQ, memberA, onebottest.Text("代理招募 加微信 日赚500"))
 	calls := r.waitFor("a removal request", func(c []onebottest.Call) bool {
@@ -328,11 +332,16 @@ func TestQQOwnerConsole(t *testing.T) {
 	r.fake.GroupMessage(groupQQ, memberA, onebottest.Text("早上好"))
 	r.fake.PrivateMessage(memberA, "张三", "状态") // not the owner: nothing
 	r.fake.PrivateMessage(ownerQQ, "群主本人", "状态")
-	calls := r.waitFor("the status", func(c []onebottest.Call) bool { return containing(dms(c), "qunbot 运行中") > 0 })
+	calls := r.waitFor("the status", func(c []onebottest.Call) bool { return containing(dms(c), "已连接 OneBot 实现") > 0 })
 	d := dms(calls)
 	if len(d) != 1 || !strings.HasPrefix(d[0], "20000:") || !strings.Contains(d[0], "读书会") {
 		t.Fatalf("console answer: %q", d)
 	}
+	// The terminal heard it in Chinese too: connected, and which groups are managed.
+	r.waitFor("the status lines", func([]onebottest.Call) bool {
+		out := r.stdout.String()
+		return strings.Contains(out, "✅ 已连接 OneBot 实现") && strings.Contains(out, "✅ 管理 2 个群")
+	})
 }
 
 // A disconnect mid-run and a reconnect: a replayed message changes nothing, a reply that

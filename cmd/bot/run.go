@@ -9,6 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"qunbot/bot"
@@ -16,27 +19,32 @@ import (
 	"qunbot/bot/config"
 	"qunbot/bot/onebot"
 	"qunbot/bot/wechat"
+	"qunbot/rules"
 	"qunbot/storage"
 )
 
 const runSynopsis = `运行机器人。用哪个平台由配置文件的 platform 决定：
   platform: wechat（默认）用你自己的微信号（网页协议，Desktop 模式）。第一次运行会在终端里显示二维码，
     用手机微信扫码登录；之后用保存的登录状态自动重连。注意：2025 年起大多数账号的网页登录会被拒绝。
+    需要：实名认证过的微信号；要管理的群「保存到通讯录」；登录状态文件只给自己看（里面有 cookie）。
   platform: onebot 通过 OneBot v11 实现（NapCat、LLOneBot、Lagrange.OneBot）管理 QQ 群：
     onebot.url（正向 WebSocket）或 onebot.listen（反向 WebSocket），见 README「在 QQ 群使用」。
 配置文件改了会自动重载（改错了会继续用旧配置，并把错误发给群主）。
-Ctrl-C（或 SIGTERM）优雅退出；再按一次立即退出。
+终端里每一步都有一行中文状态（连接中 / 请扫码 / 已登录 / 连不上服务器，N 秒后重试）；详细日志加 -v。
+只管理配置里 groups: 下列出的群（要管理所有群，在配置里写 all_groups: true）。
+Ctrl-C（或 SIGTERM）优雅退出，并说明做了什么；再按一次立即退出。
 
 Runs the bot on the platform the config names: platform: wechat (default; your own WeChat
 account, QR login in the terminal) or platform: onebot (QQ groups through a OneBot v11
 implementation over WebSocket). Config edits are applied live.`
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run --config FILE [--db FILE] [--session FILE] [--web ADDR]", runSynopsis, stderr)
+	fs := newFlags("run --config FILE [--db FILE] [--session FILE] [--web ADDR] [-v]", runSynopsis, stderr)
 	cfgPath := fs.String("config", "", "配置文件（必填）/ config file (required)")
 	dbPath := fs.String("db", "", "数据库文件，默认取配置里的 storage.path / database file (default: storage.path)")
 	session := fs.String("session", "", "微信登录状态文件（0600），默认在数据库旁边的 wechat-session.json / hot-login session file (default: next to the database)")
-	logLevel := fs.String("log-level", "info", "日志级别 / log level: debug, info, warn, error")
+	verbose := fs.Bool("v", false, "显示详细日志（默认只在终端显示状态行和警告）/ detailed logs (default: status lines and warnings only)")
+	logLevel := fs.String("log-level", "", "日志级别，默认 warn，加 -v 时 info / log level: debug, info, warn, error (default warn; info with -v)")
 	reloadEvery := fs.Duration("reload-check", 2*time.Second, "多久检查一次配置文件有没有改动 / how often to check the config file for changes")
 	webAddr := fs.String("web", "", webFlagHelp)
 	if err := parseFlags(fs, args); err != nil {
@@ -47,11 +55,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fs.Usage()
 		return errUsage
 	}
-	logger, err := newLogger(stderr, *logLevel)
+	logger, adapterLogger, err := runLoggers(stderr, *logLevel, *verbose)
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(*cfgPath)
+	status := newStatusPrinter(stdout, time.Now)
+	cfg, err := loadRunConfig(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -59,7 +68,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		*dbPath = cfg.Storage.Path
 	}
 	if *session == "" {
-		*session = filepath.Join(filepath.Dir(*dbPath), "wechat-session.json")
+		*session = filepath.Join(filepath.Dir(*dbPath), wechat.DefaultHotLoginFile)
 	}
 	st, err := storage.Open(ctx, *dbPath)
 	if err != nil {
@@ -73,7 +82,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	adapter, err := newAdapter(cfg, adapterDeps{
 		session: *session,
 		qr:      stdout,
-		logger:  logger,
+		logger:  adapterLogger,
+		status:  status.say,
+		groupPlan: func(seen []bot.GroupInfo, missing []string, why string) {
+			for _, l := range groupPlanLines(engine.Config(), seen, missing, why) {
+				status.say(l)
+			}
+		},
 		notify: func(msg string) {
 			if engine != nil {
 				engine.NotifyOwner(msg)
@@ -93,7 +108,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	mods = append(mods, adapter.modules...) // WeChat: 「重新登录」 in the console
 	engine, err = bot.New(bot.Options{Config: cfg, Store: st, Platform: adapter.Platform, Logger: logger, Modules: mods,
-		Loader: func() (*config.Config, error) { return config.Load(*cfgPath) }})
+		Loader: func() (*config.Config, error) { return loadRunConfig(*cfgPath) }})
 	if err != nil {
 		return err
 	}
@@ -106,7 +121,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer cancel()
 	stopped := make(chan struct{})
 	defer close(stopped)
-	go hardStop(ctx, stopped, logger)
+	go hardStop(ctx, stopped, status)
 	if *webAddr != "" {
 		// Before the login, so that a port in use stops the bot at once.
 		if _, err := startWeb(ctx, engine, *webAddr, stderr, logger); err != nil {
@@ -120,9 +135,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if adapter.started != nil {
 		go adapter.started(ctx)
 	}
-	go watchConfig(ctx, *cfgPath, *reloadEvery, engine, logger)
+	go watchConfig(ctx, *cfgPath, *reloadEvery, engine, logger, status)
 
-	logger.Info("qunbot running", "version", Version, "platform", cfg.Platform, "config", cfg.Source, "db", *dbPath)
+	started := time.Now()
+	status.say(fmt.Sprintf("🤖 qunbot %s 启动（%s）：配置 %s，数据库 %s", Version, platformName(cfg.Platform), cfg.Source, *dbPath))
+	status.say(configuredGroupsLine(cfg))
 	runErr := make(chan error, 1)
 	go func() { runErr <- engine.Run(ctx, events) }()
 	var err2, adapterErr error
@@ -150,7 +167,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if adapterErr != nil && !errors.Is(adapterErr, context.Canceled) {
 		logger.Error("adapter stopped", "platform", cfg.Platform, "err", adapterErr)
 	}
-	logger.Info("qunbot stopped")
+	status.say(goodbyeLine(context.WithoutCancel(ctx), st, engine.Messages(), started, time.Now()))
 	return err2
 }
 
@@ -159,8 +176,12 @@ type adapterDeps struct {
 	session string    // WeChat's hot-login file
 	qr      io.Writer // where WeChat's login QR code is drawn
 	logger  *slog.Logger
+	status  func(line string)          // one Chinese line for the person at the terminal
 	notify  func(msg string)           // tell the owner (through the engine)
 	manages func(id, name string) bool // does the running config manage this group
+	// groupPlan says, once the platform lists its groups, which are managed, which are
+	// ignored, and which configured groups were not found (and why they may not be).
+	groupPlan func(seen []bot.GroupInfo, missing []string, why string)
 }
 
 // liveAdapter is a platform adapter as `bot run` drives it.
@@ -185,14 +206,24 @@ func newAdapter(cfg *config.Config, d adapterDeps) (*liveAdapter, error) {
 			Logger:      d.logger.With("component", "onebot"),
 			Notify:      d.notify,
 			Manages:     d.manages,
+			Status:      d.status,
 		})
-		return &liveAdapter{Platform: ob, run: ob.Run, retryable: onebot.IsRetryable}, nil
+		started := func(ctx context.Context) {
+			// Once connected: which of the account's groups are managed, which are not.
+			seen, err := ob.WaitGroups(ctx)
+			if err != nil {
+				return // stopped before the first connection
+			}
+			d.groupPlan(seen, missingGroups(listedGroups(cfg), seen), "机器人的 QQ 号不在这个群里，或群号写错了")
+		}
+		return &liveAdapter{Platform: ob, run: ob.Run, retryable: onebot.IsRetryable, started: started}, nil
 	case config.PlatformWeChat, "":
 		wx := wechat.New(wechat.Options{
 			HotLoginFile: d.session,
 			QRWriter:     d.qr,
 			Logger:       d.logger.With("component", "wechat"),
 			Notify:       d.notify,
+			Status:       func(s wechat.Status) { d.status(s.Line()) },
 			Groups:       listedGroups(cfg),
 			Location:     cfg.Location,
 		})
@@ -200,12 +231,17 @@ func newAdapter(cfg *config.Config, d adapterDeps) (*liveAdapter, error) {
 			// 「重新登录」 typed here resumes a login the circuit breaker paused: the file
 			// helper is out of reach then. Stdin is not read before such a pause.
 			go wx.WatchTerminal(ctx, os.Stdin)
-			found, missing := wx.CheckGroups(ctx, listedGroups(cfg))
-			if len(missing) > 0 {
-				d.logger.Warn("configured groups not found", "found", found, "missing", missing)
-			} else if len(found) > 0 {
-				d.logger.Info("configured groups found", "groups", found)
+			// After the first login: which of the account's groups are managed, which are not.
+			_, missing := wx.CheckGroups(ctx, listedGroups(cfg))
+			seen, err := wx.Groups(ctx)
+			if ctx.Err() != nil {
+				return // stopped before the first login
 			}
+			if err != nil {
+				d.logger.Warn("list groups after login", "err", err)
+				return
+			}
+			d.groupPlan(seen, missing, wechat.MissingGroupReason)
 		}
 		return &liveAdapter{Platform: wx, run: wx.Run, retryable: wechat.IsRetryable, started: started,
 			modules: []bot.Module{wx.Module()}}, nil
@@ -213,9 +249,154 @@ func newAdapter(cfg *config.Config, d adapterDeps) (*liveAdapter, error) {
 	return nil, fmt.Errorf("未知的平台「%s」/ unknown platform %q", cfg.Platform, cfg.Platform)
 }
 
+// loadRunConfig reads the config as bot run uses it: where the file does not say
+// all_groups, only the groups it lists are managed (config.RunDefaults).
+func loadRunConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.RunDefaults()
+	return cfg, nil
+}
+
+// configuredGroupsLine says at start which groups the config asks for.
+func configuredGroupsLine(cfg *config.Config) string {
+	if cfg.ManagesUnlisted() {
+		return "📋 all_groups: true：管理登录后看到的每个群"
+	}
+	listed := listedGroups(cfg)
+	if len(listed) == 0 {
+		return "⚠️ 配置的 groups: 里没有启用的群，机器人不会管理任何群。请在 groups: 下写上要管理的群名（或者写 all_groups: true）"
+	}
+	slices.Sort(listed)
+	return fmt.Sprintf("📋 配置里要管理的群（%d 个）：%s", len(listed), strings.Join(listed, "、"))
+}
+
+// groupPlanLines say, after the login, which of the account's groups are managed and which
+// are left alone, and which configured groups were not found (missing, see CheckGroups).
+func groupPlanLines(cfg *config.Config, seen []bot.GroupInfo, missing []string, why string) []string {
+	var managed, ignored []string
+	for _, g := range seen {
+		if _, ok, _ := cfg.ForGroupID(g.ID, g.Name); ok {
+			managed = append(managed, g.Name)
+		} else {
+			ignored = append(ignored, g.Name)
+		}
+	}
+	slices.Sort(managed)
+	slices.Sort(ignored)
+	var out []string
+	if len(managed) == 0 {
+		out = append(out, "⚠️ 没有管理任何群")
+	} else {
+		out = append(out, fmt.Sprintf("✅ 管理 %d 个群：%s", len(managed), strings.Join(managed, "、")))
+	}
+	if len(ignored) > 0 {
+		out = append(out, fmt.Sprintf("🙈 不管理 %d 个群（配置的 groups: 里没有，或 enabled: false）：%s", len(ignored), strings.Join(ignored, "、")))
+	}
+	if len(missing) > 0 {
+		out = append(out, fmt.Sprintf("❓ 配置里的 %d 个群没找到：%s（%s）", len(missing), strings.Join(missing, "、"), why))
+	}
+	return out
+}
+
+// missingGroups are the configured groups that none of seen is, by QQ number or by name.
+func missingGroups(listed []string, seen []bot.GroupInfo) []string {
+	var missing []string
+	for _, want := range listed {
+		if !slices.ContainsFunc(seen, func(g bot.GroupInfo) bool { return g.ID == want || g.Name == want }) {
+			missing = append(missing, want)
+		}
+	}
+	return missing
+}
+
+// platformName is how the start line names the platform.
+func platformName(p string) string {
+	if p == config.PlatformOneBot {
+		return "QQ，OneBot v11"
+	}
+	return "微信"
+}
+
+// goodbyeLine says what the run did, for Ctrl-C: messages handled, what was sent and
+// failed, and what is still queued (sent at the next start).
+func goodbyeLine(ctx context.Context, st *storage.Store, handled int64, started, now time.Time) string {
+	var c storage.OutboxCounts
+	err := st.View(ctx, func(tx *storage.Tx) error {
+		var err error
+		c, err = tx.OutboxCounts(started)
+		return err
+	})
+	ran := "不到 1 分钟"
+	if d := now.Sub(started); d >= time.Minute {
+		ran = rules.DurationZH(d.Truncate(time.Minute))
+	}
+	line := fmt.Sprintf("⏹ 已停止（运行了%s）：处理了 %d 条群消息", ran, handled)
+	if err != nil {
+		return line + "。"
+	}
+	line += fmt.Sprintf("，发出 %d 条", c.Sent)
+	if c.Failed > 0 {
+		line += fmt.Sprintf("，%d 条发送失败（已告诉群主）", c.Failed)
+	}
+	if c.Pending > 0 {
+		return line + fmt.Sprintf("；还有 %d 条没发出去，已存好，下次启动接着发。", c.Pending)
+	}
+	return line + "；消息都已发出。"
+}
+
+// statusPrinter writes status lines for the person at the terminal: one short Chinese
+// line per change, with the time, never the same line twice in a row.
+type statusPrinter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	now  func() time.Time
+	last string
+}
+
+func newStatusPrinter(w io.Writer, now func() time.Time) *statusPrinter {
+	return &statusPrinter{w: w, now: now}
+}
+
+func (p *statusPrinter) say(line string) {
+	if line == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if line == p.last {
+		return
+	}
+	p.last = line
+	fmt.Fprintf(p.w, "[%s] %s\n", p.now().Format("15:04:05"), line)
+}
+
+// runLoggers: structured logs on stderr, quiet by default — warnings and errors, and from
+// the WeChat adapter errors only (its states are the status lines). -v shows info from
+// everything; --log-level sets the level outright.
+func runLoggers(w io.Writer, level string, verbose bool) (engine, wx *slog.Logger, err error) {
+	if level == "" {
+		level = "warn"
+		if verbose {
+			level = "info"
+		}
+	}
+	if engine, err = newLogger(w, level); err != nil {
+		return nil, nil, err
+	}
+	wxLevel := level
+	if !verbose && level == "warn" {
+		wxLevel = "error"
+	}
+	wx, err = newLogger(w, wxLevel)
+	return engine, wx, err
+}
+
 // listedGroups are the groups the config names; with all_groups on every group is watched.
 func listedGroups(cfg *config.Config) []string {
-	if cfg.AllGroups {
+	if cfg.ManagesUnlisted() {
 		return nil
 	}
 	var out []string
@@ -229,12 +410,13 @@ func listedGroups(cfg *config.Config) []string {
 
 // hardStop waits for the graceful stop to begin, then exits the process if it takes over
 // 5 s or a second signal arrives. It returns when the stop completes (stopped closes).
-func hardStop(ctx context.Context, stopped <-chan struct{}, logger *slog.Logger) {
+func hardStop(ctx context.Context, stopped <-chan struct{}, status *statusPrinter) {
 	select {
 	case <-ctx.Done():
 	case <-stopped:
 		return
 	}
+	status.say("⏳ 正在停止：处理完手上的消息、存好没发出去的消息（再按一次 Ctrl-C 立即退出）")
 	second := make(chan os.Signal, 1)
 	notifySignals(second)
 	defer signal.Stop(second)
@@ -242,16 +424,16 @@ func hardStop(ctx context.Context, stopped <-chan struct{}, logger *slog.Logger)
 	case <-stopped:
 		return
 	case <-second:
-		logger.Warn("second signal: exiting now")
+		status.say("⏹ 收到第二次 Ctrl-C：立即退出。没发出去的消息已存好，下次启动接着发。")
 	case <-time.After(5 * time.Second):
-		logger.Error("graceful stop took longer than 5 s: exiting now")
+		status.say("⏹ 停止超过 5 秒：立即退出。没发出去的消息已存好，下次启动接着发。")
 	}
 	os.Exit(1)
 }
 
 // watchConfig applies config edits: a changed file is loaded and, if valid, swapped in on
 // the engine loop; if not, the running config stays and the owner is told every error.
-func watchConfig(ctx context.Context, path string, every time.Duration, e *bot.Engine, logger *slog.Logger) {
+func watchConfig(ctx context.Context, path string, every time.Duration, e *bot.Engine, logger *slog.Logger, status *statusPrinter) {
 	stamp := func() string {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -274,6 +456,10 @@ func watchConfig(ctx context.Context, path string, every time.Duration, e *bot.E
 		}
 		last = now
 		logger.Info("config file changed: reloading", "config", path)
-		e.Submit(func(ctx context.Context) { e.NotifyOwner(e.ReloadFromLoader(ctx)) })
+		e.Submit(func(ctx context.Context) {
+			msg := e.ReloadFromLoader(ctx)
+			status.say(msg)
+			e.NotifyOwner(msg)
+		})
 	}
 }

@@ -40,7 +40,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := simConfig(*cfgPath)
 	if err != nil {
 		return err
 	}

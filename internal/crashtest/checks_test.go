@@ -115,9 +115,10 @@ func checkInvariants(t *testing.T, path string, got deliveries, final bool) inva
 		FROM checkins c WHERE c.makeup = 0 AND c.points != paid`) {
 		fail("member %d: check-in worth %d, ledger paid %d", r[0], r[1], r[2])
 	}
-	// Every strike has its audit entry (warn/mute/remove naming the strike), every mute too.
+	// Every strike has its audit entry (warn/mute/remove naming the strike, or hold for one
+	// recorded within the step gap), every mute too.
 	for _, r := range queryInts(t, db, `SELECT s.id FROM strikes s WHERE NOT EXISTS (SELECT 1 FROM audit a
-		WHERE a.action IN ('warn', 'mute', 'remove') AND a.member_key = s.member_key
+		WHERE a.action IN ('warn', 'mute', 'remove', 'hold') AND a.member_key = s.member_key
 		AND json_extract(a.detail, '$.strike') = s.id)`) {
 		fail("strike %d has no audit entry", r[0])
 	}
