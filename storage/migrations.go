@@ -31,6 +31,7 @@ var migrations = []migration{
 	{12, "members: when each last spoke moves to a narrow table of its own", schemaMemberSpoke},
 	{13, "processed: keyed by message id first, so new ids append", schemaProcessedByMsg},
 	{14, "points balances settled from the ledger in bulk instead of by a trigger per entry", schemaSettledBalances},
+	{15, "community: newcomer tasks, invites, thanks, lotteries, polls, chains; new ledger reasons", schemaCommunity},
 }
 
 // SchemaVersion is the newest schema this build knows.
