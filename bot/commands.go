@@ -362,7 +362,9 @@ func (e *Engine) coreCommands() []*Command {
 }
 
 func (e *Engine) cmdHelp(t *Turn, a Args) error {
-	var lines []string
+	// Members see their commands; the owner and admins see theirs in a section of their
+	// own, so a member's list is not buried under management commands.
+	var members, admins []string
 	for _, c := range e.commands.list {
 		where := InGroup
 		if t.Event != nil && t.Event.Console {
@@ -371,9 +373,21 @@ func (e *Engine) cmdHelp(t *Turn, a Args) error {
 		if c.Where&where == 0 || !allowed(t, c.Perm) || (c.Shown != nil && !c.Shown(t)) {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("· %s — %s", c.Usage, c.Summary))
+		line := fmt.Sprintf("· %s — %s", c.Usage, c.Summary)
+		if c.Perm == Anyone {
+			members = append(members, line)
+		} else {
+			admins = append(admins, line)
+		}
 	}
-	return t.Answer("可用命令：\n" + strings.Join(lines, "\n"))
+	if len(admins) == 0 {
+		return t.Answer("可用命令：\n" + strings.Join(members, "\n"))
+	}
+	text := "管理员命令：\n" + strings.Join(admins, "\n")
+	if len(members) > 0 {
+		text = "成员命令：\n" + strings.Join(members, "\n") + "\n\n" + text
+	}
+	return t.Answer(text)
 }
 
 func (e *Engine) cmdStatus(t *Turn, a Args) error {

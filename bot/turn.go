@@ -140,8 +140,14 @@ func (t *Turn) Audit(action string, memberKey int64, detail map[string]any) erro
 
 // Emit reports an outcome once the turn commits.
 func (t *Turn) Emit(kind string, m storage.Member, fields map[string]any) {
+	// A member known only by name (an inviter the bot never heard from) has no adapter id
+	// yet: the outcome names them as the group does.
+	id := m.PlatformID
+	if id == "" {
+		id = m.Name()
+	}
 	t.outcomes = append(t.outcomes, Outcome{Time: t.Now, Kind: kind, Group: t.e.GroupName(m.GroupKey),
-		Member: m.PlatformID, Fields: fields})
+		Member: id, Fields: fields})
 }
 
 // Day is the local calendar day of the turn, "2006-01-02" in the configured timezone.
