@@ -380,8 +380,8 @@ func (e *Engine) cmdHelp(t *Turn, a Args) error {
 			admins = append(admins, line)
 		}
 	}
-	if len(admins) == 0 {
-		return t.Answer("可用命令：\n" + strings.Join(members, "\n"))
+	if len(admins) == 0 || (t.Event != nil && t.Event.Console) {
+		return t.Answer("可用命令：\n" + strings.Join(append(members, admins...), "\n"))
 	}
 	text := "管理员命令：\n" + strings.Join(admins, "\n")
 	if len(members) > 0 {

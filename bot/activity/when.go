@@ -25,7 +25,7 @@ var (
 	cnDayRe    = regexp.MustCompile(`^(\d{1,2})月(\d{1,2})[日号]?$`)
 	weekdayRe  = regexp.MustCompile(`^(下)?(?:周|星期|礼拜)([一二三四五六日天])$`)
 	// dayThenClockRe cuts a day written together with a time of day.
-	dayThenClockRe = regexp.MustCompile(`^(今天|明天|后天|下?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[-/]\d{1,2})(.+)$`)
+	dayThenClockRe = regexp.MustCompile(`^(今天|明天|后天|昨天|前天|下?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[-/]\d{1,2})(.+)$`)
 )
 
 // whenParts is what the tokens said.
@@ -104,6 +104,11 @@ func (w *whenParts) parse(f string, now time.Time) bool {
 		return true
 	case "后天":
 		w.day = today.AddDate(0, 0, 2)
+		return true
+	case "昨天", "前天":
+		// Never a valid deadline, but taken as one so the answer says it has passed
+		// instead of making 「昨天」 part of the prize.
+		w.day = today.AddDate(0, 0, -1-strings.Count(f, "前"))
 		return true
 	}
 	if m := clockRe.FindStringSubmatch(f); m != nil {
