@@ -70,11 +70,22 @@ func (t *Turn) Say(text string, mentions ...storage.Member) error {
 
 // SayIn queues text to any group.
 func (t *Turn) SayIn(groupKey int64, text string, mentions ...storage.Member) error {
+	return t.sayIn(groupKey, text, "", mentions)
+}
+
+// PostIn queues one of the bot's own posts (a scheduled or dated post, the weekly star) to a
+// group: the outbox counts it against the group's post_cap.daily and holds back what is
+// over. Answers to members use Say.
+func (t *Turn) PostIn(groupKey int64, text string, mentions ...storage.Member) error {
+	return t.sayIn(groupKey, text, storage.ClassPost, mentions)
+}
+
+func (t *Turn) sayIn(groupKey int64, text, class string, mentions []storage.Member) error {
 	keys := make([]int64, 0, len(mentions))
 	for _, m := range mentions {
 		keys = append(keys, m.Key)
 	}
-	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutSend, GroupKey: groupKey, Text: text, Mentions: keys})
+	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutSend, GroupKey: groupKey, Text: text, Mentions: keys, Class: class})
 }
 
 // Reply answers the sender in the group, mentioning them.

@@ -182,3 +182,45 @@ func TestActivitiesCloseOnce(t *testing.T) {
 		return nil
 	})
 }
+
+// A post held back by the cap is never pending again, is not counted as sent, and is
+// listed for the reports; answers (no class) are not counted as posts.
+func TestHeldPosts(t *testing.T) {
+	s, _ := openTemp(t)
+	g, _ := engageFixture(t, s, 1)
+	day := engageT0
+	update(t, s, func(tx *Tx) error {
+		var ids []int64
+		for _, m := range []OutMessage{
+			{Created: day, Kind: OutSend, GroupKey: g, Text: "早", Class: ClassPost},
+			{Created: day, Kind: OutSend, GroupKey: g, Text: "回答"},
+			{Created: day, Kind: OutSend, GroupKey: g, Text: "晚", Class: ClassPost},
+		} {
+			id, err := tx.Enqueue(m)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		pending, err := tx.PendingOutbox(10)
+		if err != nil || len(pending) != 3 || pending[0].Class != ClassPost || pending[1].Class != "" {
+			t.Fatalf("pending: %+v %v", pending, err)
+		}
+		tx.MarkSent(ids[0], day.Add(time.Hour))
+		tx.MarkSent(ids[1], day.Add(time.Hour))
+		if err := tx.HoldOutbox(ids[2], day.Add(2*time.Hour)); err != nil {
+			return err
+		}
+		if n, _ := tx.PostsSent(g, day, day.Add(24*time.Hour)); n != 1 {
+			t.Errorf("posts sent %d, want 1 (the answer is not a post, the held one was not sent)", n)
+		}
+		if p, _ := tx.PendingOutbox(10); len(p) != 0 {
+			t.Errorf("a held post is still pending: %+v", p)
+		}
+		held, err := tx.HeldPosts(g, day, day.Add(24*time.Hour))
+		if err != nil || len(held) != 1 || held[0] != "晚" {
+			t.Errorf("held: %v %v", held, err)
+		}
+		return nil
+	})
+}

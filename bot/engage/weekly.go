@@ -116,7 +116,7 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 			continue
 		}
 		b.WriteString("\n谢谢大家的参与，新的一周继续热聊吧！")
-		if err := t.SayIn(g.Key, b.String(), mentioned...); err != nil {
+		if err := t.PostIn(g.Key, b.String(), mentioned...); err != nil {
 			return err
 		}
 		if err := t.Audit("weekly_top", 0, map[string]any{"from": from, "to": to, "members": names}); err != nil {

@@ -102,7 +102,7 @@ func post(t *bot.Turn, job string, p config.Post) error {
 	if text == "" {
 		return nil // e.g. a weekdays-only post on a day without an entry
 	}
-	if err := t.Say(text); err != nil {
+	if err := t.PostIn(t.Group.Key, text); err != nil {
 		return err
 	}
 	return t.Audit("post", 0, detail)

@@ -72,11 +72,13 @@ type report struct {
 	alerts     []string
 
 	// The articles' metrics (metrics.go).
-	share DayShare // the period's messages by who sent them
-	tiers *Tiers   // weekly
-	ret3  *Retention
-	ret30 *Retention
-	notes []string // what the owner should know that is not a threshold (a holiday table missing the year)
+	share   DayShare // the period's messages by who sent them
+	tiers   *Tiers   // weekly
+	ret3    *Retention
+	ret30   *Retention
+	notes   []string // what the owner should know that is not a threshold (a holiday table missing the year)
+	held    []string // posts the daily post cap held back in the period
+	postCap int
 }
 
 type topMember struct {
@@ -211,6 +213,11 @@ func collectMetrics(t *bot.Turn, r *report) error {
 	if r.kind == daily {
 		r.notes = t.Engine().Config().Warnings(t.Now, true)
 	}
+	held, err := t.Tx.HeldPosts(g.Key, r.from, r.to)
+	if err != nil {
+		return err
+	}
+	r.held, r.postCap = held, g.Config.PostCap.Daily
 	return nil
 }
 
@@ -439,6 +446,26 @@ func (r *report) metricLines(line func(string, ...any), a config.Alerts) {
 	if r.ret30 != nil {
 		line("🌱 30 天留存：%s", RetentionText(*r.ret30, "30~60 天前"))
 	}
+	if len(r.held) > 0 {
+		var shown []string
+		for _, h := range r.held[:min(len(r.held), 3)] {
+			shown = append(shown, "「"+clipText(h, 16)+"」")
+		}
+		more := ""
+		if len(r.held) > len(shown) {
+			more = " 等"
+		}
+		line("🚦 帖子超过每天 %d 条的上限，拦下 %d 条没发：%s%s", r.postCap, len(r.held), strings.Join(shown, "、"), more)
+	}
+}
+
+// clipText shows the start of a post on one line.
+func clipText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // per100 is messages per 100 members ("240 条").
