@@ -50,15 +50,18 @@ func SharesSVG(days []ShareDay, memberMin, botMax float64, title string) string 
 	plotH := float64(shareBot - shareTop)
 	y := func(pct float64) float64 { return float64(shareBot) - plotH*min(max(pct, 0), 100)/100 }
 	for _, v := range []int{0, 25, 50, 75, 100} {
-		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/><text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="%s">%d%%</text>`,
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s"/><text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="%s">%d</text>`,
 			plotL, y(float64(v)), plotR, y(float64(v)), gridColour, plotL-4, y(float64(v))+4, textColour, v)
 	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end" fill="%s">%%</text>`, plotL-4, shareTop-8, textColour)
 	threshold := func(pct float64, colour, label string) {
 		if pct <= 0 {
 			return
 		}
-		fmt.Fprintf(&b, `<line class="threshold" x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s" stroke-dasharray="%s"/><text x="%d" y="%.1f" font-size="10" fill="%s">%s</text>`,
-			plotL, y(pct), plotR, y(pct), colour, thresholdDash, plotR+2, y(pct)+3, colour, esc(label))
+		// The label sits inside the plot, above its line's right end: the box has no margin
+		// on the right for it on a phone.
+		fmt.Fprintf(&b, `<line class="threshold" x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="%s" stroke-dasharray="%s"/><text x="%d" y="%.1f" font-size="10" text-anchor="end" fill="%s">%s</text>`,
+			plotL, y(pct), plotR, y(pct), colour, thresholdDash, plotR-2, y(pct)-3, colour, esc(label))
 	}
 	threshold(memberMin, barColour, fmt.Sprintf("≥%s%%", trim(memberMin)))
 	threshold(botMax, lineColour, fmt.Sprintf("≤%s%%", trim(botMax)))
@@ -166,8 +169,7 @@ func StackSVG(segs []Segment, silentMax float64, title string) string {
 	for _, s := range segs {
 		total += s.Count
 	}
-	rows := (len(segs) + 1) / 2
-	h := barY + 30 + rows*18 + 6
+	h := barY + 30 + len(segs)*18 + 6
 	fmt.Fprintf(&b, `<svg class="chart stack" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s"><title>%s</title>`, svgW, h, esc(title), esc(title))
 	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="20" fill="%s" rx="3"/>`, barL, barY, barR-barL, gridColour)
 	x := float64(barL)
@@ -187,7 +189,7 @@ func StackSVG(segs []Segment, silentMax float64, title string) string {
 		fmt.Fprintf(&b, `<line class="threshold" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="1.5" stroke-dasharray="3 2"/>`, mx, barY-4, mx, barY+24, textColour)
 	}
 	for i, s := range segs {
-		lx, ly := barL+(i%2)*160, barY+42+(i/2)*18
+		lx, ly := barL, barY+42+i*18 // one a row: the labels are too long for two columns on a phone
 		pct := "—"
 		if total > 0 {
 			pct = fmt.Sprintf("%.0f%%", float64(s.Count)*100/float64(total))
