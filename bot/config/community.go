@@ -185,6 +185,7 @@ func validateCommunity(g *Group, path string, at reporter) {
 			if strings.TrimSpace(w) == "" {
 				at(path+".thanks.words["+strconv.Itoa(i)+"]", "感谢词不能为空 / a word must not be empty")
 			}
+			g.Thanks.Words[i] = strings.TrimSpace(w) // matched as written, every message: trimmed once here
 		}
 		inRange("thanks.daily_cap", th.DailyCap, 1, 100)
 	}

@@ -92,3 +92,14 @@ func TestTasksDone(t *testing.T) {
 		t.Error("tasks that are off are done")
 	}
 }
+
+func TestHasThanksWord(t *testing.T) {
+	words := config.DefaultThanksWords
+	for text, want := range map[string]bool{
+		"谢谢小吴": true, "THANKS a lot": true, "Thx!": true, "今天天气不错": false, "thank you": false, "": false,
+	} {
+		if got := hasThanksWord(text, words); got != want {
+			t.Errorf("%q: %v, want %v", text, got, want)
+		}
+	}
+}

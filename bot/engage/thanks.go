@@ -104,11 +104,7 @@ func (m *Module) thanks(t *bot.Turn) error {
 		return nil
 	}
 	text := t.Text()
-	lower := asciiLower(text)
-	if !slices.ContainsFunc(cfg.Words, func(w string) bool {
-		w = asciiLower(strings.TrimSpace(w))
-		return w != "" && strings.Contains(lower, w)
-	}) {
+	if !hasThanksWord(text, cfg.Words) {
 		return nil // the common case: no thanks word, no lookup
 	}
 	members, err := t.Tx.GroupMembers(t.Group.Key)
@@ -153,4 +149,38 @@ func asciiLower(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// hasThanksWord is the cheap test every valid message goes through: a plain substring
+// search for Chinese words, a case-insensitive one (without copying the text unless it has
+// upper-case letters) only for words with ASCII letters.
+func hasThanksWord(text string, words []string) bool {
+	lower, latin := "", -1
+	for _, w := range words { // trimmed and not empty: the config checks them
+		if !hasASCIILetter(w) {
+			if strings.Contains(text, w) {
+				return true
+			}
+			continue
+		}
+		if latin < 0 {
+			latin = 0
+			if hasASCIILetter(text) {
+				latin, lower = 1, asciiLower(text)
+			}
+		}
+		if latin == 1 && strings.Contains(lower, asciiLower(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasASCIILetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c >= 'a' && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }
