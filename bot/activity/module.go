@@ -178,8 +178,8 @@ func onTimer(e *bot.Engine, what string, fn func(t *bot.Turn) error) func(ctx co
 // armAck arms an acknowledgement timer at the later of now+delay and last+interval, unless
 // one is armed already (it keeps its time).
 func (m *Module) armAck(e *bot.Engine, key string, cfg ackPacing, last, now time.Time, fn func(t *bot.Turn) error) {
-	if at, ok := m.armed[key]; ok && !at.Before(now) {
-		return
+	if _, ok := m.armed[key]; ok {
+		return // armed: it keeps its time (it may be due and about to fire)
 	}
 	at := now.Add(cfg.delay)
 	if !last.IsZero() && last.Add(cfg.interval).After(at) {

@@ -125,3 +125,28 @@ func TestHandChainIsLeftAlone(t *testing.T) {
 		t.Errorf("each line earns its message point like any chat:\n%s", r.out)
 	}
 }
+
+// A chain's changes waiting to be reposted when the bot stops are reposted after a
+// restart, once; a vote waiting to be acknowledged likewise.
+func TestPendingAcknowledgementsSurviveRestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "q.db")
+	first := runScript(t, nil, db, `@time 2026-11-21 08:00
+@group 读书会
+小吴: 发起接龙 周六爬山 5人
+小吴: 报名
+me: 发起投票 周末去哪 爬山/看电影 今天22:00
+小郑: 投票 1
+`, false)
+	if len(sendsContaining(first, "1. 小吴")) != 0 || len(sendsContaining(first, "已投票")) != 0 {
+		t.Fatalf("nothing acknowledged before the pacing delay:\n%s", first.out)
+	}
+	// Re-armed on start, paced from then (activity_pacing.delay, 1m).
+	second := runScript(t, nil, db, "@time 2026-11-21 08:30\n@group 读书会\n@advance 2m\n", false)
+	if len(sendsContaining(second, "1. 小吴")) != 1 || len(sendsContaining(second, "@小郑 已投票")) != 1 {
+		t.Fatalf("after a restart the pending list and acknowledgement go out once:\n%s", second.out)
+	}
+	third := runScript(t, nil, db, "@time 2026-11-21 09:00\n@group 读书会\n", false)
+	if len(third.kind("send")) != 0 {
+		t.Fatalf("nothing repeated:\n%s", third.out)
+	}
+}
