@@ -396,6 +396,16 @@ func (m *Module) chainPaste(t *bot.Turn) error {
 		return nil // a hand-run chain: the members keep it themselves
 	}
 	if pasted.count > c.MaxEntries {
+		// A paste is chat, not a command: the engine's cooldown does not cover it, so the
+		// answer is rate-limited here (a member pasting walls must not make the bot talk).
+		key := fmt.Sprintf("chain-refused:%d", t.Member.Key)
+		last, err := t.Tx.AutoReplyLast(t.Group.Key, key)
+		if err != nil || (!last.IsZero() && t.Now.Sub(last) < t.Group.Config.Commands.Cooldown.D()) {
+			return err
+		}
+		if err := t.Tx.SetAutoReplyLast(t.Group.Key, key, t.Now); err != nil {
+			return err
+		}
 		return t.Reply(fmt.Sprintf("这份名单有 %d 项，超过了接龙「%s」的上限 %d 人，没有登记。发送「报名」就能加入。", pasted.count, c.Title, c.MaxEntries))
 	}
 	entries, err := t.Tx.ChainEntries(c.ID)

@@ -438,7 +438,11 @@ func (r *report) metricLines(line func(string, ...any), a config.Alerts) {
 	}
 	if r.tiers != nil {
 		t := *r.tiers
-		line("🧭 成员分层（近30天发言天数）：核心 %d · 活跃 %d · 普通 %d · 潜水 %d（%s）", t.Core, t.Active, t.Ordinary, t.Silent, percent(t.Silent, t.Total()))
+		note := ""
+		if r.firstSeen.After(r.last.AddDate(0, 0, -(TierWindow - 1))) {
+			note = "，机器人统计还不满30天"
+		}
+		line("🧭 成员分层（近30天发言天数%s）：核心 %d · 活跃 %d · 普通 %d · 潜水 %d（%s）", note, t.Core, t.Active, t.Ordinary, t.Silent, percent(t.Silent, t.Total()))
 	}
 	if r.ret3 != nil {
 		line("🌱 新人留存：%s", RetentionText(*r.ret3, "近30天"))
