@@ -1,7 +1,10 @@
 package storage
 
 import (
+	"context"
+	"database/sql"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +226,46 @@ func TestHeldPosts(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// BenchmarkMigrateLedger times migration 15 (the ledger rebuilt for the new reasons) on a
+// ledger of a million entries, the size of about a year of a busy bot.
+func BenchmarkMigrateLedger(b *testing.B) {
+	const entries = 1_000_000
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "v14.db")
+		raw, err := sql.Open("sqlite3", path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		old := &Store{db: raw, path: path}
+		if _, err := raw.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range migrations[:14] {
+			if err := old.apply(context.Background(), m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := raw.Exec(`INSERT INTO groups(key, name, first_seen) VALUES (1, '读书会', 0);
+			INSERT INTO members(key, group_key, nickname, first_seen) VALUES (1, 1, '张三', 0);
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			INSERT INTO points_ledger(group_key, member_key, delta, reason, ref, time, day)
+				SELECT 1, 1, 1, 'message', 'm:' || i, i, '2026-11-21' FROM n`, entries); err != nil {
+			b.Fatal(err)
+		}
+		raw.Close()
+		b.StartTimer()
+		s, err := Open(context.Background(), path)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n int
+		if err := s.DB().QueryRow(`SELECT COUNT(*) FROM points_ledger`).Scan(&n); err != nil || n != entries {
+			b.Fatalf("%d entries after the migration, %v", n, err)
+		}
+		s.Close()
+	}
 }
