@@ -10,9 +10,8 @@ import (
 // schemaCommunity is migration 15: the articles' engagement tools. The points ledger is
 // rebuilt because its reasons are a CHECK constraint, which SQLite cannot alter in place;
 // every entry keeps its id (the settled mark counts by id) and the table stays
-// append-only. The refs' unique index is built after the copy (one sort instead of a
-// million inserts into it: a million-entry ledger migrates in a few seconds, see
-// docs/PERFORMANCE.md). The other tables are new:
+// append-only, with the same indexes (the ref's unique one, the by-day one). A
+// million-entry ledger takes seconds (docs/PERFORMANCE.md). The other tables are new:
 //
 //   - newcomers: a new member's three-day tasks (intro, first check-in, valid messages);
 //   - invites: who brought whom in, what it paid, and whether it was taken back;
@@ -32,7 +31,7 @@ CREATE TABLE points_ledger_v15 (
 	delta      INTEGER NOT NULL,
 	reason     TEXT NOT NULL CHECK (reason IN ('checkin', 'message', 'admin', 'redeem', 'award',
 		'gift', 'newcomer', 'invite', 'thanks', 'lottery', 'vote', 'signup')),
-	ref        TEXT NOT NULL,
+	ref        TEXT NOT NULL UNIQUE,
 	time       INTEGER NOT NULL,
 	day        TEXT NOT NULL,
 	note       TEXT NOT NULL DEFAULT ''
@@ -41,7 +40,6 @@ INSERT INTO points_ledger_v15(id, group_key, member_key, delta, reason, ref, tim
 	SELECT id, group_key, member_key, delta, reason, ref, time, day, note FROM points_ledger ORDER BY id;
 DROP TABLE points_ledger;
 ALTER TABLE points_ledger_v15 RENAME TO points_ledger;
-CREATE UNIQUE INDEX points_ledger_ref ON points_ledger(ref);
 CREATE INDEX points_ledger_by_day ON points_ledger(day, reason);
 CREATE TRIGGER points_ledger_no_update BEFORE UPDATE ON points_ledger BEGIN
 	SELECT RAISE(ABORT, 'points ledger is append-only');
