@@ -47,7 +47,7 @@ func TestTakeWhen(t *testing.T) {
 		{"下周一 9:00", at(11, 23, 9, 0), ""},
 		{"星期日", at(11, 22, 23, 59), ""},
 		{"1-5", time.Date(2027, 1, 5, 23, 59, 0, 0, shanghai), ""}, // a past day without a year: next year
-		{"昨天", at(11, 20, 23, 59), ""}, // the caller says it has passed
+		{"昨天", at(11, 20, 23, 59), ""},                             // the caller says it has passed
 		{"周六爬山 5人", time.Time{}, "周六爬山 5人"},
 		{"《三体》一本 10分 1名", time.Time{}, "《三体》一本 10分 1名"},
 		{"2月30日", time.Time{}, "2月30日"},
