@@ -51,13 +51,15 @@ func (e *Engine) EverySince(ctx context.Context, name string, spec config.CronSp
 		e.scheduleJob(name, spec, spec.Schedule.Next(from), spec.Schedule.Next(from), fn)
 		return nil
 	}
+	// A zero time from Next means "no more occurrences" (cron.Schedule's convention: a
+	// one-off post that went out, a countdown past its day); the loops below stop there.
 	// Plan from the later of now and the last run: if the clock is behind the stored run
 	// (a clock corrected backwards, a database copied from a machine running ahead), the
 	// occurrences up to the last run have been done already and must not repeat.
 	next := spec.Schedule.Next(maxTime(now, last.In(e.Location())))
 	// The latest occurrence that should have run but did not.
 	var missed time.Time
-	for t, i := spec.Schedule.Next(last.In(e.Location())), 0; !t.After(now) && i < maxCatchUp; t, i = spec.Schedule.Next(t), i+1 {
+	for t, i := spec.Schedule.Next(last.In(e.Location())), 0; !t.IsZero() && !t.After(now) && i < maxCatchUp; t, i = spec.Schedule.Next(t), i+1 {
 		missed = t
 	}
 	if !missed.IsZero() {
@@ -76,6 +78,10 @@ func (e *Engine) EverySince(ctx context.Context, name string, spec config.CronSp
 // scheduleJob arms the job's timer: `due` is the occurrence it stands for (recorded as the
 // last run), `at` when it fires (later than due only when catching up).
 func (e *Engine) scheduleJob(name string, spec config.CronSpec, due, at time.Time, fn JobFunc) {
+	if due.IsZero() {
+		e.timers.cancel("job:" + name) // the schedule has no more occurrences
+		return
+	}
 	e.timers.schedule(&timer{key: "job:" + name, at: at, run: func(ctx context.Context, now time.Time) {
 		// A timer that fires long after it was due (the machine slept, the loop was stuck
 		// in a login) is the same as a job missed while down: past the grace period it is

@@ -177,3 +177,54 @@ func TestMissedJobGraceOnStart(t *testing.T) {
 		t.Errorf("the skip is logged:\n%s", r.logs.String())
 	}
 }
+
+// twice is a schedule with two occurrences and then none (robfig/cron's convention for
+// "no more": the zero time), like a one-off post or a countdown that has ended.
+type twice struct{ first, second time.Time }
+
+func (s twice) Next(t time.Time) time.Time {
+	switch {
+	case t.Before(s.first):
+		return s.first
+	case t.Before(s.second):
+		return s.second
+	}
+	return time.Time{}
+}
+
+// A schedule that runs out ends its job: no timer at the zero time (which would fire at
+// once, every time), no run after the last occurrence, and a restart after it arms nothing.
+func TestScheduleWithoutMoreOccurrencesEnds(t *testing.T) {
+	r := newCronRig(t, at(21, 7, 0))
+	spec := config.CronSpec{Spec: "twice", Schedule: twice{at(21, 8, 0), at(22, 8, 0)}}
+	boot := func() *Engine {
+		e := r.boot("0 8 * * *")
+		e.CancelJob("post")
+		if err := e.Every(context.Background(), "once", spec, func(t *Turn) error {
+			r.runs = append(r.runs, t.Now)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := boot()
+	r.advanceTo(e, at(25, 9, 0))
+	if len(r.runs) != 2 || !r.runs[1].Equal(at(22, 8, 0)) {
+		t.Fatalf("runs = %v, want the two occurrences", r.runs)
+	}
+	if !e.NextDue().IsZero() && e.NextDue().Before(at(25, 9, 0)) {
+		t.Errorf("a timer is left at %v", e.NextDue())
+	}
+	for _, j := range e.jobsSnapshot() {
+		if j.Job == "once" {
+			t.Errorf("the ended job still has a timer: %+v", j)
+		}
+	}
+	r.runs = nil
+	e = boot()
+	r.advanceTo(e, at(27, 9, 0))
+	if len(r.runs) != 0 {
+		t.Fatalf("after a restart the ended job ran again: %v", r.runs)
+	}
+}

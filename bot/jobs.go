@@ -113,6 +113,18 @@ func DescribeJob(j JobInfo, groups []string, byKey map[int64]string) (what, grou
 		return "继续清理过期的记录", "所有群"
 	case "schedule.plan":
 		return "安排这个群的定时任务", id
+	case "lottery.draw":
+		return "抽奖：截止开奖", ""
+	case "lottery.ack":
+		return "抽奖：确认新参加的人", ""
+	case "poll.close":
+		return "投票：截止公布结果", ""
+	case "poll.ack":
+		return "投票：确认新投票的人", ""
+	case "chain.post":
+		return "接龙：重发最新名单", ""
+	case "chain.close":
+		return "接龙：截止发最终名单", ""
 	}
 	return j.Key, ""
 }

@@ -208,7 +208,7 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		var m storage.OutMessage
 		var to address
 		var now time.Time
-		found := false
+		found, held := false, false
 		if loaded {
 			// Picked from what was read, so the end of the queue costs no transaction.
 			if m, now, found = pick(); !found {
@@ -234,6 +234,9 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 					return nil
 				}
 			}
+			if held, err = o.overPostCap(tx, m, now); err != nil || held {
+				return err
+			}
 			to = o.resolve(tx, m)
 			return o.claim(ctx, tx, m, now)
 		})
@@ -242,6 +245,9 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		}
 		if !found {
 			return next, nil
+		}
+		if held {
+			continue // never sent: the reports say what the cap held back
 		}
 		err = o.send(WithDeliveryID(ctx, m.ID), m, to)
 		retryAt, noticed, recErr := o.record(ctx, m, err, now)
@@ -261,6 +267,36 @@ func (o *Outbox) deliver(ctx context.Context, upTo int64) (next time.Time, err e
 		}
 		o.noteSent(lane, now)
 	}
+}
+
+// overPostCap holds back, in tx, a post over its group's daily cap (post_cap.daily: the
+// articles' "at most three promotional posts a day"), with an audit entry; it reports
+// whether it did. Only the bot's own posts are counted and capped.
+func (o *Outbox) overPostCap(tx *storage.Tx, m storage.OutMessage, now time.Time) (bool, error) {
+	if m.Class != storage.ClassPost {
+		return false, nil
+	}
+	g, ok, err := tx.GroupByKey(m.GroupKey)
+	if err != nil || !ok {
+		return false, err
+	}
+	cfg, _ := o.e.Config().ForGroup(g.Name)
+	limit := cfg.PostCap.Daily
+	if limit <= 0 {
+		return false, nil
+	}
+	local := now.In(o.e.Location())
+	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, local.Location())
+	sent, err := tx.PostsSent(m.GroupKey, day, day.AddDate(0, 0, 1))
+	if err != nil || sent < limit {
+		return false, err
+	}
+	o.e.log.Info("post held back: the group's daily post cap is reached", "group", g.Name, "outbox", m.ID, "cap", limit)
+	if _, err := tx.Audit(storage.AuditEntry{Time: now, GroupKey: m.GroupKey, Action: "post_held",
+		Detail: map[string]any{"outbox": m.ID, "cap": limit, "text": truncate(m.Text, 200)}}); err != nil {
+		return false, err
+	}
+	return true, tx.HoldOutbox(m.ID, now)
 }
 
 // laneOf is the pacing lane of a message: its group, or one lane shared by all DMs.

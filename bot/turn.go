@@ -84,11 +84,22 @@ func (t *Turn) Say(text string, mentions ...storage.Member) error {
 
 // SayIn queues text to any group.
 func (t *Turn) SayIn(groupKey int64, text string, mentions ...storage.Member) error {
+	return t.sayIn(groupKey, text, "", mentions)
+}
+
+// PostIn queues one of the bot's own posts (a scheduled or dated post, the weekly star) to a
+// group: the outbox counts it against the group's post_cap.daily and holds back what is
+// over. Answers to members use Say.
+func (t *Turn) PostIn(groupKey int64, text string, mentions ...storage.Member) error {
+	return t.sayIn(groupKey, text, storage.ClassPost, mentions)
+}
+
+func (t *Turn) sayIn(groupKey int64, text, class string, mentions []storage.Member) error {
 	keys := make([]int64, 0, len(mentions))
 	for _, m := range mentions {
 		keys = append(keys, m.Key)
 	}
-	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutSend, GroupKey: groupKey, Text: text, Mentions: keys})
+	return t.enqueue(storage.OutMessage{Created: t.Now, Kind: storage.OutSend, GroupKey: groupKey, Text: text, Mentions: keys, Class: class})
 }
 
 // Reply answers the sender in the group, mentioning them.
@@ -160,8 +171,14 @@ func (t *Turn) actor() string {
 
 // Emit reports an outcome once the turn commits.
 func (t *Turn) Emit(kind string, m storage.Member, fields map[string]any) {
+	// A member known only by name (an inviter the bot never heard from) has no adapter id
+	// yet: the outcome names them as the group does.
+	id := m.PlatformID
+	if id == "" {
+		id = m.Name()
+	}
 	t.outcomes = append(t.outcomes, Outcome{Time: t.Now, Kind: kind, Group: t.e.GroupName(m.GroupKey),
-		Member: m.PlatformID, Fields: fields})
+		Member: id, Fields: fields})
 }
 
 // Day is the local calendar day of the turn, "2006-01-02" in the configured timezone.

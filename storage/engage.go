@@ -91,12 +91,16 @@ type PointsEntry struct {
 	Time      time.Time
 	Day       string // local day of Time, "2006-01-02"
 	Note      string
+	// AllowNegative lets a debit take the balance below zero: taking back points paid
+	// earlier (an invite whose newcomer left at once) must not fail because they were spent.
+	AllowNegative bool
 }
 
 // AddPoints appends an entry unless one with the same Ref exists. It returns the balance
 // after the call and whether the entry was new. A change that would leave the balance below
-// zero fails with ErrInsufficientPoints (writing nothing) unless the reason is admin:
-// only an admin's hand takes a member into the red.
+// zero fails with ErrInsufficientPoints (writing nothing) unless the reason is admin or
+// the entry allows it: only an admin's hand, or taking back what was paid, takes a member
+// into the red.
 func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
 	// Entries queued by AddNewPoints go first: the ref check below must see them, and the
 	// ledger's ids stay in the order the entries were made.
@@ -107,7 +111,7 @@ func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	if e.Delta < 0 && balance+e.Delta < 0 && e.Reason != ReasonAdmin {
+	if e.Delta < 0 && balance+e.Delta < 0 && e.Reason != ReasonAdmin && !e.AllowNegative {
 		// A replay of a spend that went through is not a new spend.
 		var exists bool
 		if err := t.queryRow(`SELECT EXISTS(SELECT 1 FROM points_ledger WHERE ref = ?)`, e.Ref).Scan(&exists); err != nil {

@@ -32,6 +32,8 @@ var migrations = []migration{
 	{13, "processed: keyed by message id first, so new ids append", schemaProcessedByMsg},
 	{14, "points balances settled from the ledger in bulk instead of by a trigger per entry", schemaSettledBalances},
 	{15, "platforms with stable ids: groups by platform id, members' platform roles, one-time owner notices", schemaPlatformIDs},
+	{16, "community: newcomer tasks, invites, thanks, lotteries, polls, chains; new ledger reasons", schemaCommunity},
+	{17, "outbox: a message's class (the bot's own posts) and when the daily post cap held it back", schemaOutboxClass},
 }
 
 // SchemaVersion is the newest schema this build knows.

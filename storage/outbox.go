@@ -32,6 +32,8 @@ type OutMessage struct {
 	// platform is called, cleared with the attempt's result. A message still claimed when
 	// it is read again was in flight when the bot stopped: it may have been sent.
 	Claimed time.Time
+	// Class is ClassPost for the bot's own posts (capped per group and day), "" otherwise.
+	Class string
 }
 
 // schemaOutboxClaim adds the in-flight mark. A send to the platform and the commit that
@@ -49,8 +51,8 @@ func (t *Tx) Enqueue(m OutMessage) (int64, error) {
 	if m.NextTry.IsZero() {
 		m.NextTry = m.Created
 	}
-	res, err := t.exec(`INSERT INTO outbox(created, kind, group_key, target, text, mentions, next_try) VALUES (?,?,?,?,?,?,?)`,
-		ms(m.Created), m.Kind, nullKey(m.GroupKey), m.Target, m.Text, string(mentions), ms(m.NextTry))
+	res, err := t.exec(`INSERT INTO outbox(created, kind, group_key, target, text, mentions, next_try, class) VALUES (?,?,?,?,?,?,?,?)`,
+		ms(m.Created), m.Kind, nullKey(m.GroupKey), m.Target, m.Text, string(mentions), ms(m.NextTry), m.Class)
 	if err != nil {
 		return 0, fmt.Errorf("queue %s message: %w", m.Kind, err)
 	}
@@ -66,7 +68,7 @@ func (t *Tx) PendingOutbox(limit int) ([]OutMessage, error) {
 // each event only what that event and earlier ones queued; reading the whole queue each
 // time would read a batch's later replies once per earlier event (quadratic in the batch).
 func (t *Tx) PendingOutboxUpTo(upTo int64, limit int) ([]OutMessage, error) {
-	rows, err := t.query(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error, claimed_at
+	rows, err := t.query(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error, claimed_at, class
 		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND id <= ? ORDER BY id LIMIT ?`, upTo, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
@@ -78,7 +80,7 @@ func (t *Tx) PendingOutboxUpTo(upTo int64, limit int) ([]OutMessage, error) {
 		var created, next int64
 		var mentions string
 		var claimed sql.NullInt64
-		if err := rows.Scan(&m.ID, &created, &m.Kind, &m.GroupKey, &m.Target, &m.Text, &mentions, &m.Attempts, &next, &m.LastError, &claimed); err != nil {
+		if err := rows.Scan(&m.ID, &created, &m.Kind, &m.GroupKey, &m.Target, &m.Text, &mentions, &m.Attempts, &next, &m.LastError, &claimed, &m.Class); err != nil {
 			return nil, err
 		}
 		m.Created, m.NextTry, m.Claimed = fromMS(created), fromMS(next), nullMS(claimed)

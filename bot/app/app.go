@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"qunbot/bot"
+	"qunbot/bot/activity"
 	"qunbot/bot/config"
 	"qunbot/bot/engage"
 	"qunbot/bot/moderate"
@@ -19,15 +21,23 @@ import (
 )
 
 // Modules builds the feature modules in the order they see a message.
-func Modules(cfg *config.Config) ([]bot.Module, error) {
+func Modules(cfg *config.Config) ([]bot.Module, error) { return modules(cfg, nil) }
+
+// modules builds them with a source of lottery seeds (nil: the system's randomness).
+func modules(cfg *config.Config, seeds io.Reader) ([]bot.Module, error) {
 	mods := []bot.Module{
 		// Order matters: moderation screens a message before commands and engagement see it.
 		moderate.New(),
 		engage.New(),
+		activity.New(seeds),
 		schedule.New(),
 	}
 	return mods, nil
 }
+
+// simSeeds makes the simulator's lottery seeds a fixed sequence: a script draws the same
+// winners every time it runs (goldens, demos). A real run draws seeds from crypto/rand.
+func simSeeds() io.Reader { return rand.NewChaCha8([32]byte{'q', 'u', 'n', 'b', 'o', 't'}) }
 
 // SimOptions configure a simulator session.
 type SimOptions struct {
@@ -78,7 +88,7 @@ func NewSim(ctx context.Context, o SimOptions, clock interface {
 		return nil, fmt.Errorf("list the groups of %s: %w", o.DBPath, err)
 	}
 	p.KnowGroups(known)
-	mods, err := Modules(o.Config)
+	mods, err := modules(o.Config, simSeeds())
 	if err != nil {
 		st.Close()
 		return nil, err

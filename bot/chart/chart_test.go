@@ -173,3 +173,52 @@ func TestSeriesFillsQuietDays(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthCharts(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	start := time.Date(2026, 11, 16, 0, 0, 0, 0, loc)
+	days := []ShareDay{
+		{Date: start, Members: 60, Bot: 20, Has: true},
+		{Date: start.AddDate(0, 0, 1)}, // quiet: breaks the lines
+		{Date: start.AddDate(0, 0, 2), Members: 30, Bot: 50, Has: true},
+		{Date: start.AddDate(0, 0, 3), Members: 55, Bot: 10, Has: true},
+	}
+	svg := SharesSVG(days, 50, 40, `成员<对话>`)
+	for _, want := range []string{`class="threshold"`, "≥50%", "≤40%", "成员之间", "机器人", "11月16日：成员之间 60%，机器人 20%", "成员&lt;对话&gt;"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("shares lack %q", want)
+		}
+	}
+	if n := strings.Count(svg, `class="members"`); n != 2 {
+		t.Errorf("%d member lines, want 2 (a quiet day breaks the line)", n)
+	}
+	if strings.Contains(svg, "11月17日：") {
+		t.Error("a quiet day has no point")
+	}
+
+	bars := BarsSVG([]Bar{
+		{Label: "新人 3 天留存", Value: 60, Max: 100, Threshold: 50, Above: true, Text: "60%"},
+		{Label: "新人 30 天留存", Value: 40, Max: 100, Threshold: 60, Above: true, Text: "40%"},
+		{Label: "群人数", Value: 470, Max: 500, Threshold: 450, Text: "470 / 500"},
+		{Label: "空的", Empty: "还没有可以统计的新人"},
+	}, "留存")
+	if n := strings.Count(bars, okColour); n != 1 {
+		t.Errorf("%d healthy bars, want 1", n)
+	}
+	if n := strings.Count(bars, warnColour); n != 2 {
+		t.Errorf("%d bars past their threshold, want 2 (retention below, size above)", n)
+	}
+	if !strings.Contains(bars, "还没有可以统计的新人") || strings.Count(bars, `class="threshold"`) != 3 {
+		t.Errorf("bars:\n%s", bars)
+	}
+
+	stack := StackSVG([]Segment{{"核心", 2}, {"活跃", 3}, {"普通", 10}, {"潜水", 5}}, 30, "分层")
+	for _, want := range []string{"核心 2 人（10%）", "潜水 5 人（25%）", `class="threshold"`} {
+		if !strings.Contains(stack, want) {
+			t.Errorf("stack lacks %q", want)
+		}
+	}
+	if empty := StackSVG([]Segment{{"核心", 0}}, 30, "分层"); !strings.Contains(empty, "还没有成员") {
+		t.Error("an empty group says so")
+	}
+}

@@ -10,6 +10,8 @@ import (
 	_ "time/tzdata" // the timezone must resolve on machines without /usr/share/zoneinfo
 
 	"gopkg.in/yaml.v3"
+
+	"qunbot/bot/holiday"
 )
 
 // Config is the whole validated configuration.
@@ -30,6 +32,11 @@ type Config struct {
 	Scheduler    Scheduler `yaml:"scheduler"`
 	Web          Web       `yaml:"web"`
 	Retention    Retention `yaml:"retention"`
+	// HolidaysFile adds or replaces years of the built-in public-holiday table
+	// (bot/holiday/cn.yaml's format); empty: the built-in table alone.
+	HolidaysFile string `yaml:"holidays_file"`
+	// Holidays is the table in force: the built-in one with HolidaysFile's years over it.
+	Holidays *holiday.Table `yaml:"-"`
 
 	// Defaults apply to every group; Groups holds the effective (merged) config of each
 	// group named in the file.
@@ -84,11 +91,22 @@ type Group struct {
 	AutoReplies []AutoReply `yaml:"auto_replies"`
 	WeeklyTop   WeeklyTop   `yaml:"weekly_top"`
 
+	// Newcomers, invites, thanks and activities (community.go).
+	Newcomer Newcomer `yaml:"newcomer"`
+	Invite   Invite   `yaml:"invite"`
+	Thanks   Thanks   `yaml:"thanks"`
+	Lottery  Lottery  `yaml:"lottery"`
+	Vote     Vote     `yaml:"vote"`
+	Chain    Chain    `yaml:"chain"`
+	// ActivityPacing paces the acknowledgements of chains, lotteries and votes.
+	ActivityPacing ActivityPacing `yaml:"activity_pacing"`
+
 	// Schedules and member lifecycle (schedule.go).
 	Posts     []Post    `yaml:"posts"`
 	Silent    Silent    `yaml:"silent"`
 	Screening Screening `yaml:"screening"`
 	Reports   Reports   `yaml:"reports"`
+	PostCap   PostCap   `yaml:"post_cap"`
 }
 
 // Commands configures chat commands for everyone.
@@ -164,6 +182,7 @@ type topLevel struct {
 	Scheduler Scheduler `yaml:"scheduler"`
 	Web       Web       `yaml:"web"`
 	Retention Retention `yaml:"retention"`
+	Holidays  string    `yaml:"holidays_file"`
 	Defaults  yaml.Node `yaml:"defaults"`
 	Groups    yaml.Node `yaml:"groups"`
 }
@@ -199,7 +218,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 	cfg := &Config{Source: source, Platform: top.Platform, OneBot: top.OneBot, Timezone: top.Timezone, AllGroups: top.AllGroups, AllGroupsSet: allGroupsSet, Storage: top.Storage,
 		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web,
-		Retention: top.Retention, Groups: map[string]*Group{}}
+		Retention: top.Retention, HolidaysFile: top.Holidays, Groups: map[string]*Group{}}
 
 	defaultsNode := nodeOrNil(&top.Defaults)
 	if defaultsNode != nil {

@@ -3,6 +3,8 @@ package config
 import (
 	"reflect"
 	"time"
+
+	"qunbot/bot/holiday"
 )
 
 // DefaultWelcome is the built-in welcome. Variables are documented on WelcomeData.
@@ -39,6 +41,7 @@ func Default() *Config {
 		Scheduler: Scheduler{Grace: Duration(30 * time.Minute)},
 		Retention: Retention{Audit: Duration(180 * 24 * time.Hour), Processed: Duration(7 * 24 * time.Hour)},
 		Web:       Web{}, // no token: one is generated at each start
+		Holidays:  holiday.Default(),
 		Defaults: Group{
 			Enabled: true,
 			Welcome: Welcome{
@@ -49,17 +52,25 @@ func Default() *Config {
 				AskIntro:    true,
 				MaxDelay:    Duration(6 * time.Hour),
 			},
-			Commands:    Commands{Cooldown: Duration(30 * time.Second)},
-			Moderation:  defaultModeration(),
-			Checkin:     defaultCheckin(),
-			Points:      defaultPoints(),
-			Redeem:      defaultRedeem(),
-			AutoReplies: defaultAutoReplies(),
-			WeeklyTop:   defaultWeeklyTop(),
-			Posts:       defaultPosts(),
-			Silent:      defaultSilent(),
-			Screening:   defaultScreening(),
-			Reports:     defaultReports(),
+			Commands:       Commands{Cooldown: Duration(30 * time.Second)},
+			Moderation:     defaultModeration(),
+			Checkin:        defaultCheckin(),
+			Points:         defaultPoints(),
+			Redeem:         defaultRedeem(),
+			AutoReplies:    defaultAutoReplies(),
+			WeeklyTop:      defaultWeeklyTop(),
+			Newcomer:       defaultNewcomer(),
+			Invite:         defaultInvite(),
+			Thanks:         defaultThanks(),
+			Lottery:        defaultLottery(),
+			Vote:           defaultVote(),
+			Chain:          defaultChain(),
+			ActivityPacing: defaultActivityPacing(),
+			Posts:          defaultPosts(),
+			Silent:         defaultSilent(),
+			Screening:      defaultScreening(),
+			Reports:        defaultReports(),
+			PostCap:        defaultPostCap(),
 		},
 		Groups: map[string]*Group{},
 	}

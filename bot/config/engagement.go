@@ -134,6 +134,9 @@ type WeeklyTop struct {
 	Top     int      `yaml:"top"`  // how many members to name
 	// Awards are points for 1st, 2nd, … place (reason "award"); empty pays nothing.
 	Awards []int `yaml:"awards"`
+	// ThanksWeight: one thanks received (谢谢 @某人) counts as this many messages in the
+	// ranking, so the week's star is not only who talked most. 0: messages alone.
+	ThanksWeight int `yaml:"thanks_weight"`
 }
 
 // Limits on engagement numbers: large enough for any real group, small enough that sums
@@ -160,7 +163,7 @@ func defaultRedeem() Redeem { return Redeem{Enabled: true} }
 func defaultAutoReplies() []AutoReply { return nil }
 
 func defaultWeeklyTop() WeeklyTop {
-	return WeeklyTop{Enabled: true, Cron: MustCron("0 9 * * 1"), Top: 3}
+	return WeeklyTop{Enabled: true, Cron: MustCron("0 9 * * 1"), Top: 3, ThanksWeight: 5}
 }
 
 func validateEngagement(g *Group, path string, at reporter) {
@@ -225,6 +228,7 @@ func validateEngagement(g *Group, path string, at reporter) {
 		}
 		inRange("weekly_top.top", w.Top, 1, maxWeeklyTop)
 	}
+	inRange("weekly_top.thanks_weight", w.ThanksWeight, 0, 1000)
 	if len(w.Awards) > max(w.Top, 1) {
 		at(path+".weekly_top.awards", "奖励有 %d 项，比上榜人数 top=%d 还多 / more awards than places", len(w.Awards), w.Top)
 	}

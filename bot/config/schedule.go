@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"qunbot/bot/holiday"
 )
 
 // Post is one scheduled post. Its content is, on a given day, the first of:
@@ -16,9 +18,22 @@ import (
 type Post struct {
 	// Name keeps the post's identity (its stored last run and rotation position) when the
 	// list is edited; without it the post is known by its place in the list (#1, #2…).
-	Name string   `yaml:"name"`
-	Cron CronSpec `yaml:"cron"`
-	Text Template `yaml:"text"`
+	Name string `yaml:"name"`
+	// When: exactly one of Cron (repeating), At (once), Festival (every year on a named
+	// festival of the holiday table) and Annual (every year on a month-day, e.g. the
+	// group's anniversary). Festival and Annual posts go out at Time (default 09:00).
+	Cron     CronSpec      `yaml:"cron"`
+	At       LocalDateTime `yaml:"at"`
+	Festival string        `yaml:"festival"`
+	Annual   MonthDay      `yaml:"annual"`
+	Time     ClockTime     `yaml:"time"`
+	// SkipOnHolidays: no post on public days off (holiday table). WorkdaysOnly: only on
+	// official workdays — Monday to Friday except days off, plus make-up workdays (调休).
+	SkipOnHolidays bool `yaml:"skip_on_holidays"`
+	WorkdaysOnly   bool `yaml:"workdays_only"`
+	// Countdown counts the days to an event ({{.Countdown}}); the post stops after it.
+	Countdown *Countdown `yaml:"countdown"`
+	Text      Template   `yaml:"text"`
 	// Items are plain texts (not templates: put variables in Text) taken one per post.
 	Items []string `yaml:"items"`
 	// ItemsFile holds more items, one per line (empty lines and lines starting with # are
@@ -74,26 +89,50 @@ func (w Weekdays) all() []namedTemplate {
 	return []namedTemplate{{"mon", w.Mon}, {"tue", w.Tue}, {"wed", w.Wed}, {"thu", w.Thu}, {"fri", w.Fri}, {"sat", w.Sat}, {"sun", w.Sun}}
 }
 
+// DefaultFestivalTime is when festival and anniversary posts go out unless they say.
+var DefaultFestivalTime = MustClock(9, 0)
+
 // PostData are the variables a post template can use.
 //
-//	{{.Group}}    the group's name
-//	{{.Date}}     the local date, e.g. 11月21日
-//	{{.Weekday}}  e.g. 周六
-//	{{.Time}}     the local time, e.g. 08:00
-//	{{.Count}}    members in the group now
-//	{{.Item}}     the item taken from items / items_file (empty without items)
+//	{{.Group}}      the group's name
+//	{{.Date}}       the local date, e.g. 11月21日
+//	{{.Weekday}}    e.g. 周六
+//	{{.Time}}       the local time, e.g. 08:00
+//	{{.Count}}      members in the group now
+//	{{.Item}}       the item taken from items / items_file (empty without items)
+//	{{.Countdown}}  「距离共读结束还有 3 天」 / 「今天就是共读结束」 (countdown posts)
+//	{{.DaysLeft}}   the days left to the countdown's day (0 on the day)
+//	{{.Event}}      the countdown's event
+//	{{.Festival}}   the festival a festival post is for, e.g. 春节
+//	{{.Holiday}}    the public holiday today belongs to (empty on other days)
+//	{{.Years}}      whole years since the annual post's first year (anniversaries; 0 otherwise)
 type PostData struct {
-	Group   string
-	Date    string
-	Weekday string
-	Time    string
-	Count   int
-	Item    string
+	Group     string
+	Date      string
+	Weekday   string
+	Time      string
+	Count     int
+	Item      string
+	Countdown string
+	DaysLeft  int
+	Event     string
+	Festival  string
+	Holiday   string
+	Years     int
 }
 
 // SamplePost is used to check post templates before they go live.
 func SamplePost() PostData {
-	return PostData{Group: "读书会", Date: "11月21日", Weekday: "周六", Time: "08:00", Count: 42, Item: "今日一句"}
+	return PostData{Group: "读书会", Date: "11月21日", Weekday: "周六", Time: "08:00", Count: 42, Item: "今日一句",
+		Countdown: "距离共读结束还有 3 天", DaysLeft: 3, Event: "共读结束", Festival: "春节", Holiday: "春节", Years: 1}
+}
+
+// CountdownText is what {{.Countdown}} says daysLeft days before event.
+func CountdownText(event string, daysLeft int) string {
+	if daysLeft == 0 {
+		return "今天就是" + event
+	}
+	return fmt.Sprintf("距离%s还有 %d 天", event, daysLeft)
 }
 
 // Silent configures the wake-up steps for silent members (the seeds' 三步唤醒法): a
@@ -189,6 +228,16 @@ func SampleScreening() ScreeningData {
 	return ScreeningData{Mentions: "@王五\u2005", Names: "王五", Group: "读书会", Minutes: 10, MinIntro: 10, HasKeywords: true, Deadline: "08:10"}
 }
 
+// PostCap bounds the bot's own posts in a group (the articles: at most three promotional
+// posts a day). Scheduled posts (cron, dated, festival, countdown) and the weekly top
+// post count; answers to members do not. The outbox holds back what is over the cap (it
+// is not sent later) and the daily report says what was held back.
+type PostCap struct {
+	Daily int `yaml:"daily"` // 0: no cap
+}
+
+func defaultPostCap() PostCap { return PostCap{Daily: 3} }
+
 // Reports configures the daily and weekly reports to the owner (file helper).
 type Reports struct {
 	Daily  ReportSchedule `yaml:"daily"`
@@ -209,6 +258,59 @@ type Alerts struct {
 	LowWeeklyMessages LowWeeklyMessages `yaml:"low_weekly_messages"`
 	HighLeaveRate     HighLeaveRate     `yaml:"high_leave_rate"`
 	NegativeGrowth    NegativeGrowth    `yaml:"negative_growth"`
+
+	// The articles' health metrics (report lines, dashboard charts, alerts past a threshold).
+	MemberTiers MemberTiers `yaml:"member_tiers"`
+	MemberShare MemberShare `yaml:"member_share"`
+	Retention   Retention2  `yaml:"retention"`
+	GroupSize   GroupSize   `yaml:"group_size"`
+	BotShare    BotShare    `yaml:"bot_share"`
+}
+
+// MemberTiers sorts the members by the days they spoke in the last 30: core (at least
+// CoreDays), active (at least ActiveDays), ordinary (at least one), silent (none). The
+// articles expect 5–10% core and 20–30% silent: more silent than MaxSilentPercent or fewer
+// core than MinCorePercent is an alert.
+type MemberTiers struct {
+	Enabled          bool    `yaml:"enabled"`
+	CoreDays         int     `yaml:"core_days"`
+	ActiveDays       int     `yaml:"active_days"`
+	MaxSilentPercent float64 `yaml:"max_silent_percent"`
+	MinCorePercent   float64 `yaml:"min_core_percent"`
+}
+
+// MemberShare is the share of messages ordinary members send (not the owner, admins or the
+// bot): the articles' 用户对话比例, healthy at 50% and more.
+type MemberShare struct {
+	Enabled    bool    `yaml:"enabled"`
+	MinPercent float64 `yaml:"min_percent"`
+}
+
+// Retention2 is newcomer retention: of the members who joined in the last 30 days (and
+// have been in for the days measured), how many still spoke 3 days and 30 days after they
+// joined. Below the minimum is an alert, once at least MinNewcomers are measured.
+// (Named so because Retention is the data-retention section.)
+type Retention2 struct {
+	Enabled         bool    `yaml:"enabled"`
+	Day3MinPercent  float64 `yaml:"day3_min_percent"`
+	Day30MinPercent float64 `yaml:"day30_min_percent"`
+	MinNewcomers    int     `yaml:"min_newcomers"`
+}
+
+// GroupSize warns as a WeChat group nears its 500-member limit (the articles: split the
+// group before it is full). The owner is told when a join crosses a threshold, and the
+// reports say it while it holds.
+type GroupSize struct {
+	Enabled bool `yaml:"enabled"`
+	WarnAt  int  `yaml:"warn_at"`
+	FullAt  int  `yaml:"full_at"`
+}
+
+// BotShare is the share of the group's messages the bot sent itself: the articles keep
+// automation at 40% or less.
+type BotShare struct {
+	Enabled    bool    `yaml:"enabled"`
+	MaxPercent float64 `yaml:"max_percent"`
 }
 
 // LowDailyActive: the share of members who spoke was below BelowPercent on Days days running.
@@ -280,6 +382,11 @@ func defaultReports() Reports {
 			LowWeeklyMessages: LowWeeklyMessages{Enabled: true, BelowPer100: 120},
 			HighLeaveRate:     HighLeaveRate{Enabled: true, AbovePercent: 5},
 			NegativeGrowth:    NegativeGrowth{Enabled: true, Weeks: 2},
+			MemberTiers:       MemberTiers{Enabled: true, CoreDays: 15, ActiveDays: 4, MaxSilentPercent: 30, MinCorePercent: 5},
+			MemberShare:       MemberShare{Enabled: true, MinPercent: 50},
+			Retention:         Retention2{Enabled: true, Day3MinPercent: 50, Day30MinPercent: 60, MinNewcomers: 5},
+			GroupSize:         GroupSize{Enabled: true, WarnAt: 450, FullAt: 500},
+			BotShare:          BotShare{Enabled: true, MaxPercent: 40},
 		},
 	}
 }
@@ -315,14 +422,17 @@ func ReadItems(path string) ([]string, error) {
 
 var placeRe = regexp.MustCompile(`^#\d+$`)
 
-func validateSchedule(g *Group, path string, at reporter) {
-	validatePosts(g.Posts, path+".posts", at)
+func validateSchedule(g *Group, path string, at reporter, hol *holiday.Table) {
+	validatePosts(g.Posts, path+".posts", at, hol)
+	if g.PostCap.Daily < 0 || g.PostCap.Daily > 100 {
+		at(path+".post_cap.daily", "应在 0 到 100 之间（0 表示不限），现在是 %d / must be between 0 and 100", g.PostCap.Daily)
+	}
 	validateSilent(g.Silent, path+".silent", at)
 	validateScreening(g.Screening, path+".screening", at)
 	validateReports(g.Reports, path+".reports", at)
 }
 
-func validatePosts(posts []Post, path string, at reporter) {
+func validatePosts(posts []Post, path string, at reporter, hol *holiday.Table) {
 	names := map[string]bool{}
 	for i, p := range posts {
 		pp := fmt.Sprintf("%s[%d]", path, i)
@@ -335,9 +445,7 @@ func validatePosts(posts []Post, path string, at reporter) {
 			}
 			names[p.Name] = true
 		}
-		if p.Cron.IsZero() {
-			at(pp+".cron", "缺少发帖时间 cron，例如 \"0 8 * * *\"（每天 8:00）/ cron is required")
-		}
+		validateWhen(p, pp, at, hol)
 		switch p.Order {
 		case "", OrderSequence, OrderShuffle:
 		default:
@@ -351,7 +459,7 @@ func validatePosts(posts []Post, path string, at reporter) {
 			hasWeekday = true
 			checkTemplate(d.t, SamplePost(), pp+".weekdays."+d.key, at)
 		}
-		if p.Text.IsZero() && !p.HasItems() && !hasWeekday {
+		if p.Text.IsZero() && !p.HasItems() && !hasWeekday && p.Countdown == nil && p.Festival == "" {
 			at(pp, "帖子没有内容：请写 text、items、items_file 或 weekdays 之一 / post has no content")
 		}
 		for j, it := range p.Items {
@@ -484,6 +592,7 @@ func validateReports(r Reports, path string, at reporter) {
 	if a.NegativeGrowth.Enabled && (a.NegativeGrowth.Weeks < 1 || a.NegativeGrowth.Weeks > 12) {
 		at(path+".alerts.negative_growth.weeks", "应在 1 到 12 之间 / must be between 1 and 12")
 	}
+	validateMetrics(a, path+".alerts", at)
 }
 
 // checkTemplate runs a template on sample data and reports a failure at path.

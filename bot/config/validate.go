@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"qunbot/bot/holiday"
 )
 
 // validate checks what decoding cannot: values in range and templates that run.
@@ -29,22 +31,23 @@ func validate(c *Config, pos *positions, p *problems) {
 	validatePlatform(c, at)
 	validateWeb(c.Web, at)
 	validateRetention(c.Retention, at)
+	c.Holidays = loadHolidays(c.HolidaysFile, at)
 	dir := ""
 	if c.Source != "" && !strings.Contains(c.Source, "(") {
 		dir = filepath.Dir(c.Source)
 	}
 	mv := &moderationValidator{dir: dir, files: map[string]fileLexicon{}}
-	validateGroup(&c.Defaults, "defaults", at, mv)
+	validateGroup(&c.Defaults, "defaults", at, mv, c.Holidays)
 	for name, g := range c.Groups {
 		group := "groups." + name
 		inGroup := func(path, format string, args ...any) { p.check(pos, group, path, format, args...) }
-		validateGroup(g, group, inGroup, mv) // fills in parsed parts (ladder, lexicon entries)
+		validateGroup(g, group, inGroup, mv, c.Holidays) // fills in parsed parts (ladder, lexicon entries)
 	}
 }
 
 type reporter func(path, format string, args ...any)
 
-func validateGroup(g *Group, path string, at reporter, mv *moderationValidator) {
+func validateGroup(g *Group, path string, at reporter, mv *moderationValidator, hol *holiday.Table) {
 	w := g.Welcome
 	if w.Enabled {
 		if w.Template.IsZero() {
@@ -58,7 +61,8 @@ func validateGroup(g *Group, path string, at reporter, mv *moderationValidator) 
 	}
 	mv.validate(g, path, at)
 	validateEngagement(g, path, at)
-	validateSchedule(g, path, at)
+	validateCommunity(g, path, at)
+	validateSchedule(g, path, at, hol)
 }
 
 // templateVars lists the variables a template's data offers, e.g. "{{.Name}} {{.Group}}".

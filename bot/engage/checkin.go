@@ -3,6 +3,7 @@ package engage
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"qunbot/bot"
 	"qunbot/bot/config"
@@ -43,12 +44,13 @@ func (m *Module) cmdCheckin(t *bot.Turn, a bot.Args) error {
 		return t.Reply(ambiguousText)
 	}
 	today := t.Day()
+	note := checkinNote(a.Text)
 	latest, found, err := t.Tx.LatestCheckin(t.Member.Key, today)
 	if err != nil {
 		return err
 	}
 	if found && latest.Day == today {
-		return m.repeatCheckin(t, latest)
+		return m.repeatCheckin(t, latest, note)
 	}
 	streak := 1
 	if found && latest.Day == shiftDay(today, -1) {
@@ -63,6 +65,11 @@ func (m *Module) cmdCheckin(t *bot.Turn, a bot.Args) error {
 	if !recorded {
 		return nil // cannot happen after the look-up above; never pay on doubt
 	}
+	if note != "" {
+		if err := t.Tx.SetCheckinNote(t.Member.Key, today, note); err != nil {
+			return err
+		}
+	}
 	balance, applied, err := pay(t, t.Member, points, storage.ReasonCheckin, checkinRef(t.Member, today), "",
 		map[string]any{"streak": streak, "day": today})
 	if err != nil {
@@ -74,19 +81,62 @@ func (m *Module) cmdCheckin(t *bot.Turn, a bot.Args) error {
 		t.Engine().Logger().Warn("check-in already paid in the ledger", "group", t.Group.Name, "member", t.Member.Key, "day", today)
 		return t.Reply(fmt.Sprintf("今天已经签到过了～ 余额 %d 分。", balance))
 	}
+	newcomer, err := m.newcomerCheckin(t)
+	if err != nil {
+		return err
+	}
+	if newcomer != "" {
+		// The bonus (if any) was paid after the check-in: the balance shown is the latest.
+		if balance, err = t.Tx.Balance(t.Member.Key); err != nil {
+			return err
+		}
+	}
 	rank, err := t.Tx.PointsRank(t.Group.Key, t.Member.Key)
 	if err != nil {
 		return err
 	}
-	return t.Reply(fmt.Sprintf("签到成功 ✅ +%d 积分（连续 %d 天）\n余额 %d 分，排名第 %d", points, streak, balance, rank))
+	text := fmt.Sprintf("签到成功 ✅ +%d 积分（连续 %d 天）", points, streak)
+	if note != "" {
+		text += "\n📖 " + note
+	}
+	text += fmt.Sprintf("\n余额 %d 分，排名第 %d", balance, rank)
+	if newcomer != "" {
+		text += "\n" + newcomer
+	}
+	return t.Reply(text)
+}
+
+// maxCheckinNote bounds what a check-in keeps of the words after 打卡: a line, not an essay.
+const maxCheckinNote = 60
+
+// checkinNote is what a member wrote after 签到/打卡 (打卡 今日读了 30 页), on one line and
+// cut short; "" when nothing.
+func checkinNote(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxCheckinNote {
+		s = string(r[:maxCheckinNote]) + "…"
+	}
+	return s
 }
 
 // repeatCheckin answers a second check-in on the same day, at most once per command
 // cooldown: the first retry is answered (the member may have missed the first answer),
 // hammering is not. Nothing else changes.
-func (m *Module) repeatCheckin(t *bot.Turn, c storage.Checkin) error {
+func (m *Module) repeatCheckin(t *bot.Turn, c storage.Checkin, note string) error {
+	if note != "" {
+		// 签到 first, then 打卡 今日读了 30 页: the words are kept with the day's check-in.
+		if err := t.Tx.SetCheckinNote(t.Member.Key, c.Day, note); err != nil {
+			return err
+		}
+	}
 	if !c.RepeatAnswered.IsZero() && t.Now.Sub(c.RepeatAnswered) < t.Group.Config.Commands.Cooldown.D() {
 		return nil
+	}
+	if note != "" {
+		if err := t.Tx.MarkRepeatAnswered(t.Member.Key, c.Day, t.Now); err != nil {
+			return err
+		}
+		return t.Reply("已记下今天的打卡 ✅\n📖 " + note)
 	}
 	if err := t.Tx.MarkRepeatAnswered(t.Member.Key, c.Day, t.Now); err != nil {
 		return err

@@ -36,6 +36,8 @@ var (
 	_ bot.Module        = (*Module)(nil)
 	_ bot.Starter       = (*Module)(nil)
 	_ bot.MessageHook   = (*Module)(nil)
+	_ bot.JoinHook      = (*Module)(nil)
+	_ bot.LeaveHook     = (*Module)(nil)
 	_ bot.CommandSource = (*Module)(nil)
 )
 
@@ -43,7 +45,7 @@ var (
 func (m *Module) Commands() []*bot.Command {
 	return []*bot.Command{
 		{
-			Name: "签到", Aliases: []string{"打卡", "checkin"}, Usage: "签到", Summary: "每日签到领积分",
+			Name: "签到", Aliases: []string{"打卡", "checkin"}, Usage: "签到 [今天做了什么]", Summary: "每日签到领积分，可以附上打卡内容",
 			// The once-a-day rule already stops repeats from paying, and a member who retries
 			// because they missed the answer should get one; repeatCheckin rate-limits the
 			// "already checked in" answers itself.
@@ -72,6 +74,23 @@ func (m *Module) Commands() []*bot.Command {
 			Run: m.cmdRedeem,
 		},
 		{
+			Name: "新人任务", Aliases: []string{"新手任务", "newbie"}, Usage: "新人任务", Summary: "查看新人任务的进度",
+			Shown: func(t *bot.Turn) bool {
+				return t.Group.Config.Newcomer.Enabled && t.Group.Config.Newcomer.Tasks.Enabled
+			},
+			Run: m.cmdNewcomer,
+		},
+		{
+			Name: "邀请榜", Aliases: []string{"invites"}, Usage: "邀请榜", Summary: "邀请新成员最多的人",
+			Shown: func(t *bot.Turn) bool { return t.Group.Config.Invite.Enabled },
+			Run:   m.cmdInviteBoard,
+		},
+		{
+			Name: "今日未打卡", Aliases: []string{"未打卡", "nocheckin"}, Usage: "今日未打卡", Summary: "列出今天还没签到的成员",
+			Perm: bot.AdminOnly, Shown: func(t *bot.Turn) bool { return t.Group.Config.Checkin.Enabled },
+			Run: m.cmdAbsent,
+		},
+		{
 			Name: "加分", Aliases: []string{"addpoints"}, Usage: "加分 @成员 分数 [原因]", Summary: "给成员加积分",
 			Perm: bot.AdminOnly, Run: m.cmdAdjust(+1),
 		},
@@ -82,10 +101,17 @@ func (m *Module) Commands() []*bot.Command {
 	}
 }
 
-// OnMessage pays points for a valid message and answers FAQ keywords.
+// OnMessage pays points for a valid message, counts newcomers' tasks and thanks, and
+// answers FAQ keywords.
 func (m *Module) OnMessage(t *bot.Turn) error {
 	if err := m.messagePoints(t); err != nil {
 		return fmt.Errorf("message points of member %d: %w", t.Member.Key, err)
+	}
+	if err := m.newcomerMessage(t); err != nil {
+		return fmt.Errorf("newcomer tasks of member %d: %w", t.Member.Key, err)
+	}
+	if err := m.thanks(t); err != nil {
+		return fmt.Errorf("thanks from member %d: %w", t.Member.Key, err)
 	}
 	if err := m.autoReply(t); err != nil {
 		return fmt.Errorf("auto-reply in group %q: %w", t.Group.Name, err)
@@ -93,12 +119,39 @@ func (m *Module) OnMessage(t *bot.Turn) error {
 	return nil
 }
 
+// OnJoin pays newcomers their gift, opens their tasks and pays whoever invited them.
+func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
+	if err := welcomeNewcomers(t, joined); err != nil {
+		return err
+	}
+	return payInvites(t, joined)
+}
+
+// OnLeave takes invite points back from the inviters of members who left soon.
+func (m *Module) OnLeave(t *bot.Turn, left []storage.Member) error {
+	if !t.Group.Config.Invite.Enabled {
+		return nil
+	}
+	return takeBackInvites(t, left)
+}
+
 // pay writes one ledger entry with its audit entry and reports the "points" outcome. It
 // reports applied=false, changing nothing, when the reference was paid before; and
 // storage.ErrInsufficientPoints (with the balance) when a non-admin change would go below zero.
 func pay(t *bot.Turn, m storage.Member, delta int64, reason, ref, note string, extra map[string]any) (balance int64, applied bool, err error) {
-	e := storage.PointsEntry{GroupKey: m.GroupKey, MemberKey: m.Key, Delta: delta,
-		Reason: reason, Ref: ref, Time: t.Now, Day: t.Day(), Note: note}
+	return payEntry(t, m, storage.PointsEntry{GroupKey: m.GroupKey, MemberKey: m.Key, Delta: delta,
+		Reason: reason, Ref: ref, Time: t.Now, Day: t.Day(), Note: note}, extra)
+}
+
+// takeBack is pay for taking back points paid earlier: the balance may go below zero (the
+// points may have been spent meanwhile).
+func takeBack(t *bot.Turn, m storage.Member, delta int64, reason, ref, note string, extra map[string]any) (balance int64, applied bool, err error) {
+	return payEntry(t, m, storage.PointsEntry{GroupKey: m.GroupKey, MemberKey: m.Key, Delta: delta,
+		Reason: reason, Ref: ref, Time: t.Now, Day: t.Day(), Note: note, AllowNegative: true}, extra)
+}
+
+func payEntry(t *bot.Turn, m storage.Member, e storage.PointsEntry, extra map[string]any) (balance int64, applied bool, err error) {
+	delta, reason, ref, note := e.Delta, e.Reason, e.Ref, e.Note
 	if reason == storage.ReasonMessage && delta > 0 {
 		// A message is paid once under its id, which the engine has just found new: the
 		// entry can be queued with the transaction's other per-message rows.
@@ -219,6 +272,9 @@ func echo(s string) string {
 var reasonLabels = map[string]string{
 	storage.ReasonCheckin: "签到", storage.ReasonMessage: "发言", storage.ReasonAdmin: "管理员调整",
 	storage.ReasonRedeem: "兑换", storage.ReasonAward: "活跃之星奖励",
+	storage.ReasonGift: "见面礼", storage.ReasonNewcomer: "新人任务", storage.ReasonInvite: "邀请",
+	storage.ReasonThanks: "被感谢", storage.ReasonLottery: "抽奖", storage.ReasonVote: "投票",
+	storage.ReasonSignup: "接龙报名",
 }
 
 // ReasonLabel is the Chinese name of a points reason ("checkin" → 签到); an unknown one is
@@ -228,4 +284,35 @@ func ReasonLabel(reason string) string {
 		return l
 	}
 	return reason
+}
+
+// humanDuration shows a duration as members say it: "7 天", "3 小时", "20 分钟".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d 天", d/(24*time.Hour))
+	case d >= 24*time.Hour:
+		return fmt.Sprintf("%.1f 天", d.Hours()/24)
+	case d >= time.Hour:
+		return fmt.Sprintf("%d 小时", int(d.Round(time.Hour).Hours()))
+	}
+	return fmt.Sprintf("%d 分钟", max(int(d.Round(time.Minute).Minutes()), 1))
+}
+
+// timeUnit is what a duration is rounded to before it is shown: days, hours or minutes.
+func timeUnit(d time.Duration) time.Duration {
+	switch {
+	case d >= 24*time.Hour:
+		return time.Hour
+	case d >= time.Hour:
+		return time.Hour
+	}
+	return time.Minute
+}
+
+// Pay writes a points change for another module (activities): one ledger entry under a
+// unique ref, its audit entry and its "points" outcome. A ref paid before changes nothing
+// (applied false); a debit below zero fails with storage.ErrInsufficientPoints.
+func Pay(t *bot.Turn, m storage.Member, delta int64, reason, ref, note string, extra map[string]any) (balance int64, applied bool, err error) {
+	return pay(t, m, delta, reason, ref, note, extra)
 }

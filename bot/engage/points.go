@@ -80,14 +80,26 @@ func (m *Module) cmdPoints(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	checkin := t.Group.Config.Checkin.Enabled
+	thanked := 0
+	if t.Group.Config.Thanks.Enabled {
+		if thanked, err = t.Tx.ThanksTotal(target.Key); err != nil {
+			return err
+		}
+	}
 	if !self {
 		text := fmt.Sprintf("%s 有 %d 积分，排名第 %d", target.ShownName(), balance, rank)
 		if checkin && streak > 0 {
 			text += fmt.Sprintf("，连续签到 %d 天", streak)
 		}
+		if thanked > 0 {
+			text += fmt.Sprintf("，收到感谢 %d 次", thanked)
+		}
 		return t.Reply(text + "。")
 	}
 	text := fmt.Sprintf("你有 %d 积分，排名第 %d。", balance, rank)
+	if thanked > 0 {
+		text += fmt.Sprintf("\n收到感谢 %d 次 🙏", thanked)
+	}
 	switch {
 	case !checkin:
 	case streak > 0 && today:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -72,21 +73,9 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 			continue
 		}
 		t.Group = bot.GroupCtx{Key: g.Key, Name: g.Name, Config: cfg}
-		// A member waiting to be removed or muted now is not held up as an example, nor
-		// awarded: ask for a few more than the board shows and leave them out.
-		ranked, err := t.Tx.TopActive(g.Key, from, to, w.Top+10)
+		top, err := weeklyRanking(t, g.Key, from, to, w)
 		if err != nil {
 			return fmt.Errorf("weekly top of group %q: %w", g.Name, err)
-		}
-		var top []storage.ActivityCount
-		for _, c := range ranked {
-			out, err := t.Sidelined(c.MemberKey)
-			if err != nil {
-				return err
-			}
-			if !out && len(top) < w.Top {
-				top = append(top, c)
-			}
 		}
 		if len(top) == 0 {
 			continue // a silent week gets no post
@@ -106,6 +95,9 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 				place = medals[i]
 			}
 			fmt.Fprintf(&b, "\n%s %s%d 条", place, bot.Mention(mem), c.Valid)
+			if c.Thanks > 0 {
+				fmt.Fprintf(&b, " · 获谢 %d 次", c.Thanks)
+			}
 			if i < len(w.Awards) && w.Awards[i] > 0 {
 				award := int64(w.Awards[i])
 				_, applied, err := pay(t, mem, award, storage.ReasonAward,
@@ -124,7 +116,7 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 			continue
 		}
 		b.WriteString("\n谢谢大家的参与，新的一周继续热聊吧！")
-		if err := t.SayIn(g.Key, b.String(), mentioned...); err != nil {
+		if err := t.PostIn(g.Key, b.String(), mentioned...); err != nil {
 			return err
 		}
 		if err := t.Audit("weekly_top", 0, map[string]any{"from": from, "to": to, "members": names}); err != nil {
@@ -132,4 +124,78 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 		}
 	}
 	return nil
+}
+
+// starScore is one member's week: valid messages and thanks received.
+type starScore struct {
+	MemberKey int64
+	Valid     int
+	Thanks    int
+	score     int
+}
+
+// weeklyRanking ranks the members still in the group by valid messages plus
+// thanks_weight × thanks received over [from, to]: the week's star is who helped, not
+// only who talked.
+func weeklyRanking(t *bot.Turn, groupKey int64, from, to string, w config.WeeklyTop) ([]starScore, error) {
+	all, err := t.Tx.TopActive(groupKey, from, to, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[int64]*starScore{}
+	var out []*starScore
+	for _, a := range all {
+		s := &starScore{MemberKey: a.MemberKey, Valid: a.Valid}
+		byKey[a.MemberKey] = s
+		out = append(out, s)
+	}
+	if w.ThanksWeight > 0 && t.Group.Config.Thanks.Enabled {
+		thanks, err := t.Tx.ThanksReceived(groupKey, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range slices.Sorted(maps.Keys(thanks)) {
+			s, ok := byKey[k]
+			if !ok {
+				mem, err := t.Tx.Member(k)
+				if err != nil {
+					return nil, err
+				}
+				if !mem.InGroup() {
+					continue
+				}
+				s = &starScore{MemberKey: k}
+				byKey[k] = s
+				out = append(out, s)
+			}
+			s.Thanks = thanks[k]
+		}
+	}
+	for _, s := range out {
+		s.score = s.Valid + w.ThanksWeight*s.Thanks
+	}
+	slices.SortStableFunc(out, func(a, b *starScore) int {
+		if a.score != b.score {
+			return b.score - a.score
+		}
+		if a.Valid != b.Valid {
+			return b.Valid - a.Valid
+		}
+		return int(a.MemberKey - b.MemberKey)
+	})
+	// A member waiting to be removed or muted now is not held up as an example, nor awarded.
+	ranked := make([]starScore, 0, min(len(out), w.Top))
+	for _, s := range out {
+		if len(ranked) == w.Top {
+			break
+		}
+		sidelined, err := t.Sidelined(s.MemberKey)
+		if err != nil {
+			return nil, err
+		}
+		if !sidelined {
+			ranked = append(ranked, *s)
+		}
+	}
+	return ranked, nil
 }

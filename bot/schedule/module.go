@@ -22,6 +22,7 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/config"
+	"qunbot/bot/holiday"
 	"qunbot/storage"
 )
 
@@ -70,7 +71,10 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 			return err
 		}
 	}
-	return m.restoreScreening(ctx, e)
+	if err := m.restoreScreening(ctx, e); err != nil {
+		return err
+	}
+	return tellHolidayWarnings(ctx, e)
 }
 
 type job struct {
@@ -102,7 +106,7 @@ func (m *Module) plan(ctx context.Context, e *bot.Engine, group string) error {
 		for i, p := range cfg.Posts {
 			id := p.ID(i)
 			name := postJobName(group, id)
-			want = append(want, job{name, p.Cron, m.postJob(group, id, name)})
+			want = append(want, job{name, postSchedule(p, e.Location(), holidaysOf(e)), m.postJob(group, id, name)})
 		}
 		if cfg.Silent.Enabled {
 			want = append(want, job{"silent.check:" + group, cfg.Silent.Check, m.silentJob(group)})
@@ -113,6 +117,9 @@ func (m *Module) plan(ctx context.Context, e *bot.Engine, group string) error {
 		if cfg.Reports.Weekly.Enabled {
 			want = append(want, job{"report.weekly:" + group, cfg.Reports.Weekly.Cron, m.reportJob(group, weekly)})
 		}
+	}
+	if err := tellPassedPosts(ctx, e, group, cfg, managed); err != nil {
+		return err
 	}
 	var names []string
 	for _, j := range want {
@@ -134,6 +141,14 @@ func (m *Module) plan(ctx context.Context, e *bot.Engine, group string) error {
 
 func postJobName(group, id string) string { return "post:" + group + ":" + id }
 
+// holidaysOf is the holiday table in force (a config built by hand in a test may have none).
+func holidaysOf(e *bot.Engine) *holiday.Table {
+	if h := e.Config().Holidays; h != nil {
+		return h
+	}
+	return holiday.Default()
+}
+
 // ensurePlanned plans a group the first time one of its events is seen. The planning
 // itself reads the database, so it runs as a timer right after the event's transaction.
 func (m *Module) ensurePlanned(t *bot.Turn) {
@@ -153,6 +168,9 @@ func (m *Module) ensurePlanned(t *bot.Turn) {
 // OnJoin implements bot.JoinHook: entry screening starts.
 func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
 	m.ensurePlanned(t)
+	if err := sizeAlert(t); err != nil {
+		return err
+	}
 	return m.screenJoins(t, joined)
 }
 
@@ -168,6 +186,9 @@ func (m *Module) OnMessage(t *bot.Turn) error {
 // OnLeave implements bot.LeaveHook: a member who left is no longer screened or reminded.
 func (m *Module) OnLeave(t *bot.Turn, left []storage.Member) error {
 	m.ensurePlanned(t)
+	if err := sizeRearm(t); err != nil {
+		return err
+	}
 	for _, mem := range left {
 		if err := t.Tx.ClearSilentStep(mem.Key); err != nil {
 			return err

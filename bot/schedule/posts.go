@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"hash/fnv"
 	"math/rand/v2"
+	"time"
 
 	"qunbot/bot"
 	"qunbot/bot/config"
@@ -38,6 +39,24 @@ func post(t *bot.Turn, job string, p config.Post) error {
 	}
 	data := config.PostData{Group: t.Group.Name, Date: dateCN(now), Weekday: weekdayCN(now.Weekday()),
 		Time: now.Format("15:04"), Count: count}
+	table := holidaysOf(e)
+	if name, off, _ := table.DayOff(now); off {
+		data.Holiday = name
+	}
+	if p.Festival != "" {
+		data.Festival, _ = table.Canonical(p.Festival)
+	}
+	if p.Annual.Year > 0 {
+		data.Years = now.Year() - p.Annual.Year
+	}
+	if c := p.Countdown; c != nil {
+		data.Event = c.Event
+		data.DaysLeft = int(c.To.In(now.Location()).Sub(midnight(now)).Round(24*time.Hour) / (24 * time.Hour))
+		if data.DaysLeft < 0 {
+			return nil // the day has passed (the schedule ends with it)
+		}
+		data.Countdown = config.CountdownText(c.Event, data.DaysLeft)
+	}
 	var text string
 	detail := map[string]any{"job": job}
 	switch tmpl := p.Weekdays.For(now.Weekday()); {
@@ -73,13 +92,17 @@ func post(t *bot.Turn, job string, p config.Post) error {
 			text = render(log, job, p.Text, data, config.Template{}, items[i])
 		}
 		detail["item"] = items[i]
+	case p.Text.IsZero() && p.Countdown != nil:
+		text = "⏳ " + data.Countdown
+	case p.Text.IsZero() && p.Festival != "":
+		text = "🎉 祝大家" + data.Festival + "快乐！"
 	default:
 		text = render(log, job, p.Text, data, config.Template{}, "")
 	}
 	if text == "" {
 		return nil // e.g. a weekdays-only post on a day without an entry
 	}
-	if err := t.Say(text); err != nil {
+	if err := t.PostIn(t.Group.Key, text); err != nil {
 		return err
 	}
 	return t.Audit("post", 0, detail)

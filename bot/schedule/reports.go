@@ -70,6 +70,15 @@ type report struct {
 	silent     map[int]int
 	top        []topMember
 	alerts     []string
+
+	// The articles' metrics (metrics.go).
+	share   DayShare // the period's messages by who sent them
+	tiers   *Tiers   // weekly
+	ret3    *Retention
+	ret30   *Retention
+	notes   []string // what the owner should know that is not a threshold (a holiday table missing the year)
+	held    []string // posts the daily post cap held back in the period
+	postCap int
 }
 
 type topMember struct {
@@ -159,11 +168,103 @@ func collect(t *bot.Turn, kind reportKind) (*report, error) {
 			r.top = append(r.top, topMember{mem.ShownName(), a.Valid})
 		}
 	}
+	if err := collectMetrics(t, r); err != nil {
+		return nil, err
+	}
 	if r.alerts, err = alerts(t, r); err != nil {
 		return nil, err
 	}
+	r.alerts = append(r.alerts, metricAlerts(g.Config.Reports.Alerts, r)...)
 	return r, nil
 }
+
+// collectMetrics adds the articles' metrics the config asks for.
+func collectMetrics(t *bot.Turn, r *report) error {
+	a := t.Group.Config.Reports.Alerts
+	g := t.Group
+	if a.MemberShare.Enabled || a.BotShare.Enabled {
+		days, err := Shares(t.Tx, g.Key, r.from, r.to)
+		if err != nil {
+			return err
+		}
+		r.share = SumShares(days)
+	}
+	if a.MemberTiers.Enabled && r.kind == weekly {
+		tiers, err := MemberTiers(t.Tx, g.Key, r.last, a.MemberTiers)
+		if err != nil {
+			return err
+		}
+		r.tiers = &tiers
+	}
+	if a.Retention.Enabled {
+		r3, err := Retention3(t.Tx, g.Key, r.last)
+		if err != nil {
+			return err
+		}
+		r.ret3 = &r3
+		if r.kind == weekly {
+			r30, err := Retention30(t.Tx, g.Key, r.last)
+			if err != nil {
+				return err
+			}
+			r.ret30 = &r30
+		}
+	}
+	if r.kind == daily {
+		r.notes = t.Engine().Config().Warnings(t.Now, true)
+	}
+	held, err := t.Tx.HeldPosts(g.Key, r.from, r.to)
+	if err != nil {
+		return err
+	}
+	r.held, r.postCap = held, g.Config.PostCap.Daily
+	return nil
+}
+
+// metricAlerts are the metrics' thresholds crossed.
+func metricAlerts(a config.Alerts, r *report) []string {
+	var out []string
+	if s := a.GroupSize; s.Enabled {
+		switch {
+		case r.members >= s.FullAt:
+			out = append(out, fmt.Sprintf("成员 %d 人，已到 %d 人上限：新人进不来了，尽快开分群（按地域、兴趣或入群时间分）", r.members, s.FullAt))
+		case r.members >= s.WarnAt:
+			out = append(out, fmt.Sprintf("成员 %d 人，接近 %d 人上限：提前准备分群", r.members, s.FullAt))
+		}
+	}
+	all := r.share.All()
+	if a.MemberShare.Enabled && all >= minShareMessages {
+		if pct := float64(r.share.Ordinary) * 100 / float64(all); pct < a.MemberShare.MinPercent {
+			out = append(out, fmt.Sprintf("成员之间的对话只占 %.0f%%，低于 %s%%：消息多来自群主、管理员或机器人，多抛开放的问题，让成员之间聊起来", pct, num(a.MemberShare.MinPercent)))
+		}
+	}
+	if a.BotShare.Enabled && all >= minShareMessages {
+		if pct := float64(r.share.Bot) * 100 / float64(all); pct > a.BotShare.MaxPercent {
+			out = append(out, fmt.Sprintf("机器人的消息占 %.0f%%，超过 %s%%：减少定时帖和自动回复，多留点人味儿", pct, num(a.BotShare.MaxPercent)))
+		}
+	}
+	if rt := a.Retention; rt.Enabled {
+		if r.ret3 != nil && r.ret3.Eligible >= rt.MinNewcomers && r.ret3.Percent() < rt.Day3MinPercent {
+			out = append(out, fmt.Sprintf("新人 3 天留存 %.0f%%，低于 %s%%：新人入群第 3 天最容易流失，用好见面礼和新人任务，多和新人互动", r.ret3.Percent(), num(rt.Day3MinPercent)))
+		}
+		if r.ret30 != nil && r.ret30.Eligible >= rt.MinNewcomers && r.ret30.Percent() < rt.Day30MinPercent {
+			out = append(out, fmt.Sprintf("新人 30 天留存 %.0f%%，低于 %s%%：定期做活动、点名欢迎，让新人留下来", r.ret30.Percent(), num(rt.Day30MinPercent)))
+		}
+	}
+	if tc := a.MemberTiers; tc.Enabled && r.tiers != nil && r.tiers.Total() > 0 && r.observed >= 7 {
+		total := float64(r.tiers.Total())
+		if pct := float64(r.tiers.Silent) * 100 / total; pct > tc.MaxSilentPercent {
+			out = append(out, fmt.Sprintf("潜水成员占 %.0f%%，超过 %s%%：个性化唤醒，或按沉默提醒的步骤清理", pct, num(tc.MaxSilentPercent)))
+		}
+		if pct := float64(r.tiers.Core) * 100 / total; pct < tc.MinCorePercent {
+			out = append(out, fmt.Sprintf("核心成员只占 %.0f%%，低于 %s%%：培养几位常发言的「群红」，给他们身份和福利", pct, num(tc.MinCorePercent)))
+		}
+	}
+	return out
+}
+
+// minShareMessages: below this many messages in the period a share says nothing.
+const minShareMessages = 20
 
 // alerts checks the seeds' health thresholds. Each needs the bot to have watched the group
 // for its whole window (seen on the window's first day at the latest): a bot installed
@@ -277,6 +378,7 @@ func (r *report) text(cfg config.Reports, silent config.Silent) string {
 			line("ℹ️ 机器人从%s开始统计", dateCN(r.firstSeen.In(r.from.Location())))
 		}
 	}
+	r.metricLines(line, cfg.Alerts)
 	total := 0
 	var rules []string
 	for _, v := range r.violations {
@@ -319,6 +421,9 @@ func (r *report) text(cfg config.Reports, silent config.Silent) string {
 	for _, a := range r.alerts {
 		line("⚠️ %s", a)
 	}
+	for _, n := range r.notes {
+		line("📅 %s", n)
+	}
 	return strings.TrimSpace(b.String())
 }
 
@@ -328,6 +433,54 @@ func ofMembers(n, members int) string {
 		return fmt.Sprintf("%d 人", n)
 	}
 	return fmt.Sprintf("%d/%d 人（%s）", n, members, percent(n, members))
+}
+
+// metricLines writes the articles' metrics, one a line.
+func (r *report) metricLines(line func(string, ...any), a config.Alerts) {
+	if all := r.share.All(); all > 0 && (a.MemberShare.Enabled || a.BotShare.Enabled) {
+		var parts []string
+		if a.MemberShare.Enabled {
+			parts = append(parts, fmt.Sprintf("成员之间 %s", percent(r.share.Ordinary, all)))
+		}
+		if a.BotShare.Enabled {
+			parts = append(parts, fmt.Sprintf("机器人 %s（%d 条）", percent(r.share.Bot, all), r.share.Bot))
+		}
+		line("🗣 谁在说话：%s", strings.Join(parts, " · "))
+	}
+	if r.tiers != nil {
+		t := *r.tiers
+		note := ""
+		if r.firstSeen.After(r.last.AddDate(0, 0, -(TierWindow - 1))) {
+			note = "，机器人统计还不满30天"
+		}
+		line("🧭 成员分层（近30天发言天数%s）：核心 %d · 活跃 %d · 普通 %d · 潜水 %d（%s）", note, t.Core, t.Active, t.Ordinary, t.Silent, percent(t.Silent, t.Total()))
+	}
+	if r.ret3 != nil {
+		line("🌱 新人留存：%s", RetentionText(*r.ret3, "近30天"))
+	}
+	if r.ret30 != nil {
+		line("🌱 30 天留存：%s", RetentionText(*r.ret30, "30~60 天前"))
+	}
+	if len(r.held) > 0 {
+		var shown []string
+		for _, h := range r.held[:min(len(r.held), 3)] {
+			shown = append(shown, "「"+clipText(h, 16)+"」")
+		}
+		more := ""
+		if len(r.held) > len(shown) {
+			more = " 等"
+		}
+		line("🚦 帖子超过每天 %d 条的上限，拦下 %d 条没发：%s%s", r.postCap, len(r.held), strings.Join(shown, "、"), more)
+	}
+}
+
+// clipText shows the start of a post on one line.
+func clipText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 // per100 is messages per 100 members ("240 条").

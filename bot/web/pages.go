@@ -253,6 +253,7 @@ type groupPage struct {
 	JobsErr      string
 	CanRemove    bool
 	ModerationOn bool
+	Health       healthView
 }
 
 func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request) {
@@ -332,6 +333,11 @@ func (s *Server) groupPage(ctx context.Context, key int64) (groupPage, error) {
 			{fmt.Sprintf("近%d天消息", chartDays), strconv.Itoa(msgs) + " 条", fmt.Sprintf("%d 人发过言", active30)},
 			{"日均日活", dailyActive(activeSum, observed(g.FirstSeen, days), members), "每天发言人数 ÷ 成员数"},
 			{fmt.Sprintf("近%d天进出", chartDays), fmt.Sprintf("+%d / -%d", p.Joins, p.Leaves), "入群 / 退群"},
+		}
+		if managed {
+			if err := s.fillHealth(tx, &p, gc, members, from, to); err != nil {
+				return err
+			}
 		}
 		if err := s.fillMoves(tx, &p, from, to); err != nil {
 			return err

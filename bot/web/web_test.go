@@ -206,7 +206,9 @@ func TestPagesRenderScripted(t *testing.T) {
 		`id="removals"`, "待移出 <span class=\"muted small\">（1）", // one pending removal
 		"沉默满 7 天", "沉默满 15 天", "小明", // silent members by step
 		"积分排行", "进群", "退群", "李雷", // leaderboard, moves
-		"日报（发给群主）", // the group's jobs
+		"日报（发给群主）",                               // the group's jobs
+		`id="health"`, "成员之间对话", "机器人消息", "潜水成员", // the articles' metrics against their thresholds
+		`class="threshold"`, "新人 3 天留存", "新人 30 天留存", "群人数", "核心（≥15天）",
 	} {
 		if !strings.Contains(group, want) {
 			t.Errorf("group page lacks %q", want)

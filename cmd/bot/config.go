@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"qunbot"
 	"qunbot/bot/config"
@@ -42,6 +43,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	groups := len(cfg.Groups)
 	fmt.Fprintf(stdout, "✓ 配置没有问题 / config OK: %s（平台 %s，时区 %s，单独设置的群 %d 个）\n", cfg.Source, platformLine(cfg), cfg.Timezone, groups)
+	for _, w := range cfg.Warnings(time.Now(), false) {
+		fmt.Fprintf(stdout, "⚠️ %s\n", w)
+	}
 	if *dbPath != "" {
 		st, err := storage.Open(ctx, *dbPath)
 		if err != nil {
