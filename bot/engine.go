@@ -55,6 +55,12 @@ type MessageHook interface {
 	OnMessage(t *Turn) error
 }
 
+// Stopper modules flush work that a graceful stop should not lose (a welcome batch is
+// sent early rather than never). Called on the engine loop, before the last delivery.
+type Stopper interface {
+	Stop(ctx context.Context, e *Engine)
+}
+
 // JoinHook runs once per join event with the members that joined.
 type JoinHook interface {
 	OnJoin(t *Turn, joined []storage.Member) error
@@ -109,7 +115,6 @@ type Engine struct {
 	idCache   map[memberRef]int64   // (group key, session id) → member key
 	roles     map[int64]string      // member key → platform role ("" ordinary), as stored
 	recent    *recentIDs            // first-level dedupe before touching the DB
-	inviters  map[int64][]string    // group key → who invited the open welcome batch (cosmetic, not persisted)
 	started   bool
 
 	session     string // the platform session of the last event (see Event.Session)
@@ -164,7 +169,6 @@ func New(o Options) (*Engine, error) {
 		stable:    map[string]stableName{},
 		recent:    newRecentIDs(4096),
 		tasks:     make(chan func(context.Context), 64),
-		inviters:  map[int64][]string{},
 	}
 	e.SetConfig(o.Config)
 	e.loader = o.Loader
@@ -308,7 +312,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			s.Loaded = now
 		}
 	})
-	if err := e.restoreWelcomes(ctx); err != nil {
+	if err := e.loadKnownGroups(ctx); err != nil {
 		return err
 	}
 	if err := e.startRetention(ctx); err != nil {
@@ -369,12 +373,13 @@ func (e *Engine) fire(ctx context.Context, t *timer, now time.Time) {
 	e.outbox.DeliverDue(ctx)
 }
 
-// Stop flushes work that should not be lost on a graceful stop (pending welcome batches)
-// and delivers what the platform lets it.
+// Stop lets modules flush work that should not be lost on a graceful stop (Stopper) and
+// delivers what the platform lets it.
 func (e *Engine) Stop(ctx context.Context) {
-	now := e.clock.Now()
-	for _, t := range e.timers.takeFlushable() {
-		e.fire(ctx, t, now)
+	for _, m := range e.modules {
+		if s, ok := m.(Stopper); ok {
+			_ = e.safely(ctx, "stop "+m.Name(), func() error { s.Stop(ctx, e); return nil })
+		}
 	}
 	e.outbox.DeliverDue(ctx)
 }
@@ -684,12 +689,6 @@ func (e *Engine) onJoin(t *Turn) error {
 	}
 	if len(joined) == 0 {
 		return nil
-	}
-	if inv := t.Event.Inviter; inv != "" && !slices.Contains(e.inviters[t.Group.Key], inv) {
-		e.inviters[t.Group.Key] = append(e.inviters[t.Group.Key], inv)
-	}
-	if t.Group.Config.Welcome.Enabled {
-		e.armWelcome(t.Group.Key, t.Now.Add(t.Group.Config.Welcome.BatchWindow.D()))
 	}
 	for _, mod := range e.modules {
 		if h, ok := mod.(JoinHook); ok {

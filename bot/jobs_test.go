@@ -2,12 +2,14 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"qunbot/bot/config"
+	"qunbot/storage"
 )
 
 func TestJobsSnapshotIdle(t *testing.T) {
@@ -41,7 +43,7 @@ func TestJobsSnapshotIdle(t *testing.T) {
 // TestJobsWhileRunning takes snapshots from another goroutine while the loop handles
 // events that change the timer queue: -race proves the snapshot is taken on the loop.
 func TestJobsWhileRunning(t *testing.T) {
-	h := newHarness(t, "", Capabilities{}, nil)
+	h := newHarness(t, "", Capabilities{}, nil, &batchProbe{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events := make(chan Event) // unbuffered: a send returns once the loop has the event
@@ -57,10 +59,10 @@ func TestJobsWhileRunning(t *testing.T) {
 		}
 		found := false
 		for _, j := range jobs {
-			found = found || strings.HasPrefix(j.Key, "welcome:")
+			found = found || strings.HasPrefix(j.Key, "probe:")
 		}
 		if !found {
-			t.Fatalf("after join %d: no welcome timer in %+v", i, jobs)
+			t.Fatalf("after join %d: no probe timer in %+v", i, jobs)
 		}
 	}
 	cancel()
@@ -77,4 +79,32 @@ func TestJobsWhileRunning(t *testing.T) {
 		}
 	}
 	t.Error("Jobs on a stopped live engine should give up at the deadline")
+}
+
+// batchProbe is a feature like welcome: a join opens a batch (a timer a minute later), and a
+// graceful stop sends the open batch early rather than lose it.
+type batchProbe struct{ open map[int64]bool }
+
+func (*batchProbe) Name() string { return "probe" }
+
+func (b *batchProbe) OnJoin(t *Turn, joined []storage.Member) error {
+	if b.open == nil {
+		b.open = map[int64]bool{}
+	}
+	g := t.Group.Key
+	b.open[g] = true
+	t.Engine().Schedule(fmt.Sprintf("probe:%d", g), t.Now.Add(time.Minute), func(ctx context.Context, now time.Time) { b.send(ctx, t.Engine(), g) })
+	return nil
+}
+
+func (b *batchProbe) Stop(ctx context.Context, e *Engine) {
+	for g := range b.open {
+		e.Cancel(fmt.Sprintf("probe:%d", g))
+		b.send(ctx, e, g)
+	}
+}
+
+func (b *batchProbe) send(ctx context.Context, e *Engine, g int64) {
+	delete(b.open, g)
+	_ = e.Update(ctx, func(t *Turn) error { return t.SayIn(g, "欢迎") })
 }

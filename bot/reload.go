@@ -95,39 +95,3 @@ func (e *Engine) ReloadFromLoader(ctx context.Context) string {
 	}
 	return "✅ 配置已重载：" + cfg.Source
 }
-
-// Live marks an engine that Run will serve: from now on Submit queues work for the loop,
-// even before Run has started (the WeChat supervisor may notify during login).
-func (e *Engine) Live() { e.live.Store(true) }
-
-// Submit runs fn on the engine loop (Run). It never blocks: when the loop is far behind it
-// reports false and fn is dropped. In the simulator, which has no loop goroutine (not
-// Live), fn runs at once on the caller's goroutine, which is the simulator's own.
-func (e *Engine) Submit(fn func(ctx context.Context)) bool {
-	if !e.live.Load() {
-		fn(context.Background())
-		return true
-	}
-	select {
-	case e.tasks <- fn:
-		return true
-	default:
-		e.log.Warn("engine busy: task dropped")
-		return false
-	}
-}
-
-// NotifyOwner queues a message to the owner's file helper from any goroutine (the WeChat
-// supervisor's login notices). It never blocks.
-func (e *Engine) NotifyOwner(text string) {
-	e.Submit(func(ctx context.Context) {
-		if err := e.Update(ctx, func(t *Turn) error { return t.NotifyOwner(text) }); err != nil {
-			e.log.ErrorContext(ctx, "notify owner", "err", err, "text", text)
-		}
-		e.outbox.DeliverDue(ctx)
-	})
-}
-
-// After runs fn on the engine loop once the turn's transaction has committed: work that
-// must not run inside it (a reload re-plans jobs, which reads the database).
-func (t *Turn) After(fn func(ctx context.Context)) { t.after = append(t.after, fn) }

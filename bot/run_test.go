@@ -8,11 +8,11 @@ import (
 	"qunbot/storage"
 )
 
-// TestRunStopsGracefully: cancelling Run stops taking events, flushes the open welcome
-// batch into the outbox (persisted: delivered on the next start if not now) and returns
+// TestRunStopsGracefully: cancelling Run stops taking events, lets modules flush (Stopper:
+// the open batch of a welcome-like module goes into the outbox (persisted: delivered on the next start if not now) and returns
 // well within the 5 s the process allows itself.
 func TestRunStopsGracefully(t *testing.T) {
-	h := newHarness(t, "", Capabilities{}, nil)
+	h := newHarness(t, "", Capabilities{}, nil, &batchProbe{})
 	h.e.Live()
 	ctx, cancel := context.WithCancel(context.Background())
 	events := make(chan Event)
@@ -47,7 +47,7 @@ func TestRunStopsGracefully(t *testing.T) {
 		t.Fatal("a stopped engine must not take events")
 	default:
 	}
-	// The welcome batch (due a minute later) was flushed at stop, not lost.
+	// The batch (due a minute later) was flushed at stop, not lost.
 	h.store.View(context.Background(), func(tx *storage.Tx) error {
 		p, err := tx.PendingOutbox(10)
 		if err != nil {
@@ -55,7 +55,7 @@ func TestRunStopsGracefully(t *testing.T) {
 		}
 		sent := len(h.p.got())
 		if len(p)+sent != 1 {
-			t.Fatalf("the welcome must be queued or sent exactly once: pending %d, sent %d", len(p), sent)
+			t.Fatalf("the batch must be queued or sent exactly once: pending %d, sent %d", len(p), sent)
 		}
 		return nil
 	})

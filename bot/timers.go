@@ -9,14 +9,11 @@ import (
 // timer is one piece of work due at a time: a welcome batch closing, a cron job, a
 // screening deadline. Timers run on the engine's loop, in time order.
 type timer struct {
-	at  time.Time
-	seq uint64
-	key string // a timer with the same key replaces the earlier one
-	run func(ctx context.Context, now time.Time)
-	// flushOnStop timers are fired at once when the engine stops rather than lost:
-	// a welcome batch is better sent early than never.
-	flushOnStop bool
-	index       int
+	at    time.Time
+	seq   uint64
+	key   string // a timer with the same key replaces the earlier one
+	run   func(ctx context.Context, now time.Time)
+	index int
 }
 
 type timerHeap []*timer
@@ -92,24 +89,4 @@ func (q *timers) popDue(now time.Time) *timer {
 		delete(q.byKey, t.key)
 	}
 	return t
-}
-
-// takeFlushable removes every timer marked flushOnStop, in time order.
-func (q *timers) takeFlushable() []*timer {
-	var keep, out []*timer
-	for len(q.h) > 0 {
-		t := heap.Pop(&q.h).(*timer)
-		if t.flushOnStop {
-			out = append(out, t)
-			if q.byKey[t.key] == t {
-				delete(q.byKey, t.key)
-			}
-		} else {
-			keep = append(keep, t)
-		}
-	}
-	for _, t := range keep {
-		heap.Push(&q.h, t)
-	}
-	return out
 }

@@ -191,3 +191,7 @@ func (t *Turn) Text() string {
 	}
 	return strings.TrimSpace(t.Event.Text)
 }
+
+// After runs fn on the engine loop once the turn's transaction has committed: work that
+// must not run inside it (a reload re-plans jobs, which reads the database).
+func (t *Turn) After(fn func(ctx context.Context)) { t.after = append(t.after, fn) }

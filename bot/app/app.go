@@ -17,6 +17,7 @@ import (
 	"qunbot/bot/moderate"
 	"qunbot/bot/schedule"
 	"qunbot/bot/sim"
+	"qunbot/bot/welcome"
 	"qunbot/storage"
 )
 
@@ -27,6 +28,9 @@ func Modules(cfg *config.Config) ([]bot.Module, error) { return modules(cfg, nil
 func modules(cfg *config.Config, seeds io.Reader) ([]bot.Module, error) {
 	mods := []bot.Module{
 		// Order matters: moderation screens a message before commands and engagement see it.
+		// Welcome arms its batch on a join before screening arms its prompt for the same
+		// instant, so the greeting comes first.
+		welcome.New(),
 		moderate.New(),
 		engage.New(),
 		activity.New(seeds),
