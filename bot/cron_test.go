@@ -63,7 +63,7 @@ func (r *cronRig) boot(spec string) *Engine {
 	if err := e.Start(context.Background()); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := e.Every(context.Background(), "post", config.MustCron(spec), func(t *Turn) error {
+	if err := e.Every(context.Background(), "post", JobLabel{What: "测试任务"}, config.MustCron(spec), func(t *Turn) error {
 		r.runs = append(r.runs, t.Now)
 		return nil
 	}); err != nil {
@@ -200,7 +200,7 @@ func TestScheduleWithoutMoreOccurrencesEnds(t *testing.T) {
 	boot := func() *Engine {
 		e := r.boot("0 8 * * *")
 		e.CancelJob("post")
-		if err := e.Every(context.Background(), "once", spec, func(t *Turn) error {
+		if err := e.Every(context.Background(), "once", JobLabel{What: "测试任务"}, spec, func(t *Turn) error {
 			r.runs = append(r.runs, t.Now)
 			return nil
 		}); err != nil {

@@ -329,9 +329,10 @@ func (e *Engine) Start(ctx context.Context) error {
 }
 
 // Schedule arranges for fn to run on the engine loop at `at`. A timer with the same key
-// replaces the earlier one. Used by modules for cron jobs and deadlines.
-func (e *Engine) Schedule(key string, at time.Time, fn func(ctx context.Context, now time.Time)) {
-	e.timers.schedule(&timer{key: key, at: at, run: fn})
+// replaces the earlier one. Used by modules for cron jobs and deadlines; label says what it
+// is for on the dashboard and in 状态.
+func (e *Engine) Schedule(key string, label JobLabel, at time.Time, fn func(ctx context.Context, now time.Time)) {
+	e.timers.schedule(&timer{key: key, label: e.checkLabel(key, label), at: at, run: fn})
 }
 
 // Cancel drops a scheduled timer.

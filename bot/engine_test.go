@@ -331,7 +331,7 @@ func TestCronJobsFireInLocalTimeAndSurviveRestart(t *testing.T) {
 	spec := config.MustCron("0 8 * * *")
 	job := func(tt *Turn) error { runs = append(runs, tt.Now); return nil }
 	h.clock.Set(time.Date(2026, 11, 21, 7, 0, 0, 0, h.e.Location()))
-	if err := h.e.Every(ctx, "morning", spec, job); err != nil {
+	if err := h.e.Every(ctx, "morning", JobLabel{What: "测试任务"}, spec, job); err != nil {
 		t.Fatal(err)
 	}
 	h.advance(3 * 24 * time.Hour)
@@ -347,7 +347,7 @@ func TestCronJobsFireInLocalTimeAndSurviveRestart(t *testing.T) {
 	h.clock.Set(time.Date(2026, 11, 25, 8, 10, 0, 0, h.e.Location()))
 	runs = nil
 	e2 := h.restart()
-	if err := e2.Every(ctx, "morning", spec, job); err != nil {
+	if err := e2.Every(ctx, "morning", JobLabel{What: "测试任务"}, spec, job); err != nil {
 		t.Fatal(err)
 	}
 	e2.AdvanceTo(ctx, h.clock.Now(), h.clock.Set)
@@ -357,7 +357,7 @@ func TestCronJobsFireInLocalTimeAndSurviveRestart(t *testing.T) {
 	// Restart again right away: nothing repeats.
 	runs = nil
 	e3 := h.restart()
-	e3.Every(ctx, "morning", spec, job)
+	e3.Every(ctx, "morning", JobLabel{What: "测试任务"}, spec, job)
 	e3.AdvanceTo(ctx, h.clock.Now().Add(time.Hour), h.clock.Set)
 	if len(runs) != 0 {
 		t.Fatalf("a job that ran must not repeat after restart: %v", runs)
@@ -366,7 +366,7 @@ func TestCronJobsFireInLocalTimeAndSurviveRestart(t *testing.T) {
 	h.clock.Set(time.Date(2026, 11, 26, 9, 0, 0, 0, h.e.Location()))
 	runs = nil
 	e4 := h.restart()
-	e4.Every(ctx, "morning", spec, job)
+	e4.Every(ctx, "morning", JobLabel{What: "测试任务"}, spec, job)
 	e4.AdvanceTo(ctx, h.clock.Now(), h.clock.Set)
 	if len(runs) != 0 {
 		t.Fatalf("a run missed by an hour (grace 30 min) is skipped: %v", runs)

@@ -19,10 +19,10 @@ func TestJobsSnapshotIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.e.Every(ctx, "report.weekly:读书会", spec, func(*Turn) error { return nil }); err != nil {
+	if err := h.e.Every(ctx, "report.weekly:读书会", JobLabel{What: "测试任务"}, spec, func(*Turn) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	h.e.Schedule("screening.deadline:7", t0.Add(time.Hour), func(context.Context, time.Time) {})
+	h.e.Schedule("screening.deadline:7", JobLabel{What: "测试"}, t0.Add(time.Hour), func(context.Context, time.Time) {})
 	jobs, err := h.e.Jobs(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func (b *batchProbe) OnJoin(t *Turn, joined []storage.Member) error {
 	}
 	g := t.Group.Key
 	b.open[g] = true
-	t.Engine().Schedule(fmt.Sprintf("probe:%d", g), t.Now.Add(time.Minute), func(ctx context.Context, now time.Time) { b.send(ctx, t.Engine(), g) })
+	t.Engine().Schedule(fmt.Sprintf("probe:%d", g), JobLabel{What: "测试"}, t.Now.Add(time.Minute), func(ctx context.Context, now time.Time) { b.send(ctx, t.Engine(), g) })
 	return nil
 }
 

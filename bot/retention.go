@@ -21,10 +21,10 @@ const (
 )
 
 func (e *Engine) startRetention(ctx context.Context) error {
-	return e.Every(ctx, retentionJob, config.MustCron(retentionCron), func(t *Turn) error {
+	return e.Every(ctx, retentionJob, JobLabel{Group: AllGroups, What: "清理过期的记录（按保留期限）"}, config.MustCron(retentionCron), func(t *Turn) error {
 		more, err := e.prune(t)
 		if err == nil && more {
-			e.Schedule(retentionMore, t.Now.Add(time.Second), e.pruneMore)
+			e.Schedule(retentionMore, JobLabel{Group: AllGroups, What: "继续清理过期的记录"}, t.Now.Add(time.Second), e.pruneMore)
 		}
 		return err
 	})
@@ -42,7 +42,7 @@ func (e *Engine) pruneMore(ctx context.Context, now time.Time) {
 		return
 	}
 	if more {
-		e.Schedule(retentionMore, now.Add(time.Second), e.pruneMore)
+		e.Schedule(retentionMore, JobLabel{Group: AllGroups, What: "继续清理过期的记录"}, now.Add(time.Second), e.pruneMore)
 	}
 }
 

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -82,18 +81,6 @@ func (e *Engine) statusOutbox(t *Turn, line liner, now time.Time) error {
 // statusJobs lists what is due next: the first five in the console, the group's first
 // three in a group.
 func (e *Engine) statusJobs(t *Turn, line liner, console bool) {
-	names := map[int64]string{}
-	var groups []string
-	for k, g := range e.groups {
-		names[k] = g.name
-		groups = append(groups, g.name)
-	}
-	for name := range e.Config().Groups {
-		if !slices.Contains(groups, name) {
-			groups = append(groups, name)
-		}
-	}
-	slices.SortStableFunc(groups, func(a, b string) int { return len(b) - len(a) }) // longest first, see DescribeJob
 	limit := 5
 	if !console {
 		limit = 3
@@ -101,8 +88,8 @@ func (e *Engine) statusJobs(t *Turn, line liner, console bool) {
 	now := t.Now.In(e.Location())
 	var lines []string
 	for _, j := range e.jobsSnapshot() {
-		what, group := DescribeJob(j, groups, names)
-		if !console && group != t.Group.Name && group != "所有群" {
+		what, group := j.Label.What, j.Label.Group
+		if !console && group != t.Group.Name && group != AllGroups {
 			continue
 		}
 		entry := shortTime(j.Next.In(now.Location()), now) + " " + what

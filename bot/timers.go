@@ -11,7 +11,8 @@ import (
 type timer struct {
 	at    time.Time
 	seq   uint64
-	key   string // a timer with the same key replaces the earlier one
+	key   string   // a timer with the same key replaces the earlier one
+	label JobLabel // what it is for, shown to the owner
 	run   func(ctx context.Context, now time.Time)
 	index int
 }

@@ -157,7 +157,7 @@ func (m *Module) cmdStartChain(t *bot.Turn, a bot.Args) error {
 	}
 	if said {
 		e := t.Engine()
-		t.After(func(ctx context.Context) { m.armChainClose(e, c.ID, deadline) })
+		t.After(func(ctx context.Context) { m.armChainClose(e, c, deadline) })
 	}
 	text := fmt.Sprintf("📝 接龙「%s」开始啦（最多 %d 人", c.Title, limit)
 	if said {
@@ -296,7 +296,7 @@ func chainText(t *bot.Turn, c storage.Chain, entries []storage.ChainEntry, final
 }
 
 func (m *Module) armChainPost(e *bot.Engine, pacing ackPacing, c storage.Chain, now time.Time) {
-	m.armAck(e, chainPostKey(c.ID), pacing, c.PostedAt, now, func(t *bot.Turn) error {
+	m.armAck(e, chainPostKey(c.ID), chainLabel(e, c, "重发最新名单"), pacing, c.PostedAt, now, func(t *bot.Turn) error {
 		cur, ok, err := t.Tx.ChainByID(c.ID)
 		if err != nil || !ok || cur.Status != storage.StatusOpen || cur.Version == cur.PostedVersion {
 			return err
@@ -315,8 +315,14 @@ func (m *Module) armChainPost(e *bot.Engine, pacing ackPacing, c storage.Chain, 
 	})
 }
 
-func (m *Module) armChainClose(e *bot.Engine, id int64, at time.Time) {
-	e.Schedule(chainCloseKey(id), at, onTimer(e, chainCloseKey(id), func(t *bot.Turn) error {
+// chainLabel names a chain's timer on the dashboard and in 状态.
+func chainLabel(e *bot.Engine, c storage.Chain, what string) bot.JobLabel {
+	return e.JobIn(c.GroupKey, "接龙「"+c.Title+"」："+what)
+}
+
+func (m *Module) armChainClose(e *bot.Engine, c storage.Chain, at time.Time) {
+	id := c.ID
+	e.Schedule(chainCloseKey(id), chainLabel(e, c, "截止发最终名单"), at, onTimer(e, chainCloseKey(id), func(t *bot.Turn) error {
 		c, ok, err := t.Tx.ChainByID(id)
 		if err != nil || !ok || c.Status != storage.StatusOpen {
 			return err

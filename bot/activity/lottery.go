@@ -138,7 +138,7 @@ func (m *Module) cmdStartLottery(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	e := t.Engine()
-	t.After(func(ctx context.Context) { m.armDraw(e, l.ID, deadline) })
+	t.After(func(ctx context.Context) { m.armDraw(e, l, deadline) })
 	how := "免费参加"
 	if cost > 0 {
 		how = fmt.Sprintf("每人花 %d 积分", cost)
@@ -211,7 +211,9 @@ func (m *Module) cmdEnterLottery(t *bot.Turn, a bot.Args) error {
 	}
 	e := t.Engine()
 	pacing := pacingOf(t)
-	t.After(func(ctx context.Context) { m.armAck(e, ackKey(l.ID), pacing, l.AckedAt, e.Now(), m.lotteryAck(l.ID)) })
+	t.After(func(ctx context.Context) {
+		m.armAck(e, ackKey(l.ID), lotteryLabel(e, l, "确认新参加的人"), pacing, l.AckedAt, e.Now(), m.lotteryAck(l.ID))
+	})
 	return nil // acknowledged together with the others (activity_pacing)
 }
 
@@ -257,8 +259,14 @@ func (m *Module) lotteryAck(id int64) func(t *bot.Turn) error {
 	}
 }
 
-func (m *Module) armDraw(e *bot.Engine, id int64, at time.Time) {
-	e.Schedule(drawKey(id), at, onTimer(e, drawKey(id), func(t *bot.Turn) error {
+// lotteryLabel names a lottery's timer on the dashboard and in 状态.
+func lotteryLabel(e *bot.Engine, l storage.Lottery, what string) bot.JobLabel {
+	return e.JobIn(l.GroupKey, "抽奖「"+l.Prize+"」："+what)
+}
+
+func (m *Module) armDraw(e *bot.Engine, l storage.Lottery, at time.Time) {
+	id := l.ID
+	e.Schedule(drawKey(id), lotteryLabel(e, l, "截止开奖"), at, onTimer(e, drawKey(id), func(t *bot.Turn) error {
 		l, ok, err := t.Tx.LotteryByID(id)
 		if err != nil || !ok || l.Status != storage.StatusOpen {
 			return err
@@ -276,7 +284,7 @@ func (m *Module) armLotteryAck(e *bot.Engine, tx *storage.Tx, l storage.Lottery,
 		return err
 	}
 	if len(entries) > 0 && entries[len(entries)-1].Seq > l.AckThrough {
-		m.armAck(e, ackKey(l.ID), pacingFor(e, tx, l.GroupKey), l.AckedAt, now, m.lotteryAck(l.ID))
+		m.armAck(e, ackKey(l.ID), lotteryLabel(e, l, "确认新参加的人"), pacingFor(e, tx, l.GroupKey), l.AckedAt, now, m.lotteryAck(l.ID))
 	}
 	return nil
 }

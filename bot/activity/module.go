@@ -110,7 +110,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 			return err
 		}
 		for _, l := range lotteries {
-			m.armDraw(e, l.ID, l.Deadline)
+			m.armDraw(e, l, l.Deadline)
 			if err := m.armLotteryAck(e, tx, l, now); err != nil {
 				return err
 			}
@@ -120,7 +120,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 			return err
 		}
 		for _, p := range polls {
-			m.armPollClose(e, p.ID, p.Deadline)
+			m.armPollClose(e, p, p.Deadline)
 			if err := m.armPollAck(e, tx, p, now); err != nil {
 				return err
 			}
@@ -131,7 +131,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 		}
 		for _, c := range chains {
 			if !c.Deadline.IsZero() {
-				m.armChainClose(e, c.ID, c.Deadline)
+				m.armChainClose(e, c, c.Deadline)
 			}
 			if c.Version > c.PostedVersion {
 				m.armChainPost(e, pacingFor(e, tx, c.GroupKey), c, now)
@@ -177,7 +177,7 @@ func onTimer(e *bot.Engine, what string, fn func(t *bot.Turn) error) func(ctx co
 
 // armAck arms an acknowledgement timer at the later of now+delay and last+interval, unless
 // one is armed already (it keeps its time).
-func (m *Module) armAck(e *bot.Engine, key string, cfg ackPacing, last, now time.Time, fn func(t *bot.Turn) error) {
+func (m *Module) armAck(e *bot.Engine, key string, label bot.JobLabel, cfg ackPacing, last, now time.Time, fn func(t *bot.Turn) error) {
 	if _, ok := m.armed[key]; ok {
 		return // armed: it keeps its time (it may be due and about to fire)
 	}
@@ -186,7 +186,7 @@ func (m *Module) armAck(e *bot.Engine, key string, cfg ackPacing, last, now time
 		at = last.Add(cfg.interval)
 	}
 	m.armed[key] = at
-	e.Schedule(key, at, func(ctx context.Context, now time.Time) {
+	e.Schedule(key, label, at, func(ctx context.Context, now time.Time) {
 		delete(m.armed, key)
 		onTimer(e, key, fn)(ctx, now)
 	})

@@ -110,7 +110,7 @@ func (m *Module) cmdStartPoll(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	e := t.Engine()
-	t.After(func(ctx context.Context) { m.armPollClose(e, p.ID, deadline) })
+	t.After(func(ctx context.Context) { m.armPollClose(e, p, deadline) })
 	var b strings.Builder
 	fmt.Fprintf(&b, "🗳️ 投票：%s", title)
 	for i, o := range options {
@@ -197,7 +197,9 @@ func (m *Module) cmdVote(t *bot.Turn, a bot.Args) error {
 	}
 	e := t.Engine()
 	pacing := pacingOf(t)
-	t.After(func(ctx context.Context) { m.armAck(e, pollAckKey(p.ID), pacing, p.AckedAt, e.Now(), m.pollAck(p.ID)) })
+	t.After(func(ctx context.Context) {
+		m.armAck(e, pollAckKey(p.ID), pollLabel(e, p, "确认新投票的人"), pacing, p.AckedAt, e.Now(), m.pollAck(p.ID))
+	})
 	return nil // acknowledged together with the others (activity_pacing)
 }
 
@@ -239,8 +241,14 @@ func (m *Module) pollAck(id int64) func(t *bot.Turn) error {
 	}
 }
 
-func (m *Module) armPollClose(e *bot.Engine, id int64, at time.Time) {
-	e.Schedule(pollCloseKey(id), at, onTimer(e, pollCloseKey(id), func(t *bot.Turn) error {
+// pollLabel names a poll's timer on the dashboard and in 状态.
+func pollLabel(e *bot.Engine, p storage.Poll, what string) bot.JobLabel {
+	return e.JobIn(p.GroupKey, "投票「"+p.Title+"」："+what)
+}
+
+func (m *Module) armPollClose(e *bot.Engine, p storage.Poll, at time.Time) {
+	id := p.ID
+	e.Schedule(pollCloseKey(id), pollLabel(e, p, "截止公布结果"), at, onTimer(e, pollCloseKey(id), func(t *bot.Turn) error {
 		p, ok, err := t.Tx.PollByID(id)
 		if err != nil || !ok || p.Status != storage.StatusOpen {
 			return err
@@ -257,7 +265,7 @@ func (m *Module) armPollAck(e *bot.Engine, tx *storage.Tx, p storage.Poll, now t
 	if err != nil || len(votes) == 0 {
 		return err
 	}
-	m.armAck(e, pollAckKey(p.ID), pacingFor(e, tx, p.GroupKey), p.AckedAt, now, m.pollAck(p.ID))
+	m.armAck(e, pollAckKey(p.ID), pollLabel(e, p, "确认新投票的人"), pacingFor(e, tx, p.GroupKey), p.AckedAt, now, m.pollAck(p.ID))
 	return nil
 }
 

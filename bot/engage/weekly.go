@@ -37,7 +37,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 	for _, spec := range slices.Sorted(maps.Keys(specs)) {
 		name := weeklyJobName(spec)
 		want[name] = true
-		if err := e.Every(ctx, name, specs[spec], func(t *bot.Turn) error { return weeklyTop(t, name, spec) }); err != nil {
+		if err := e.Every(ctx, name, bot.JobLabel{Group: bot.AllGroups, What: "每周活跃之星（" + config.CronWords(spec) + "）"}, specs[spec], func(t *bot.Turn) error { return weeklyTop(t, name, spec) }); err != nil {
 			return fmt.Errorf("schedule weekly top contributors (%s): %w", spec, err)
 		}
 	}

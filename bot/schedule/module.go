@@ -79,6 +79,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 
 type job struct {
 	name string
+	what string // its label on the dashboard and in 状态
 	spec config.CronSpec
 	fn   bot.JobFunc
 }
@@ -106,16 +107,16 @@ func (m *Module) plan(ctx context.Context, e *bot.Engine, group string) error {
 		for i, p := range cfg.Posts {
 			id := p.ID(i)
 			name := postJobName(group, id)
-			want = append(want, job{name, postSchedule(p, e.Location(), holidaysOf(e)), m.postJob(group, id, name)})
+			want = append(want, job{name, "定时发帖「" + id + "」", postSchedule(p, e.Location(), holidaysOf(e)), m.postJob(group, id, name)})
 		}
 		if cfg.Silent.Enabled {
-			want = append(want, job{"silent.check:" + group, cfg.Silent.Check, m.silentJob(group)})
+			want = append(want, job{"silent.check:" + group, "检查沉默成员", cfg.Silent.Check, m.silentJob(group)})
 		}
 		if cfg.Reports.Daily.Enabled {
-			want = append(want, job{"report.daily:" + group, cfg.Reports.Daily.Cron, m.reportJob(group, daily)})
+			want = append(want, job{"report.daily:" + group, "日报（发给群主）", cfg.Reports.Daily.Cron, m.reportJob(group, daily)})
 		}
 		if cfg.Reports.Weekly.Enabled {
-			want = append(want, job{"report.weekly:" + group, cfg.Reports.Weekly.Cron, m.reportJob(group, weekly)})
+			want = append(want, job{"report.weekly:" + group, "周报（发给群主，附活跃图）", cfg.Reports.Weekly.Cron, m.reportJob(group, weekly)})
 		}
 	}
 	if err := tellPassedPosts(ctx, e, group, cfg, managed); err != nil {
@@ -132,7 +133,7 @@ func (m *Module) plan(ctx context.Context, e *bot.Engine, group string) error {
 	}
 	m.jobs[group] = names
 	for _, j := range want {
-		if err := e.EverySince(ctx, j.name, j.spec, firstSeen, j.fn); err != nil {
+		if err := e.EverySince(ctx, j.name, bot.JobLabel{Group: group, What: j.what}, j.spec, firstSeen, j.fn); err != nil {
 			return fmt.Errorf("plan %s: %w", j.name, err)
 		}
 	}
@@ -158,7 +159,7 @@ func (m *Module) ensurePlanned(t *bot.Turn) {
 	}
 	m.planned[name] = true
 	e := t.Engine()
-	e.Schedule("schedule.plan:"+name, t.Now, func(ctx context.Context, now time.Time) {
+	e.Schedule("schedule.plan:"+name, bot.JobLabel{Group: name, What: "安排这个群的定时任务"}, t.Now, func(ctx context.Context, now time.Time) {
 		if err := m.plan(ctx, e, name); err != nil {
 			e.Logger().ErrorContext(ctx, "schedules not planned", "group", name, "err", err)
 		}

@@ -72,7 +72,7 @@ func (m *Module) armPrompt(t *bot.Turn) error {
 		return nil
 	}
 	e, group := t.Engine(), t.Group.Key
-	e.Schedule(promptKey(group), first.Add(t.Group.Config.Welcome.BatchWindow.D()), func(ctx context.Context, now time.Time) {
+	e.Schedule(promptKey(group), e.JobIn(group, "入群验证：提示新人回答"), first.Add(t.Group.Config.Welcome.BatchWindow.D()), func(ctx context.Context, now time.Time) {
 		m.runScreeningTimer(ctx, e, "prompt", func(t *bot.Turn) error { return screeningPrompt(t, group) })
 	})
 	return nil
@@ -121,11 +121,11 @@ func screeningText(t *bot.Turn, what string, tmpl config.Template, def string, m
 func (m *Module) armScreening(e *bot.Engine, s storage.Screening) {
 	member := s.MemberKey
 	if !s.Reminded {
-		e.Schedule(remindKey(member), s.RemindAt, func(ctx context.Context, now time.Time) {
+		e.Schedule(remindKey(member), e.JobIn(s.GroupKey, "入群验证：提醒未回答的新人"), s.RemindAt, func(ctx context.Context, now time.Time) {
 			m.runScreeningTimer(ctx, e, "reminder", func(t *bot.Turn) error { return screeningRemind(t, member) })
 		})
 	}
-	e.Schedule(deadlineKey(member), s.Deadline, func(ctx context.Context, now time.Time) {
+	e.Schedule(deadlineKey(member), e.JobIn(s.GroupKey, "入群验证：截止检查"), s.Deadline, func(ctx context.Context, now time.Time) {
 		m.runScreeningTimer(ctx, e, "deadline", func(t *bot.Turn) error { return screeningDeadline(t, member) })
 	})
 }
@@ -351,7 +351,7 @@ func (m *Module) restoreScreening(ctx context.Context, e *bot.Engine) error {
 	}
 	for group, first := range prompts {
 		cfg, _ := e.Config().ForGroup(e.GroupName(group))
-		e.Schedule(promptKey(group), first.Add(cfg.Welcome.BatchWindow.D()), func(ctx context.Context, now time.Time) {
+		e.Schedule(promptKey(group), e.JobIn(group, "入群验证：提示新人回答"), first.Add(cfg.Welcome.BatchWindow.D()), func(ctx context.Context, now time.Time) {
 			m.runScreeningTimer(ctx, e, "prompt", func(t *bot.Turn) error { return screeningPrompt(t, group) })
 		})
 	}

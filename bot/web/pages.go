@@ -148,37 +148,16 @@ func (s *Server) jobs(ctx context.Context, group string) ([]jobView, string) {
 		s.log.WarnContext(ctx, "dashboard: jobs not listed", "err", err)
 		return nil, "机器人正忙，暂时取不到定时任务列表，请稍后刷新。"
 	}
-	groups, names := s.groupNames(ctx)
 	now := s.e.Now()
 	var out []jobView
 	for _, j := range list {
-		what, g := bot.DescribeJob(j, groups, names)
+		what, g := j.Label.What, j.Label.Group
 		if group != "" && g != group {
 			continue
 		}
 		out = append(out, jobView{What: what, Group: g, Next: s.when(j.Next), In: relative(j.Next.Sub(now))})
 	}
 	return out, ""
-}
-
-// groupNames are the groups known by name (config and database) and by key.
-func (s *Server) groupNames(ctx context.Context) ([]string, map[int64]string) {
-	names := map[int64]string{}
-	set := map[string]bool{}
-	for name := range s.e.Config().Groups {
-		set[name] = true
-	}
-	_ = s.e.Store().View(ctx, func(tx *storage.Tx) error {
-		groups, err := tx.Groups()
-		for _, g := range groups {
-			names[g.Key], set[g.Name] = g.Name, true
-		}
-		return err
-	})
-	list := slices.Sorted(mapKeys(set))
-	// Longest first: "读书会:晚班" must win over "读书会" when cutting a job name.
-	slices.SortStableFunc(list, func(a, b string) int { return len(b) - len(a) })
-	return list, names
 }
 
 // ---- group page ----

@@ -109,7 +109,7 @@ func (m *Module) arm(e *bot.Engine, groupKey int64, at time.Time) {
 	}
 	m.seq++
 	m.open[groupKey] = batch{at: at, seq: m.seq}
-	e.Schedule(timerKey(groupKey), at, func(ctx context.Context, now time.Time) { m.fire(ctx, e, groupKey) })
+	e.Schedule(timerKey(groupKey), e.JobIn(groupKey, "发送欢迎语（合并同一时间进群的新人）"), at, func(ctx context.Context, now time.Time) { m.fire(ctx, e, groupKey) })
 }
 
 func (m *Module) fire(ctx context.Context, e *bot.Engine, groupKey int64) {
