@@ -434,14 +434,7 @@ func hardStop(ctx context.Context, stopped <-chan struct{}, status *statusPrinte
 // watchConfig applies config edits: a changed file is loaded and, if valid, swapped in on
 // the engine loop; if not, the running config stays and the owner is told every error.
 func watchConfig(ctx context.Context, path string, every time.Duration, e *bot.Engine, logger *slog.Logger, status *statusPrinter) {
-	stamp := func() string {
-		fi, err := os.Stat(path)
-		if err != nil {
-			return "missing"
-		}
-		return fmt.Sprintf("%d/%d", fi.ModTime().UnixNano(), fi.Size())
-	}
-	last := stamp()
+	w := newConfigWatch(path, e, logger, status)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -450,16 +443,51 @@ func watchConfig(ctx context.Context, path string, every time.Duration, e *bot.E
 			return
 		case <-tick.C:
 		}
-		now := stamp()
-		if now == last || now == "missing" {
-			continue
-		}
-		last = now
-		logger.Info("config file changed: reloading", "config", path)
-		e.Submit(func(ctx context.Context) {
-			msg := e.ReloadFromLoader(ctx)
-			status.say(msg)
-			e.NotifyOwner(msg)
-		})
+		w.check()
 	}
+}
+
+// configWatch remembers the config file's stamp (modification time and size) as of the
+// last reload the engine accepted.
+type configWatch struct {
+	path   string
+	last   string
+	e      *bot.Engine
+	logger *slog.Logger
+	status *statusPrinter
+}
+
+func newConfigWatch(path string, e *bot.Engine, logger *slog.Logger, status *statusPrinter) *configWatch {
+	w := &configWatch{path: path, e: e, logger: logger, status: status}
+	w.last = w.stamp()
+	return w
+}
+
+func (w *configWatch) stamp() string {
+	fi, err := os.Stat(w.path)
+	if err != nil {
+		return "missing"
+	}
+	return fmt.Sprintf("%d/%d", fi.ModTime().UnixNano(), fi.Size())
+}
+
+// check is one tick: a changed file is submitted for reloading. The new stamp is recorded
+// only once the engine took the task: when its queue is full the task is dropped, and the
+// next tick tries again instead of losing the edit until the file changes once more.
+func (w *configWatch) check() {
+	now := w.stamp()
+	if now == w.last || now == "missing" {
+		return
+	}
+	w.logger.Info("config file changed: reloading", "config", w.path)
+	e, status := w.e, w.status
+	if !e.Submit(func(ctx context.Context) {
+		msg := e.ReloadFromLoader(ctx)
+		status.say(msg)
+		e.NotifyOwner(msg)
+	}) {
+		w.logger.Warn("config reload not queued (engine busy): trying again at the next check", "config", w.path)
+		return
+	}
+	w.last = now
 }
