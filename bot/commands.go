@@ -92,7 +92,7 @@ func newCommandSet(core []*Command, modules []Module) (*commandSet, error) {
 			c.Where = InGroup
 		}
 		for _, n := range append([]string{c.Name}, c.Aliases...) {
-			key := foldCommand(n)
+			key := Fold(n)
 			if other, dup := cs.byName[key]; dup {
 				return nil, fmt.Errorf("command word %q is used by both %s and %s", n, other.Name, c.Name)
 			}
@@ -106,8 +106,9 @@ func newCommandSet(core []*Command, modules []Module) (*commandSet, error) {
 	return cs, nil
 }
 
-// foldCommand makes command words match regardless of case and full-width typing.
-func foldCommand(s string) string {
+// Fold makes words match regardless of case and full-width typing: command words, and
+// the keywords a screening answer must contain (bot/schedule).
+func Fold(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r >= 0xFF01 && r <= 0xFF5E {
@@ -123,7 +124,7 @@ func foldCommand(s string) string {
 func (cs *commandSet) match(text string) (*Command, string) {
 	// Only the start can be a command word: folding a whole pasted essay on every message
 	// would cost the loop for nothing. The longest word plus the rune after it is enough.
-	folded := foldCommand(headRunes(text, cs.longest+1))
+	folded := Fold(headRunes(text, cs.longest+1))
 	for _, name := range cs.names {
 		if !strings.HasPrefix(folded, name) {
 			continue
@@ -131,7 +132,7 @@ func (cs *commandSet) match(text string) (*Command, string) {
 		rest := folded[len(name):]
 		r, _ := utf8.DecodeRuneInString(rest)
 		if rest == "" || unicode.IsSpace(r) || r == '@' || r == '＠' || r == '#' || unicode.IsDigit(r) || r == '\u2005' {
-			// foldCommand keeps byte lengths for ASCII and maps full-width forms (3 bytes)
+			// Fold keeps byte lengths for ASCII and maps full-width forms (3 bytes)
 			// to ASCII (1 byte), so find the cut in the original by rune count.
 			return cs.byName[name], cutRunes(text, utf8.RuneCountInString(name))
 		}
@@ -190,7 +191,7 @@ func (cs *commandSet) dispatch(t *Turn, console bool) (bool, error) {
 	if !console && !t.Privileged() && !cmd.NoCooldown {
 		// A repeat of the same command with the same arguments is throttled; 兑换 after
 		// 兑换 1 is a new question and gets its answer (the flood rule bounds volume).
-		key := cooldownKey{t.Member.Key, cmd.Name + "\x00" + strings.Join(strings.Fields(foldCommand(rest)), " ")}
+		key := cooldownKey{t.Member.Key, cmd.Name + "\x00" + strings.Join(strings.Fields(Fold(rest)), " ")}
 		wait := t.Group.Config.Commands.Cooldown.D()
 		if last, ok := cs.cooldown[key]; ok && t.Now.Sub(last) < wait {
 			return true, nil

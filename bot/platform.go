@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"qunbot/storage"
 )
 
 // Filehelper is the DM address of the owner's private console (WeChat's 文件传输助手; on QQ
@@ -52,12 +54,7 @@ type MemberInfo struct {
 }
 
 // Name is how the member is shown in the group: the group display name when set.
-func (m MemberInfo) Name() string {
-	if m.DisplayName != "" {
-		return m.DisplayName
-	}
-	return m.Nickname
-}
+func (m MemberInfo) Name() string { return storage.DisplayOrNick(m.DisplayName, m.Nickname) }
 
 // GroupInfo describes a group in the current session. Groups are keyed by name in config
 // and storage; ID is session-scoped like MemberInfo.ID (stable with StableIDs: then the

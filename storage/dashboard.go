@@ -22,12 +22,7 @@ type LogEntry struct {
 }
 
 // MemberName is how the member is shown (empty when the entry names nobody).
-func (e LogEntry) MemberName() string {
-	if e.DisplayName != "" {
-		return e.DisplayName
-	}
-	return e.Nickname
-}
+func (e LogEntry) MemberName() string { return DisplayOrNick(e.DisplayName, e.Nickname) }
 
 // ModerationLog lists a group's moderation entries, newest first. A "report" entry counts
 // only when it is a member's report of another (the daily and weekly reports name nobody).

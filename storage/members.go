@@ -39,12 +39,7 @@ type Member struct {
 }
 
 // Name is how the member is shown in the group.
-func (m Member) Name() string {
-	if m.DisplayName != "" {
-		return m.DisplayName
-	}
-	return m.Nickname
-}
+func (m Member) Name() string { return DisplayOrNick(m.DisplayName, m.Nickname) }
 
 // InGroup reports whether the member has not left (or came back since).
 func (m Member) InGroup() bool { return m.LeftAt.IsZero() }

@@ -16,6 +16,15 @@ const MaxShownName = 32
 // sentence) and cut to MaxShownName characters with "…".
 func (m Member) ShownName() string { return ShownName(m.Name()) }
 
+// DisplayOrNick is how a member is named in a group: the group display name (群昵称, a QQ
+// group card) when set, else the nickname. Every "name of a member" goes through it.
+func DisplayOrNick(display, nickname string) string {
+	if display != "" {
+		return display
+	}
+	return nickname
+}
+
 // ShownName applies the display rules of Member.ShownName to any name.
 func ShownName(name string) string {
 	if strings.ContainsFunc(name, isBidiControl) {

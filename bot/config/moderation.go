@@ -184,6 +184,10 @@ type fileLexicon struct {
 
 var knownKinds = []string{"text", "link", "card", "image", "miniapp", "file", "video", "voice", "emoji", "redpacket", "transfer"}
 
+// MessageKinds are the message kinds kinds.deny may name, in the config reference's order:
+// bot.MessageKinds without "system" (bot's TestMessageKindsMatchConfig ties the two).
+func MessageKinds() []string { return slices.Clone(knownKinds) }
+
 func (v *moderationValidator) validate(g *Group, path string, at reporter) {
 	m := &g.Moderation
 	p := path + ".moderation"

@@ -3,6 +3,8 @@ package onebot
 import (
 	"sync"
 	"time"
+
+	"qunbot/bot"
 )
 
 // state is what the adapter knows about QQ across connections: group names, members'
@@ -34,10 +36,7 @@ type memberRec struct {
 }
 
 func (m memberRec) name() string {
-	if m.card != "" {
-		return m.card
-	}
-	return m.nickname
+	return bot.MemberInfo{Nickname: m.nickname, DisplayName: m.card}.Name()
 }
 
 func newState() *state {

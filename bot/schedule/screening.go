@@ -271,9 +271,9 @@ func (m *Module) screenMessage(t *bot.Turn) error {
 // full-width insensitive), or it has at least min_intro letters and digits (punctuation,
 // emoji and spaces do not count, so "。。。。。。" is no introduction).
 func passes(cfg config.Screening, text string) bool {
-	folded := fold(text)
+	folded := bot.Fold(text)
 	for _, k := range cfg.Keywords {
-		if k = fold(strings.TrimSpace(k)); k != "" && strings.Contains(folded, k) {
+		if k = bot.Fold(strings.TrimSpace(k)); k != "" && strings.Contains(folded, k) {
 			return true
 		}
 	}
@@ -287,17 +287,6 @@ func passes(cfg config.Screening, text string) bool {
 		}
 	}
 	return n >= cfg.MinIntro
-}
-
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
 }
 
 // restoreScreening re-arms the open checks after a restart. A deadline that passed while
