@@ -678,11 +678,11 @@ func (e *Engine) onJoin(t *Turn) error {
 		if err != nil {
 			return err
 		}
-		welcome := t.Group.Config.Welcome.Enabled
-		if err := t.Tx.MarkJoined(m.Key, t.Now, !welcome); err != nil {
+		// Not yet welcomed: the welcome module (a JoinHook) greets or waves the joiner through.
+		if err := t.Tx.MarkJoined(m.Key, t.Now, false); err != nil {
 			return err
 		}
-		m.JoinedAt, m.LeftAt, m.Welcomed = t.Now, time.Time{}, !welcome
+		m.JoinedAt, m.LeftAt, m.Welcomed = t.Now, time.Time{}, false
 		if err := t.Audit("join", m.Key, map[string]any{"name": m.Name(), "inviter": t.Event.Inviter}); err != nil {
 			return err
 		}

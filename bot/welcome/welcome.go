@@ -74,8 +74,18 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 }
 
 // OnJoin notes who invited the newcomers and opens the group's batch unless one is open.
+// Where welcome is off the joiners are marked done at once, so that switching it on later
+// does not greet people who joined long before.
 func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
 	g := t.Group.Key
+	if !t.Group.Config.Welcome.Enabled {
+		for i := range joined {
+			if err := t.Tx.SetWelcomed(joined[i].Key); err != nil {
+				return err
+			}
+			joined[i].Welcomed = true // the hooks after this one see it too
+		}
+	}
 	if inv := t.Event.Inviter; inv != "" && !slices.Contains(m.inviters[g], inv) {
 		m.inviters[g] = append(m.inviters[g], inv)
 	}
