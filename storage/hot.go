@@ -98,6 +98,14 @@ func (h *hotCache) reset() {
 	h.resetLocked()
 }
 
+// forget is reset and also the processed-id filter: another writer may have added ids.
+func (h *hotCache) forget() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.resetLocked()
+	h.seen = nil
+}
+
 func (h *hotCache) resetLocked() {
 	h.members = map[int64]Member{}
 	h.balances = map[int64]int64{}

@@ -167,6 +167,7 @@ func TestOpenReadsTheUnsettledTail(t *testing.T) {
 		t.Fatalf("%d balance rows before the first settlement; this test wants the entries past the mark", n)
 	}
 	// The first store is not closed: as if killed.
+	killed(s)
 	after, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -239,6 +240,7 @@ func TestReadOnlyStoreLeavesTheTail(t *testing.T) {
 		mustAddPoints(t, tx, hotEntry(g, m[0], 10, ReasonCheckin, "c:0", hotDay2), 10, true)
 		return nil
 	})
+	killed(s) // its connection stays, to look at the file afterwards
 	look, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)

@@ -46,12 +46,20 @@ type Store struct {
 	// only read (the crash harness's checker, `bot check`) leaves the file as it found it.
 	paid atomic.Bool
 	ckpt *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
+	lock *fileLock     // "<db>.lock", held until Close: one writer per file (lock.go)
+	// dataVersion is PRAGMA data_version as last seen: it moves when another connection
+	// commits, and then the caches describe a database that is no longer there (lock.go).
+	dataVersion int64
 }
 
 // Open opens (creating if needed) the database at path and migrates it to the current
 // schema. ":memory:" gives a private in-memory database for tests.
 func Open(ctx context.Context, path string) (*Store, error) {
 	dsn, err := prepare(path)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := acquireLock(path)
 	if err != nil {
 		return nil, err
 	}
@@ -62,13 +70,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}, hot: newHotCache(), settleEvery: settleEveryFromEnv()}
+	s := &Store{db: db, path: path, stmts: map[string]*sql.Stmt{}, hot: newHotCache(), settleEvery: settleEveryFromEnv(), lock: lock}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		lock.release()
 		return nil, fmt.Errorf("打开数据库 %s 失败 / open database: %w（请检查路径是否可写 / check the path is writable）", path, err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		lock.release()
 		return nil, err
 	}
 	if path != ":memory:" {
@@ -155,7 +165,8 @@ func (s *Store) Close() error {
 	s.stmts = map[string]*sql.Stmt{}
 	s.stmtMu.Unlock()
 	s.ckpt.close()
-	return errors.Join(settleErr, s.db.Close())
+	dbErr := s.db.Close()
+	return errors.Join(settleErr, dbErr, s.lock.release())
 }
 
 // stmt returns the prepared statement for query, preparing it on first use (nil if it
@@ -207,6 +218,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) (err error) {
 	if _, err := s.db.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	s.checkDataVersion(ctx)
 	// Whatever ends the transaction early (an error, a failed commit, a panic, or
 	// runtime.Goexit from a test's t.Fatal) rolls it back, and drops the cache, which
 	// described the rolled-back state, before the next unit of work can read it.
@@ -254,7 +266,30 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("begin read transaction: %w", err)
 	}
 	defer s.db.ExecContext(ctx, "ROLLBACK")
+	s.checkDataVersion(ctx)
 	return fn(&Tx{ctx: ctx, s: s})
+}
+
+// checkDataVersion drops every cache when another connection has committed since this
+// store last looked (a sqlite3 shell, a restore: lock.go), inside the transaction just
+// begun, so what is read again is what this transaction sees. Should the pragma fail, the
+// caches are dropped too: not knowing is treated as changed.
+func (s *Store) checkDataVersion(ctx context.Context) {
+	var v int64
+	row := s.db.QueryRowContext
+	if st := s.stmt(ctx, "PRAGMA data_version"); st != nil {
+		row = func(ctx context.Context, q string, args ...any) *sql.Row { return st.QueryRowContext(ctx, args...) }
+	}
+	if err := row(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		v = -1
+	}
+	if v == s.dataVersion && v != -1 {
+		return
+	}
+	if s.dataVersion != 0 {
+		s.hot.forget()
+	}
+	s.dataVersion = v
 }
 
 // detach keeps ctx's values but not its end, for a transaction and its statements. The
