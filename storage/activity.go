@@ -30,7 +30,50 @@ CREATE TABLE jobs (
 // Every message does: the counters of a transaction are written together just before it
 // commits (hot.go).
 func (t *Tx) CountMessage(groupKey, memberKey int64, day string, valid bool) error {
-	t.pending.activity = append(t.pending.activity, activityInc{activityKey{groupKey, memberKey, day}, valid})
+	enqueue(t, activityQueue, activityInc{activityKey{groupKey, memberKey, day}, valid})
+	return nil
+}
+
+// activityQueue: every message's +1 to its sender's counters, summed per (group, member,
+// day) when written (queue.go).
+var activityQueue = &queueKind[activityInc]{id: qActivity, name: "activity", write: (*Tx).flushActivity}
+
+type activityKey struct {
+	group, member int64
+	day           string
+}
+
+type activityInc struct {
+	key   activityKey
+	valid bool
+}
+
+func (t *Tx) flushActivity(incs []activityInc) error {
+	type counts struct{ messages, valid int }
+	sums := map[activityKey]*counts{}
+	var order []activityKey
+	for _, a := range incs {
+		c, ok := sums[a.key]
+		if !ok {
+			c = &counts{}
+			sums[a.key] = c
+			order = append(order, a.key)
+		}
+		c.messages++
+		if a.valid {
+			c.valid++
+		}
+	}
+	args := make([]any, 0, 5*len(order))
+	for _, k := range order {
+		c := sums[k]
+		args = append(args, k.group, k.member, k.day, c.messages, c.valid)
+	}
+	err := t.execRows(`INSERT INTO activity(group_key, member_key, day, messages, valid) VALUES `, "(?,?,?,?,?)",
+		` ON CONFLICT(group_key, day, member_key) DO UPDATE SET messages = messages + excluded.messages, valid = valid + excluded.valid`, 5, args)
+	if err != nil {
+		return fmt.Errorf("count messages: %w", err)
+	}
 	return nil
 }
 

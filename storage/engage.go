@@ -163,8 +163,8 @@ func (t *Tx) AddNewPoints(e PointsEntry) (balance int64, err error) {
 	if err != nil {
 		return 0, err
 	}
+	enqueue(t, ledgerQueue, e)
 	p := &t.pending
-	p.ledger = append(p.ledger, e)
 	if p.unflushedPoints == nil {
 		p.unflushedPoints = map[int64]int64{}
 	}
@@ -172,26 +172,28 @@ func (t *Tx) AddNewPoints(e PointsEntry) (balance int64, err error) {
 	return t.credited(e, balance), nil
 }
 
+// ledgerQueue: every paid message's points entry (queue.go). The Tx keeps the unwritten
+// deltas per member (unflushedPoints) for a balance read from the table meanwhile.
+var ledgerQueue = &queueKind[PointsEntry]{id: qLedger, name: "points_ledger", write: (*Tx).flushLedgerRows,
+	unwritten: func(t *Tx, rows []PointsEntry) {
+		p := &t.pending
+		if p.unflushedPoints == nil {
+			return // AddNewPoints makes it with the first entry
+		}
+		clear(p.unflushedPoints)
+		for _, e := range rows {
+			p.unflushedPoints[e.MemberKey] += e.Delta
+		}
+	}}
+
+var onlyLedger = []int{qLedger}
+
 // flushLedger writes the queued ledger entries not written yet, before a read or write
 // that needs the table to have them.
-func (t *Tx) flushLedger() error {
-	p := &t.pending
-	if p.flushedLedger == len(p.ledger) {
-		return nil
-	}
-	if err := t.flushSettled(t.flushLedgerTo); err != nil {
-		return err
-	}
-	return t.flushLedgerTo(pendingMark{ledger: len(p.ledger)})
-}
+func (t *Tx) flushLedger() error { return t.flushQueues(onlyLedger) }
 
-// flushLedgerTo writes the queued ledger entries not written yet up to end.ledger.
-func (t *Tx) flushLedgerTo(end pendingMark) error {
-	p := &t.pending
-	rows := p.ledger[p.flushedLedger:end.ledger]
-	if len(rows) == 0 {
-		return nil
-	}
+// flushLedgerRows writes queued ledger entries.
+func (t *Tx) flushLedgerRows(rows []PointsEntry) error {
 	args := make([]any, 0, 8*len(rows))
 	for _, e := range rows {
 		args = append(args, e.GroupKey, e.MemberKey, e.Delta, e.Reason, e.Ref, ms(e.Time), e.Day, e.Note)
@@ -200,11 +202,6 @@ func (t *Tx) flushLedgerTo(end pendingMark) error {
 		"(?,?,?,?,?,?,?,?)", ` ON CONFLICT(ref) DO NOTHING`, 8, args)
 	if err != nil {
 		return fmt.Errorf("record message points: %w", err)
-	}
-	p.flushedLedger = end.ledger
-	clear(p.unflushedPoints)
-	for _, e := range p.ledger[p.flushedLedger:] {
-		p.unflushedPoints[e.MemberKey] += e.Delta // AddNewPoints made the map
 	}
 	if inserted != int64(len(rows)) {
 		slog.Warn("message points already in the ledger were not paid again; cached balances dropped",

@@ -1,31 +1,34 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"sync"
 	"time"
 )
 
-// The per-message path. Every chat message reads its sender's member row, asks five small
+// The per-message path. Every chat message reads its sender's member row, asks four small
 // tables whether the sender is in them (pending removal, mute, open screening, silent-member
-// step) and the points rules (balance, today's message points), and writes its sender's
-// activity counter and last_spoke. As single statements that is about fourteen round trips
-// through database/sql and cgo per message, which bounded throughput before anything else
-// did (docs/PERFORMANCE.md ## engine). Two things take most of them away without changing
-// what is committed or when:
+// step: the sets below) and the points rules (balance, today's message points), and writes
+// its sender's activity counter, last_spoke, processed id and message points. As single
+// statements that is about fourteen round trips through database/sql and cgo per message,
+// which bounded throughput before anything else did (docs/PERFORMANCE.md ## engine). Two
+// things take most of them away without changing what is committed or when:
 //
 //   - hotCache keeps, across transactions, what those reads return: member rows, balances,
-//     today's message points, and for each small table the set of member keys that may have
-//     a row (nobody in the set: no query). It always describes the state of the open
-//     transaction, so any rollback — of a savepoint or of a whole transaction — drops it,
-//     and it is reloaded lazily from the database.
-//   - pendingWrites collects the activity counters and last_spoke of one transaction and
-//     writes them just before it commits, in multi-row statements. They commit with the
-//     transaction, exactly as before; reads inside the transaction see them (members
-//     through an overlay, activity by writing them first).
+//     today's message points, boards, rosters, unsettled sums, and for each small table the
+//     set of member keys that may have a row (nobody in the set: no query). It always
+//     describes the state of the open transaction. A savepoint rolled back replays the undo
+//     log of the changes made inside it (onUndo); a whole transaction rolled back, or
+//     another connection's commit (PRAGMA data_version, lock.go), resets it, and it is
+//     reloaded lazily from the database.
+//   - the write queues (queue.go) collect each transaction's per-message rows and write
+//     them in multi-row statements just before it commits, or before a read that needs
+//     them. They commit with the transaction, exactly as before; reads inside the
+//     transaction see them (members through an overlay, the rest by writing them first).
+//
+// Which write must tell which cache what is listed per table in cacheRules (rules.go);
+// doc.go has the checklist for adding a table, a cached read or a queued write.
 //
 // Only one unit of work runs at a time (Store.txMu, store.go), so the cache has one user at
 // a time, whichever goroutine it is on (the loop, the outbox, the dashboard); its mutex
@@ -463,273 +466,6 @@ func (t *Tx) hasNoLonger(set int, member int64) {
 	if h.sets[set] != nil {
 		setEntry(t, h.sets[set], member, struct{}{}, true)
 	}
-}
-
-type activityKey struct {
-	group, member int64
-	day           string
-}
-
-type activityInc struct {
-	key   activityKey
-	valid bool
-}
-
-type spokeAt struct {
-	member int64
-	at     time.Time
-}
-
-// pendingWrites are one transaction's counters, written just before it commits (or
-// before a read that needs them). Entries stay until the transaction ends: a savepoint
-// rolled back after a flush takes the flushed rows with it, and they are written again.
-type pendingWrites struct {
-	activity     []activityInc
-	spoke        []spokeAt
-	latest       map[int64]time.Time // last entry of spoke per member, for reads
-	processed    []processedRow
-	processedSet map[processedKey]struct{} // the keys of processed, for MarkProcessed
-	ledger       []PointsEntry             // AddNewPoints
-	// unflushedPoints sums the entries of ledger not written yet, per member, for a
-	// balance read from the table.
-	unflushedPoints map[int64]int64
-	// Entries before these indexes are written (in this transaction).
-	flushedActivity, flushedSpoke, flushedProcessed, flushedLedger int
-	marks                                                          []pendingMark // one per open savepoint
-}
-
-type pendingMark struct {
-	activity, spoke, processed, ledger                             int
-	flushedActivity, flushedSpoke, flushedProcessed, flushedLedger int
-	undo                                                           int
-	sql                                                            bool // its SQL SAVEPOINT was issued (savepoint.go)
-}
-
-func (p *pendingWrites) dirty() bool {
-	return p.flushedActivity < len(p.activity) || p.flushedSpoke < len(p.spoke) ||
-		p.flushedProcessed < len(p.processed) || p.flushedLedger < len(p.ledger)
-}
-
-// markSavepoint notes where a savepoint began.
-func (t *Tx) markSavepoint() {
-	p := &t.pending
-	p.marks = append(p.marks, pendingMark{
-		activity: len(p.activity), spoke: len(p.spoke), processed: len(p.processed), ledger: len(p.ledger),
-		flushedActivity: p.flushedActivity, flushedSpoke: p.flushedSpoke, flushedProcessed: p.flushedProcessed,
-		flushedLedger: p.flushedLedger,
-		undo:          len(t.undo),
-	})
-}
-
-// releaseSavepoint keeps what the savepoint did, and reports whether it issued an SQL
-// savepoint to release. Once no savepoint is open the undo log is not needed: a whole
-// transaction rolled back resets the cache.
-func (t *Tx) releaseSavepoint() (opened bool) {
-	p := &t.pending
-	opened = p.marks[len(p.marks)-1].sql
-	p.marks = p.marks[:len(p.marks)-1]
-	if len(p.marks) == 0 {
-		clear(t.undo)
-		t.undo = t.undo[:0]
-	}
-	return opened
-}
-
-// rollbackSavepoint returns to the innermost savepoint: what was added since is dropped,
-// what was written since is undone by the database (so it is pending again), and the
-// cache is put back as it was. It reports whether the savepoint issued an SQL savepoint,
-// which the caller rolls back.
-func (t *Tx) rollbackSavepoint() (opened bool) {
-	p := &t.pending
-	m := p.marks[len(p.marks)-1]
-	opened = m.sql
-	t.undoTo(m.undo)
-	p.marks = p.marks[:len(p.marks)-1]
-	for _, r := range p.processed[m.processed:] {
-		delete(p.processedSet, r.key)
-	}
-	p.activity, p.spoke, p.processed = p.activity[:m.activity], p.spoke[:m.spoke], p.processed[:m.processed]
-	p.ledger = p.ledger[:m.ledger]
-	p.flushedActivity, p.flushedSpoke, p.flushedProcessed = m.flushedActivity, m.flushedSpoke, m.flushedProcessed
-	p.flushedLedger = m.flushedLedger
-	if p.unflushedPoints != nil {
-		clear(p.unflushedPoints)
-		for _, e := range p.ledger[p.flushedLedger:] {
-			p.unflushedPoints[e.MemberKey] += e.Delta
-		}
-	}
-	p.latest = map[int64]time.Time{}
-	for _, s := range p.spoke {
-		p.latest[s.member] = s.at
-	}
-	return opened
-}
-
-// overlay gives a member row read from the database this transaction's last_spoke.
-func (t *Tx) overlay(m *Member) {
-	if at, ok := t.pending.latest[m.Key]; ok {
-		m.LastSpoke = at
-	}
-}
-
-// Rows per multi-row statement: the largest first, then smaller ones for the rest, so
-// only four statement texts per table are ever prepared.
-var flushChunks = [...]int{64, 16, 4, 1}
-
-// flushPending writes the transaction's counters and last_spoke not written yet.
-func (t *Tx) flushPending() error {
-	p := &t.pending
-	if !p.dirty() {
-		return nil
-	}
-	if err := t.flushSettled(t.flushTo); err != nil {
-		return err
-	}
-	return t.flushTo(pendingMark{activity: len(p.activity), spoke: len(p.spoke), processed: len(p.processed), ledger: len(p.ledger)})
-}
-
-// flushTo writes the pending rows not written yet up to the positions in end.
-func (t *Tx) flushTo(end pendingMark) error {
-	p := &t.pending
-	if err := t.flushActivity(p.activity[p.flushedActivity:end.activity]); err != nil {
-		return err
-	}
-	p.flushedActivity = end.activity
-	if err := t.flushSpoke(p.spoke[p.flushedSpoke:end.spoke]); err != nil {
-		return err
-	}
-	p.flushedSpoke = end.spoke
-	if err := t.flushProcessed(p.processed[p.flushedProcessed:end.processed]); err != nil {
-		return err
-	}
-	p.flushedProcessed = end.processed
-	return t.flushLedgerTo(end)
-}
-
-// flushSettled runs flush (flushTo or flushLedgerTo) for the rows queued before the
-// outermost open savepoint, when no SQL savepoint has been issued yet: the rows of events
-// whose savepoints are already released, which only a rollback of the whole transaction
-// can undo. Written outside the savepoint, they cost no sub-journal: SQLite copies every
-// page an open savepoint first changes, and a read that needs the table written (发言榜
-// mid-batch, a check-in's ledger) would otherwise copy most of the batch's pages to write
-// a batch's worth of counters (docs/PERFORMANCE.md ## load). The marks then count those
-// rows as written, so rolling a savepoint back does not queue them again (activity counts
-// would be added twice). Should the writing fail, the transaction is marked broken: what
-// was written outside the savepoints can no longer be undone in part.
-func (t *Tx) flushSettled(flush func(end pendingMark) error) error {
-	p := &t.pending
-	if len(p.marks) == 0 || p.marks[0].sql {
-		return nil
-	}
-	t.outsideSavepoints = true
-	written := false
-	defer func() {
-		t.outsideSavepoints = false
-		if !written && t.broken == nil { // an error, or a panic on its way up
-			t.broken = errors.New("writing the batch's queued rows did not finish")
-		}
-	}()
-	if err := flush(p.marks[0]); err != nil {
-		return fmt.Errorf("write the batch's queued rows: %w", err)
-	}
-	for i := range p.marks {
-		m := &p.marks[i]
-		m.flushedActivity = max(m.flushedActivity, p.flushedActivity)
-		m.flushedSpoke = max(m.flushedSpoke, p.flushedSpoke)
-		m.flushedProcessed = max(m.flushedProcessed, p.flushedProcessed)
-		m.flushedLedger = max(m.flushedLedger, p.flushedLedger)
-	}
-	written = true
-	return nil
-}
-
-func (t *Tx) flushActivity(incs []activityInc) error {
-	if len(incs) == 0 {
-		return nil
-	}
-	type counts struct{ messages, valid int }
-	sums := map[activityKey]*counts{}
-	var order []activityKey
-	for _, a := range incs {
-		c, ok := sums[a.key]
-		if !ok {
-			c = &counts{}
-			sums[a.key] = c
-			order = append(order, a.key)
-		}
-		c.messages++
-		if a.valid {
-			c.valid++
-		}
-	}
-	args := make([]any, 0, 5*len(order))
-	for _, k := range order {
-		c := sums[k]
-		args = append(args, k.group, k.member, k.day, c.messages, c.valid)
-	}
-	err := t.execRows(`INSERT INTO activity(group_key, member_key, day, messages, valid) VALUES `, "(?,?,?,?,?)",
-		` ON CONFLICT(group_key, day, member_key) DO UPDATE SET messages = messages + excluded.messages, valid = valid + excluded.valid`, 5, args)
-	if err != nil {
-		return fmt.Errorf("count messages: %w", err)
-	}
-	return nil
-}
-
-func (t *Tx) flushSpoke(spoke []spokeAt) error {
-	if len(spoke) == 0 {
-		return nil
-	}
-	last := make(map[int64]time.Time, len(spoke))
-	var order []int64
-	for _, s := range spoke {
-		if _, ok := last[s.member]; !ok {
-			order = append(order, s.member)
-		}
-		last[s.member] = s.at
-	}
-	args := make([]any, 0, 2*len(order))
-	for _, k := range order {
-		args = append(args, k, ms(last[k]))
-	}
-	err := t.execRows(`INSERT INTO member_spoke(member_key, at) VALUES `, "(?,?)",
-		` ON CONFLICT(member_key) DO UPDATE SET at = excluded.at`, 2, args)
-	if err != nil {
-		return fmt.Errorf("record when members last spoke: %w", err)
-	}
-	return nil
-}
-
-// execRows runs prefix + rows + suffix over args (cols values per row), in chunks of
-// flushChunks rows.
-func (t *Tx) execRows(prefix, row, suffix string, cols int, args []any) error {
-	_, err := t.execRowsCount(prefix, row, suffix, cols, args)
-	return err
-}
-
-// execRowsCount is execRows that also returns the number of rows changed.
-func (t *Tx) execRowsCount(prefix, row, suffix string, cols int, args []any) (int64, error) {
-	var changed int64
-	for len(args) > 0 {
-		n := len(args) / cols
-		for _, c := range flushChunks {
-			if c <= n {
-				n = c
-				break
-			}
-		}
-		q := prefix + strings.TrimSuffix(strings.Repeat(row+",", n), ",") + suffix
-		res, err := t.exec(q, args[:n*cols]...)
-		if err != nil {
-			return changed, err
-		}
-		c, err := res.RowsAffected()
-		if err != nil {
-			return changed, err
-		}
-		changed += c
-		args = args[n*cols:]
-	}
-	return changed, nil
 }
 
 // wrapErr says what was being read, or is nil.

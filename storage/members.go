@@ -261,13 +261,56 @@ func (t *Tx) UpdateIdentity(key int64, platformID, nickname, displayName string,
 // write is made with the others of its transaction just before the commit (hot.go).
 func (t *Tx) SetLastSpoke(key int64, at time.Time) error {
 	at = fromMS(ms(at)) // as a read from the database gives it
+	enqueue(t, spokeQueue, spokeAt{key, at})
 	p := &t.pending
-	p.spoke = append(p.spoke, spokeAt{key, at})
 	if p.latest == nil {
 		p.latest = map[int64]time.Time{}
 	}
 	p.latest[key] = at
 	t.cacheSpoke(key, at)
+	return nil
+}
+
+// spokeQueue: every message's last_spoke, the last per member written (queue.go). The Tx
+// keeps the latest per member (overlay) for rows read from the table meanwhile.
+var spokeQueue = &queueKind[spokeAt]{id: qSpoke, name: "member_spoke", write: (*Tx).flushSpoke,
+	dropped: func(t *Tx, kept, _ []spokeAt) {
+		t.pending.latest = make(map[int64]time.Time, len(kept))
+		for _, s := range kept {
+			t.pending.latest[s.member] = s.at
+		}
+	}}
+
+type spokeAt struct {
+	member int64
+	at     time.Time
+}
+
+// overlay gives a member row read from the database this transaction's last_spoke.
+func (t *Tx) overlay(m *Member) {
+	if at, ok := t.pending.latest[m.Key]; ok {
+		m.LastSpoke = at
+	}
+}
+
+func (t *Tx) flushSpoke(spoke []spokeAt) error {
+	last := make(map[int64]time.Time, len(spoke))
+	var order []int64
+	for _, s := range spoke {
+		if _, ok := last[s.member]; !ok {
+			order = append(order, s.member)
+		}
+		last[s.member] = s.at
+	}
+	args := make([]any, 0, 2*len(order))
+	for _, k := range order {
+		args = append(args, k, ms(last[k]))
+	}
+	err := t.execRows(`INSERT INTO member_spoke(member_key, at) VALUES `, "(?,?)",
+		` ON CONFLICT(member_key) DO UPDATE SET at = excluded.at`, 2, args)
+	if err != nil {
+		return fmt.Errorf("record when members last spoke: %w", err)
+	}
 	return nil
 }
 

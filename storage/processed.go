@@ -128,9 +128,18 @@ func (t *Tx) MarkProcessed(groupKey int64, msgID string, at time.Time) (fresh bo
 		p.processedSet = map[processedKey]struct{}{}
 	}
 	p.processedSet[k] = struct{}{}
-	p.processed = append(p.processed, processedRow{k, ms(at)})
+	enqueue(t, processedQueue, processedRow{k, ms(at)})
 	return true, nil
 }
+
+// processedQueue: every message's id (queue.go). The Tx keeps the queued keys
+// (processedSet) so a replay inside the batch is found without the table.
+var processedQueue = &queueKind[processedRow]{id: qProcessed, name: "processed", write: (*Tx).flushProcessed,
+	dropped: func(t *Tx, _, dropped []processedRow) {
+		for _, r := range dropped {
+			delete(t.pending.processedSet, r.key)
+		}
+	}}
 
 // seenFilter returns the store's filter, building it from the table on first use and when
 // it has filled up.
@@ -175,9 +184,6 @@ func (t *Tx) seenFilter() (*seenFilter, error) {
 }
 
 func (t *Tx) flushProcessed(rows []processedRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
 	args := make([]any, 0, 3*len(rows))
 	for _, r := range rows {
 		args = append(args, r.key.group, r.key.id, r.at)
