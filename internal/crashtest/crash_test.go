@@ -24,8 +24,12 @@ import (
 //
 //	QUNBOT_CRASH_TRIALS=50 go test ./internal/crashtest -run Crash -v
 //
-// The only real-clock use is the random delay before a SIGKILL: it picks the moment of the
-// crash, nothing waits on it, and the invariants must hold wherever it lands.
+// Kills are aimed by the child's progress, not by the clock: right after its n-th output
+// line, or its n-th delivery. The child writes into a pipe of one page, so it cannot run
+// more than a few lines ahead of the harness's reading, and a kill aimed with more output
+// still to come lands mid-run however loaded the machine is. Every planned kill must land:
+// one that finds its run finished is planned again in the next trial, and the test fails
+// if fewer kills landed than were planned.
 func TestCrashConsistency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the bot binary many times")
@@ -58,37 +62,53 @@ func TestCrashConsistency(t *testing.T) {
 		t.Fatal("the script should pay points, check members in, strike ad senders and send messages")
 	}
 
+	// Lines the child can write beyond the harness's reading: the pipe's page and the
+	// reader's buffer, in lines of the reference's mean length, and one more. Kills are
+	// aimed at least that far from the end of what is left to print.
+	var refBytes int
+	for _, l := range ref.lines {
+		refBytes += len(l.raw) + 1
+	}
+	aheadLines := (pipeBytes+readBytes)*len(ref.lines)/max(refBytes, 1) + 2
+	aheadSends := aheadLines*ref.sends/max(len(ref.lines), 1) + 2
+
 	var total struct {
-		runs, kills, survived, duplicates, partial int
+		runs, planned, kills, missed, duplicates, partial int
 		// per kind of kill: landed, a message delivered but unrecorded (→ resent, a
 		// duplicate), a message claimed but not yet delivered (→ resent once, no duplicate)
-		byTime, bySend             int
-		inFlightTime, inFlightSend int
-		claimedTime, claimedSend   int
+		byLine, bySend             int
+		inFlightLine, inFlightSend int
+		claimedLine, claimedSend   int
 		settledAndTail             int // kills that left balances settled part of the way
 	}
+	owed := 0 // planned kills that found their run finished, planned again
 	rng := rand.New(rand.NewPCG(seed, 99))
 	for trial := 0; trial < trials; trial++ {
 		db := filepath.Join(dir, fmt.Sprintf("trial-%d.db", trial))
 		got := deliveries{}
-		kills := 1 + rng.IntN(3)
+		planned := 1 + rng.IntN(3)
+		total.planned += planned
+		kills := planned + owed
+		landed, printed := 0, 0
 		for run := 0; ; run++ {
 			if run > kills+3 {
 				t.Fatalf("trial %d: no complete run after %d runs", trial, run)
 			}
 			var plan killPlan
-			if run < kills {
+			if landed < kills {
 				// Aim inside what is left to do: a restarted run replays the done part
-				// quickly and delivers only what is left.
-				left := max(ref.sends-len(got), 1)
+				// without output and prints only what is left.
 				if rng.IntN(2) == 0 {
-					plan.after = time.Duration(rng.Int64N(int64(ref.took)*int64(left)/int64(ref.sends) + 1))
+					left := len(ref.lines) - printed - aheadLines
+					plan.afterLines = 1 + rng.IntN(max(left, 1))
 				} else {
-					plan.afterSends = 1 + rng.IntN(left)
+					left := ref.sends - len(got) - aheadSends
+					plan.afterSends = 1 + rng.IntN(max(left, 1))
 				}
 			}
 			res := runBot(t, bin, scriptPath, db, plan)
 			total.runs++
+			printed += len(res.lines)
 			res.count(got)
 			if res.partial {
 				total.partial++
@@ -101,19 +121,20 @@ func TestCrashConsistency(t *testing.T) {
 					t.Fatalf("trial %d run %d failed: %v\n%s", trial, run, res.err, res.stderr)
 				}
 				if plan != (killPlan{}) {
-					total.survived++ // finished before the kill was due
+					total.missed++ // finished before the kill was due
 				}
 				break
 			}
 			total.kills++
+			landed++
 			s := checkInvariants(t, db, got, false)
 			if s.settledAndTail {
 				total.settledAndTail++
 			}
-			if plan.after > 0 {
-				total.byTime++
-				total.inFlightTime += s.inFlight
-				total.claimedTime += s.claimedOnly
+			if plan.afterLines > 0 {
+				total.byLine++
+				total.inFlightLine += s.inFlight
+				total.claimedLine += s.claimedOnly
 			} else {
 				total.bySend++
 				total.inFlightSend += s.inFlight
@@ -123,6 +144,7 @@ func TestCrashConsistency(t *testing.T) {
 				t.Fatalf("trial %d: invariants broken after kill %d (%+v); database kept at %s", trial, run+1, plan, db)
 			}
 		}
+		owed = max(kills-landed, 0)
 		checkInvariants(t, db, got, true)
 		total.duplicates += countDuplicates(got)
 		if diffs := compareState(want, snapshot(t, db)); len(diffs) > 0 {
@@ -143,14 +165,17 @@ func TestCrashConsistency(t *testing.T) {
 			t.Fatalf("trial %d failed; database kept at %s", trial, db)
 		}
 	}
-	t.Logf("%d trials, %d runs: %d kills landed, %d planned kills came after the run had finished; %d partial output lines",
-		trials, total.runs, total.kills, total.survived, total.partial)
-	t.Logf("kills at a random time: %d; a message delivered but not yet recorded (resent: duplicate) in %d, claimed but not yet delivered (resent once: no duplicate) in %d",
-		total.byTime, total.inFlightTime, total.claimedTime)
+	t.Logf("%d trials, %d runs: %d kills planned, %d landed mid-run, %d found their run finished (planned again); %d partial output lines",
+		trials, total.runs, total.planned, total.kills, total.missed, total.partial)
+	t.Logf("kills after a random output line: %d; a message delivered but not yet recorded (resent: duplicate) in %d, claimed but not yet delivered (resent once: no duplicate) in %d",
+		total.byLine, total.inFlightLine, total.claimedLine)
 	t.Logf("kills right after a delivery: %d; delivered but not yet recorded in %d, claimed but not yet delivered in %d",
 		total.bySend, total.inFlightSend, total.claimedSend)
 	t.Logf("messages delivered twice: %d, every one announced by a resend audit entry; lost: 0; silent duplicates: 0", total.duplicates)
 	t.Logf("kills that left points balances settled part of the way, with entries past the mark for the next run to read: %d", total.settledAndTail)
+	if total.kills < total.planned {
+		t.Errorf("only %d of %d planned kills landed mid-run: the harness tested less than it claims", total.kills, total.planned)
+	}
 }
 
 func envInt(t *testing.T, name string, def int) int {
@@ -175,13 +200,21 @@ func buildBot(t *testing.T, dir string) string {
 	return bin
 }
 
-// killPlan says when to SIGKILL a run: after a delay, or right after the n-th delivery
-// (send or dm line) it prints — the moment between handing a message to the platform and
-// recording it, the worst case for the outbox. The zero plan lets the run finish.
+// killPlan says when to SIGKILL a run: right after the n-th output line it prints (any
+// point of its progress), or right after the n-th delivery (send or dm line) — the moment
+// between handing a message to the platform and recording it, the worst case for the
+// outbox. The zero plan lets the run finish.
 type killPlan struct {
-	after      time.Duration
+	afterLines int
 	afterSends int
 }
+
+// The child's stdout is a pipe of pipeBytes read through readBytes of buffer: how far it
+// can write ahead of the harness.
+const (
+	pipeBytes = 4096
+	readBytes = 4096
+)
 
 type outLine struct {
 	Kind string `json:"kind"`
@@ -215,21 +248,22 @@ func runBot(t *testing.T, bin, script, db string, plan killPlan) runResult {
 	cmd.Env = append(os.Environ(), "QUNBOT_SETTLE_EVERY=40")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
+	stdout, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer stdout.Close()
+	shrinkPipe(t, w, pipeBytes)
+	cmd.Stdout = w
 	began := time.Now()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	w.Close() // the child has its own copy
+	if err != nil {
 		t.Fatal(err)
 	}
 	kill := func() { _ = cmd.Process.Signal(syscall.SIGKILL) }
-	if plan.after > 0 {
-		timer := time.AfterFunc(plan.after, kill)
-		defer timer.Stop()
-	}
 	var res runResult
-	rd := bufio.NewReaderSize(stdout, 1<<20)
+	rd := bufio.NewReaderSize(stdout, readBytes)
 	for {
 		raw, err := rd.ReadString('\n')
 		if err != nil {
@@ -247,6 +281,9 @@ func runBot(t *testing.T, bin, script, db string, plan killPlan) runResult {
 		}
 		l.raw = strings.TrimSpace(raw)
 		res.lines = append(res.lines, l)
+		if len(res.lines) == plan.afterLines {
+			kill()
+		}
 		if isDelivery(l.Kind) {
 			if l.ID <= 0 {
 				t.Fatalf("delivery without an outbox id: %s", raw)
@@ -281,4 +318,14 @@ func countDuplicates(d deliveries) int {
 // isDelivery tells the JSON kinds that stand for an outbox row handed to the platform.
 func isDelivery(kind string) bool {
 	return kind == "send" || kind == "dm" || kind == "image"
+}
+
+// shrinkPipe sets the pipe's capacity (Linux's F_SETPIPE_SZ; the kernel rounds up to a
+// page), so a child writing into it blocks once that much is unread.
+func shrinkPipe(t *testing.T, w *os.File, size int) {
+	t.Helper()
+	const fSetPipeSz = 1031
+	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, w.Fd(), fSetPipeSz, uintptr(size)); errno != 0 {
+		t.Fatalf("shrink the output pipe: %v", errno)
+	}
 }
