@@ -248,9 +248,8 @@ func (t *Tx) InsertMember(m Member) (Member, error) {
 
 // UpdateIdentity records the names and session id a member is seen under now.
 func (t *Tx) UpdateIdentity(key int64, platformID, nickname, displayName string, attrStatus int64) error {
-	_, err := t.exec(`UPDATE members SET platform_id = ?, nickname = ?, display_name = ?, attr_status = ? WHERE key = ?`,
+	_, err := t.execMember(key, `UPDATE members SET platform_id = ?, nickname = ?, display_name = ?, attr_status = ? WHERE key = ?`,
 		platformID, nickname, displayName, attrStatus, key)
-	t.uncacheMember(key)
 	if err != nil {
 		return fmt.Errorf("update identity of member %d: %w", key, err)
 	}
@@ -316,22 +315,16 @@ func (t *Tx) flushSpoke(spoke []spokeAt) error {
 
 // MarkJoined records a (re)join; welcomed=false queues the member for the next welcome.
 func (t *Tx) MarkJoined(key int64, at time.Time, welcomed bool) error {
-	if _, err := t.exec(`UPDATE members SET joined_at = ?, left_at = NULL, welcomed = ? WHERE key = ?`,
+	if _, err := t.execMembership(key, `UPDATE members SET joined_at = ?, left_at = NULL, welcomed = ? WHERE key = ?`,
 		ms(at), welcomed, key); err != nil {
 		return fmt.Errorf("record join of member %d: %w", key, err)
 	}
-	t.uncacheMember(key)
-	t.dropBoards()
-	t.dropRosters()
 	return nil
 }
 
 // MarkLeft records a leave. A leave that arrives twice keeps the first time.
 func (t *Tx) MarkLeft(key int64, at time.Time) (changed bool, err error) {
-	res, err := t.exec(`UPDATE members SET left_at = ?, welcomed = 1 WHERE key = ? AND left_at IS NULL`, ms(at), key)
-	t.uncacheMember(key)
-	t.dropBoards()
-	t.dropRosters()
+	res, err := t.execMembership(key, `UPDATE members SET left_at = ?, welcomed = 1 WHERE key = ? AND left_at IS NULL`, ms(at), key)
 	if err != nil {
 		return false, fmt.Errorf("record leave of member %d: %w", key, err)
 	}
@@ -373,18 +366,16 @@ func (t *Tx) PendingWelcomeGroups() (map[int64]time.Time, error) {
 // MarkWelcomed clears the pending-welcome flag of a group's members. Old joiners that were
 // too stale to greet are cleared too, so they never pile up.
 func (t *Tx) MarkWelcomed(groupKey int64) error {
-	if _, err := t.exec(`UPDATE members SET welcomed = 1 WHERE group_key = ? AND welcomed = 0`, groupKey); err != nil {
+	if _, err := t.execGroupMembers(groupKey, `UPDATE members SET welcomed = 1 WHERE group_key = ? AND welcomed = 0`, groupKey); err != nil {
 		return fmt.Errorf("mark welcomed in group %d: %w", groupKey, err)
 	}
-	t.uncacheGroupMembers(groupKey)
 	return nil
 }
 
 // SetRole grants or revokes a role.
 func (t *Tx) SetRole(key int64, role string) error {
-	if _, err := t.exec(`UPDATE members SET role = ? WHERE key = ?`, role, key); err != nil {
+	if _, err := t.execMember(key, `UPDATE members SET role = ? WHERE key = ?`, role, key); err != nil {
 		return fmt.Errorf("set role of member %d: %w", key, err)
 	}
-	t.uncacheMember(key)
 	return nil
 }

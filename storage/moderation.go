@@ -200,13 +200,12 @@ func (t *Tx) ActiveMutes(groupKey int64, now time.Time) ([]Mute, error) {
 
 // SetMute mutes a member until `until` (replacing any earlier mute).
 func (t *Tx) SetMute(m Mute) error {
-	_, err := t.exec(`INSERT INTO mutes(member_key, group_key, since, until, reason) VALUES (?,?,?,?,?)
+	_, err := t.execMayHave(setMute, m.MemberKey, `INSERT INTO mutes(member_key, group_key, since, until, reason) VALUES (?,?,?,?,?)
 		ON CONFLICT(member_key) DO UPDATE SET since = excluded.since, until = excluded.until, reason = excluded.reason`,
 		m.MemberKey, m.GroupKey, ms(m.Since), ms(m.Until), m.Reason)
 	if err != nil {
 		return fmt.Errorf("mute member %d: %w", m.MemberKey, err)
 	}
-	t.mayNowHave(setMute, m.MemberKey)
 	return nil
 }
 
@@ -275,9 +274,8 @@ func (t *Tx) UsePromotion(memberKey int64, day string) (int, error) {
 
 // SetWelcomed marks one member as greeted (or not to be greeted: an ad account).
 func (t *Tx) SetWelcomed(memberKey int64) error {
-	if _, err := t.exec(`UPDATE members SET welcomed = 1 WHERE key = ?`, memberKey); err != nil {
+	if _, err := t.execMember(memberKey, `UPDATE members SET welcomed = 1 WHERE key = ?`, memberKey); err != nil {
 		return fmt.Errorf("mark member %d welcomed: %w", memberKey, err)
 	}
-	t.uncacheMember(memberKey)
 	return nil
 }

@@ -51,14 +51,13 @@ func (t *Tx) RequestRemoval(r Removal) (Removal, bool, error) {
 	if existing, ok, err := t.PendingRemoval(r.MemberKey); err != nil || ok {
 		return existing, false, err
 	}
-	res, err := t.exec(`INSERT INTO removals(group_key, member_key, requested_at, source, reason, evidence) VALUES (?,?,?,?,?,?)`,
+	res, err := t.execMayHave(setPendingRemoval, r.MemberKey, `INSERT INTO removals(group_key, member_key, requested_at, source, reason, evidence) VALUES (?,?,?,?,?,?)`,
 		r.GroupKey, r.MemberKey, ms(r.RequestedAt), r.Source, r.Reason, r.Evidence)
 	if err != nil {
 		return r, false, fmt.Errorf("request removal of member %d: %w", r.MemberKey, err)
 	}
 	r.ID, _ = res.LastInsertId()
 	r.Status = RemovalPending
-	t.mayNowHave(setPendingRemoval, r.MemberKey)
 	return r, true, nil
 }
 

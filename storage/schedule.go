@@ -120,13 +120,12 @@ func (t *Tx) SilentSteps(groupKey int64) (map[int64]SilentStep, error) {
 
 // SetSilentStep records that a member got a step of the silence that began at since.
 func (t *Tx) SetSilentStep(groupKey, memberKey int64, step int, since, at time.Time) error {
-	_, err := t.exec(`INSERT INTO silent_step(member_key, group_key, step, since, at) VALUES (?,?,?,?,?)
+	_, err := t.execMayHave(setSilentStep, memberKey, `INSERT INTO silent_step(member_key, group_key, step, since, at) VALUES (?,?,?,?,?)
 		ON CONFLICT(member_key) DO UPDATE SET group_key = excluded.group_key, step = excluded.step, since = excluded.since, at = excluded.at`,
 		memberKey, groupKey, step, ms(since), ms(at))
 	if err != nil {
 		return fmt.Errorf("record silent step of member %d: %w", memberKey, err)
 	}
-	t.mayNowHave(setSilentStep, memberKey)
 	return nil
 }
 
@@ -175,7 +174,7 @@ func scanScreening(sc interface{ Scan(...any) error }) (Screening, error) {
 
 // StartScreening opens (or, for a member who rejoins, restarts) a newcomer's check.
 func (t *Tx) StartScreening(s Screening) error {
-	_, err := t.exec(`INSERT INTO screening(member_key, group_key, joined_at, remind_at, deadline, prompted, reminded, status, closed_at)
+	_, err := t.execMayHave(setPendingScreening, s.MemberKey, `INSERT INTO screening(member_key, group_key, joined_at, remind_at, deadline, prompted, reminded, status, closed_at)
 		VALUES (?,?,?,?,?,0,0,'pending',NULL)
 		ON CONFLICT(member_key) DO UPDATE SET group_key = excluded.group_key, joined_at = excluded.joined_at,
 			remind_at = excluded.remind_at, deadline = excluded.deadline, prompted = 0, reminded = 0, status = 'pending', closed_at = NULL`,
@@ -183,7 +182,6 @@ func (t *Tx) StartScreening(s Screening) error {
 	if err != nil {
 		return fmt.Errorf("start screening of member %d: %w", s.MemberKey, err)
 	}
-	t.mayNowHave(setPendingScreening, s.MemberKey)
 	return nil
 }
 
