@@ -138,7 +138,7 @@ type pendingWrites struct {
 	marks  []pendingMark       // one per open savepoint
 
 	// Indexes kept over the queued rows by their kinds' hooks.
-	latest          map[int64]time.Time         // spoke: last queued time per member, for reads
+	latest          map[int64]time.Time       // spoke: last queued time per member, for reads
 	processedSet    map[processedKey]struct{} // processed: the queued keys, for MarkProcessed
 	unflushedPoints map[int64]int64           // ledger: unwritten deltas per member, for Balance
 }

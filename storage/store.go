@@ -1,7 +1,3 @@
-// Package storage keeps qunbot's state in one SQLite file: groups, members (our own keys),
-// the audit log, the transactional outbox, and each feature's tables. Every change a member
-// would notice is written in one transaction together with its audit entry and the messages
-// it causes, before anything is sent.
 package storage
 
 import (
