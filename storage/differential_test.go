@@ -105,7 +105,9 @@ func runDifferential(t *testing.T, seed uint64, rounds int) {
 
 	rng := rand.New(rand.NewPCG(seed, 2026))
 	day := func(r int) string { return []string{"2026-11-21", "2026-11-22", "2026-11-23"}[r/50%3] }
-	at := func(r, i int) time.Time { return engageT0.Add(time.Duration(r)*time.Minute + time.Duration(i)*time.Second) }
+	at := func(r, i int) time.Time {
+		return engageT0.Add(time.Duration(r)*time.Minute + time.Duration(i)*time.Second)
+	}
 
 	// Two groups with members; both sides get the same rows and keys.
 	var groups []int64
