@@ -94,38 +94,20 @@ func (t *Tx) OpenLotteries(groupKey int64) ([]Lottery, error) {
 		q += ` AND group_key = ?`
 		args = append(args, groupKey)
 	}
-	rows, err := t.query(q+` ORDER BY id`, args...)
+	out, err := queryList(t, scanLottery, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list open lotteries: %w", err)
 	}
-	defer rows.Close()
-	var out []Lottery
-	for rows.Next() {
-		l, err := scanLottery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LatestLotteries lists a group's lotteries, newest first.
 func (t *Tx) LatestLotteries(groupKey int64, limit int) ([]Lottery, error) {
-	rows, err := t.query(`SELECT `+lotteryColumns+` FROM lotteries WHERE group_key = ? ORDER BY id DESC LIMIT ?`, groupKey, limit)
+	out, err := queryList(t, scanLottery, `SELECT `+lotteryColumns+` FROM lotteries WHERE group_key = ? ORDER BY id DESC LIMIT ?`, groupKey, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list lotteries of group %d: %w", groupKey, err)
 	}
-	defer rows.Close()
-	var out []Lottery
-	for rows.Next() {
-		l, err := scanLottery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CloseLottery moves an open lottery to its final status with its result. It reports
@@ -159,22 +141,20 @@ func (t *Tx) EnterLottery(lotteryID, memberKey int64, at time.Time) (bool, error
 
 // LotteryEntries lists a lottery's entrants in the order they entered.
 func (t *Tx) LotteryEntries(lotteryID int64) ([]LotteryEntry, error) {
-	rows, err := t.query(`SELECT id, member_key, at FROM lottery_entries WHERE lottery_id = ? ORDER BY id`, lotteryID)
-	if err != nil {
-		return nil, fmt.Errorf("list entries of lottery %d: %w", lotteryID, err)
-	}
-	defer rows.Close()
 	var out []LotteryEntry
-	for rows.Next() {
+	if err := t.queryEach(`SELECT id, member_key, at FROM lottery_entries WHERE lottery_id = ? ORDER BY id`, []any{lotteryID}, func(rows rowScanner) error {
 		var e LotteryEntry
 		var at int64
 		if err := rows.Scan(&e.Seq, &e.MemberKey, &at); err != nil {
-			return nil, err
+			return err
 		}
 		e.At = fromMS(at)
 		out = append(out, e)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list entries of lottery %d: %w", lotteryID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ---- polls ----
@@ -246,20 +226,11 @@ func (t *Tx) OpenPolls(groupKey int64) ([]Poll, error) {
 		q += ` AND group_key = ?`
 		args = append(args, groupKey)
 	}
-	rows, err := t.query(q+` ORDER BY id`, args...)
+	out, err := queryList(t, scanPoll, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list open polls: %w", err)
 	}
-	defer rows.Close()
-	var out []Poll
-	for rows.Next() {
-		p, err := scanPoll(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClosePoll closes an open poll; it reports false when it was closed already.
@@ -298,20 +269,18 @@ type Vote struct {
 
 // PollVotesAfter lists the votes after the vote numbered after, in order.
 func (t *Tx) PollVotesAfter(pollID, after int64) ([]Vote, error) {
-	rows, err := t.query(`SELECT id, member_key, option FROM poll_votes WHERE poll_id = ? AND id > ? ORDER BY id`, pollID, after)
-	if err != nil {
-		return nil, fmt.Errorf("list votes of poll %d: %w", pollID, err)
-	}
-	defer rows.Close()
 	var out []Vote
-	for rows.Next() {
+	if err := t.queryEach(`SELECT id, member_key, option FROM poll_votes WHERE poll_id = ? AND id > ? ORDER BY id`, []any{pollID, after}, func(rows rowScanner) error {
 		var v Vote
 		if err := rows.Scan(&v.Seq, &v.MemberKey, &v.Option); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, v)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list votes of poll %d: %w", pollID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MarkPollAcked records that votes up to through were acknowledged at `at`.
@@ -325,22 +294,20 @@ func (t *Tx) MarkPollAcked(id, through int64, at time.Time) error {
 // PollTally counts the votes per option (0-based) and in all.
 func (t *Tx) PollTally(pollID int64, options int) (counts []int, total int, err error) {
 	counts = make([]int, options)
-	rows, err := t.query(`SELECT option, COUNT(*) FROM poll_votes WHERE poll_id = ? GROUP BY option`, pollID)
-	if err != nil {
-		return nil, 0, fmt.Errorf("count votes of poll %d: %w", pollID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := t.queryEach(`SELECT option, COUNT(*) FROM poll_votes WHERE poll_id = ? GROUP BY option`, []any{pollID}, func(rows rowScanner) error {
 		var o, n int
 		if err := rows.Scan(&o, &n); err != nil {
-			return nil, 0, err
+			return err
 		}
 		if o >= 0 && o < options {
 			counts[o] = n
 			total += n
 		}
+		return nil
+	}); err != nil {
+		return nil, 0, fmt.Errorf("count votes of poll %d: %w", pollID, err)
 	}
-	return counts, total, rows.Err()
+	return counts, total, nil
 }
 
 // ---- chains ----
@@ -404,20 +371,11 @@ func (t *Tx) OpenChains(groupKey int64) ([]Chain, error) {
 		q += ` AND group_key = ?`
 		args = append(args, groupKey)
 	}
-	rows, err := t.query(q+` ORDER BY id`, args...)
+	out, err := queryList(t, scanChain, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list open chains: %w", err)
 	}
-	defer rows.Close()
-	var out []Chain
-	for rows.Next() {
-		c, err := scanChain(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CloseChain closes an open chain; it reports false when it was closed already.
@@ -479,20 +437,18 @@ func (t *Tx) bumpChain(id int64) error {
 
 // ChainEntries lists a chain's sign-ups in the order they came.
 func (t *Tx) ChainEntries(chainID int64) ([]ChainEntry, error) {
-	rows, err := t.query(`SELECT member_key, label, at FROM chain_entries WHERE chain_id = ? ORDER BY id`, chainID)
-	if err != nil {
-		return nil, fmt.Errorf("list chain %d: %w", chainID, err)
-	}
-	defer rows.Close()
 	var out []ChainEntry
-	for rows.Next() {
+	if err := t.queryEach(`SELECT member_key, label, at FROM chain_entries WHERE chain_id = ? ORDER BY id`, []any{chainID}, func(rows rowScanner) error {
 		var e ChainEntry
 		var at int64
 		if err := rows.Scan(&e.MemberKey, &e.Label, &at); err != nil {
-			return nil, err
+			return err
 		}
 		e.At = fromMS(at)
 		out = append(out, e)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list chain %d: %w", chainID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -137,21 +137,19 @@ func (t *Tx) GroupActivity(groupKey int64, fromDay, toDay string) ([]DayActivity
 	if err := t.flushPending(); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(`SELECT day, SUM(messages), SUM(valid), COUNT(*) FROM activity
-		WHERE group_key = ? AND day BETWEEN ? AND ? GROUP BY day ORDER BY day`, groupKey, fromDay, toDay)
-	if err != nil {
-		return nil, fmt.Errorf("read group activity: %w", err)
-	}
-	defer rows.Close()
 	var out []DayActivity
-	for rows.Next() {
+	if err := t.queryEach(`SELECT day, SUM(messages), SUM(valid), COUNT(*) FROM activity
+		WHERE group_key = ? AND day BETWEEN ? AND ? GROUP BY day ORDER BY day`, []any{groupKey, fromDay, toDay}, func(rows rowScanner) error {
 		var d DayActivity
 		if err := rows.Scan(&d.Day, &d.Messages, &d.Valid, &d.Active); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, d)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read group activity: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // JobLastRun is when a named job last ran (its scheduled time), zero if never.

@@ -39,28 +39,25 @@ func (t *Tx) Audit(e AuditEntry) (int64, error) {
 
 // AuditLog lists entries, newest first. memberKey 0 means all members; groupKey 0 all groups.
 func (t *Tx) AuditLog(groupKey, memberKey int64, limit int) ([]AuditEntry, error) {
-	rows, err := t.query(`SELECT id, time, COALESCE(group_key,0), COALESCE(member_key,0), actor, action, detail FROM audit
-		WHERE (? = 0 OR group_key = ?) AND (? = 0 OR member_key = ?) ORDER BY id DESC LIMIT ?`,
-		groupKey, groupKey, memberKey, memberKey, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read audit log: %w", err)
-	}
-	defer rows.Close()
 	var out []AuditEntry
-	for rows.Next() {
+	if err := t.queryEach(`SELECT id, time, COALESCE(group_key,0), COALESCE(member_key,0), actor, action, detail FROM audit
+		WHERE (? = 0 OR group_key = ?) AND (? = 0 OR member_key = ?) ORDER BY id DESC LIMIT ?`, []any{groupKey, groupKey, memberKey, memberKey, limit}, func(rows rowScanner) error {
 		var e AuditEntry
 		var at int64
 		var detail string
 		if err := rows.Scan(&e.ID, &at, &e.GroupKey, &e.MemberKey, &e.Actor, &e.Action, &detail); err != nil {
-			return nil, err
+			return err
 		}
 		e.Time = fromMS(at)
 		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-			return nil, fmt.Errorf("decode audit entry %d: %w", e.ID, err)
+			return fmt.Errorf("decode audit entry %d: %w", e.ID, err)
 		}
 		out = append(out, e)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func nullKey(k int64) any {

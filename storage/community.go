@@ -296,24 +296,22 @@ type InviteCount struct {
 // InviteBoard ranks a group's inviters still in it by invitees still in the group, then
 // by invites kept.
 func (t *Tx) InviteBoard(groupKey int64, limit int) ([]InviteCount, error) {
-	rows, err := t.query(`SELECT i.inviter_key, COUNT(*), SUM(CASE WHEN m.left_at IS NULL THEN 1 ELSE 0 END)
+	var out []InviteCount
+	if err := t.queryEach(`SELECT i.inviter_key, COUNT(*), SUM(CASE WHEN m.left_at IS NULL THEN 1 ELSE 0 END)
 		FROM invites i JOIN members m ON m.key = i.invitee_key
 		JOIN members inv ON inv.key = i.inviter_key
 		WHERE i.group_key = ? AND i.revoked_at IS NULL AND inv.left_at IS NULL
-		GROUP BY i.inviter_key ORDER BY 3 DESC, 2 DESC, i.inviter_key LIMIT ?`, groupKey, limit)
-	if err != nil {
-		return nil, fmt.Errorf("rank inviters of group %d: %w", groupKey, err)
-	}
-	defer rows.Close()
-	var out []InviteCount
-	for rows.Next() {
+		GROUP BY i.inviter_key ORDER BY 3 DESC, 2 DESC, i.inviter_key LIMIT ?`, []any{groupKey, limit}, func(rows rowScanner) error {
 		var c InviteCount
 		if err := rows.Scan(&c.InviterKey, &c.Invited, &c.Staying); err != nil {
-			return nil, fmt.Errorf("rank inviters of group %d: %w", groupKey, err)
+			return fmt.Errorf("rank inviters of group %d: %w", groupKey, err)
 		}
 		out = append(out, c)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("rank inviters of group %d: %w", groupKey, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ---- thanks ----
@@ -341,22 +339,19 @@ func (t *Tx) ThanksGivenOn(giverKey int64, day string) (int, error) {
 
 // ThanksReceived counts, per member of a group, the thanks received over [fromDay, toDay].
 func (t *Tx) ThanksReceived(groupKey int64, fromDay, toDay string) (map[int64]int, error) {
-	rows, err := t.query(`SELECT receiver_key, COUNT(*) FROM thanks WHERE group_key = ? AND day BETWEEN ? AND ? GROUP BY receiver_key`,
-		groupKey, fromDay, toDay)
-	if err != nil {
-		return nil, fmt.Errorf("count thanks in group %d: %w", groupKey, err)
-	}
-	defer rows.Close()
 	out := map[int64]int{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT receiver_key, COUNT(*) FROM thanks WHERE group_key = ? AND day BETWEEN ? AND ? GROUP BY receiver_key`, []any{groupKey, fromDay, toDay}, func(rows rowScanner) error {
 		var k int64
 		var n int
 		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
+			return err
 		}
 		out[k] = n
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("count thanks in group %d: %w", groupKey, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ThanksTotal is how often a member has been thanked, ever.
@@ -396,25 +391,23 @@ func (t *Tx) CheckinNote(memberKey int64, day string) (string, error) {
 // CheckedInOn lists which of a group's members checked in on a day, and on the day before
 // (whose streak a missed day would end).
 func (t *Tx) CheckedInOn(groupKey int64, day, dayBefore string) (today, before map[int64]bool, err error) {
-	rows, err := t.query(`SELECT member_key, day FROM checkins WHERE group_key = ? AND day IN (?, ?)`, groupKey, day, dayBefore)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list check-ins of group %d: %w", groupKey, err)
-	}
-	defer rows.Close()
 	today, before = map[int64]bool{}, map[int64]bool{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT member_key, day FROM checkins WHERE group_key = ? AND day IN (?, ?)`, []any{groupKey, day, dayBefore}, func(rows rowScanner) error {
 		var k int64
 		var d string
 		if err := rows.Scan(&k, &d); err != nil {
-			return nil, nil, err
+			return err
 		}
 		if d == day {
 			today[k] = true
 		} else {
 			before[k] = true
 		}
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("list check-ins of group %d: %w", groupKey, err)
 	}
-	return today, before, rows.Err()
+	return today, before, nil
 }
 
 // ---- notices ----

@@ -45,46 +45,40 @@ func (t *Tx) MemberMoves(groupKey int64, from, to time.Time, limit int) ([]LogEn
 }
 
 func (t *Tx) logEntries(what, q string, args ...any) ([]LogEntry, error) {
-	rows, err := t.query(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []LogEntry
-	for rows.Next() {
+	out, err := queryList(t, func(rows rowScanner) (LogEntry, error) {
 		var e LogEntry
 		var at int64
 		var detail string
 		if err := rows.Scan(&e.ID, &at, &e.GroupKey, &e.MemberKey, &e.Actor, &e.Action, &detail, &e.Nickname, &e.DisplayName); err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return e, err
 		}
 		e.Time = fromMS(at)
 		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-			return nil, fmt.Errorf("%s: decode audit entry %d: %w", what, e.ID, err)
+			return e, fmt.Errorf("decode audit entry %d: %w", e.ID, err)
 		}
-		out = append(out, e)
+		return e, nil
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ActionTimes lists when a group's audit entries of one action happened in [from, to),
 // oldest first (the dashboard buckets them by local day: SQLite knows no time zones).
 func (t *Tx) ActionTimes(groupKey int64, action string, from, to time.Time) ([]time.Time, error) {
-	rows, err := t.query(`SELECT time FROM audit WHERE group_key = ? AND action = ? AND time >= ? AND time < ? ORDER BY time`,
-		groupKey, action, ms(from), ms(to))
-	if err != nil {
-		return nil, fmt.Errorf("read %s times: %w", action, err)
-	}
-	defer rows.Close()
 	var out []time.Time
-	for rows.Next() {
+	if err := t.queryEach(`SELECT time FROM audit WHERE group_key = ? AND action = ? AND time >= ? AND time < ? ORDER BY time`, []any{groupKey, action, ms(from), ms(to)}, func(rows rowScanner) error {
 		var v int64
 		if err := rows.Scan(&v); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, fromMS(v))
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read %s times: %w", action, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Names returns the members' display names by key (members not found are left out).
@@ -98,18 +92,16 @@ func (t *Tx) Names(keys []int64) (map[int64]string, error) {
 		return nil, fmt.Errorf("encode member keys: %w", err)
 	}
 	// One statement for any number of keys (json_each), so the statement cache stays small.
-	rows, err := t.query(`SELECT key, nickname, display_name FROM members WHERE key IN (SELECT value FROM json_each(?))`, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("read member names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := t.queryEach(`SELECT key, nickname, display_name FROM members WHERE key IN (SELECT value FROM json_each(?))`, []any{string(list)}, func(rows rowScanner) error {
 		var k int64
 		var m Member
 		if err := rows.Scan(&k, &m.Nickname, &m.DisplayName); err != nil {
-			return nil, err
+			return err
 		}
 		out[k] = m.Name()
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read member names: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -310,20 +310,15 @@ func (t *Tx) loadBoard(groupKey int64) (map[int64]int64, error) {
 
 // readBoard reads the settled balances of the group's members still in it into board.
 func (t *Tx) readBoard(groupKey int64, board map[int64]int64) error {
-	rows, err := t.query(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
-		WHERE b.group_key = ? AND m.left_at IS NULL`, groupKey)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return t.queryEach(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
+		WHERE b.group_key = ? AND m.left_at IS NULL`, []any{groupKey}, func(rows rowScanner) error {
 		var m, b int64
 		if err := rows.Scan(&m, &b); err != nil {
 			return err
 		}
 		board[m] = b
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // PointsEarnedOn sums a member's positive entries of one reason on a local day (the daily
@@ -349,21 +344,19 @@ func (t *Tx) loadEarned(k dayReason) (map[int64]int64, error) {
 	if err := t.flushLedger(); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(`SELECT member_key, SUM(delta) FROM points_ledger
-		WHERE day = ? AND reason = ? AND delta > 0 GROUP BY member_key`, k.day, k.reason)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	sums := map[int64]int64{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT member_key, SUM(delta) FROM points_ledger
+		WHERE day = ? AND reason = ? AND delta > 0 GROUP BY member_key`, []any{k.day, k.reason}, func(rows rowScanner) error {
 		var m, n int64
 		if err := rows.Scan(&m, &n); err != nil {
-			return nil, err
+			return err
 		}
 		sums[m] = n
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	return sums, rows.Err()
+	return sums, nil
 }
 
 // PointsEntries lists a member's ledger entries, newest first. The ledger has no index by
@@ -373,23 +366,21 @@ func (t *Tx) PointsEntries(memberKey int64, limit int) ([]PointsEntry, error) {
 	if err := t.flushLedger(); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(`SELECT id, group_key, member_key, delta, reason, ref, time, day, note FROM points_ledger
-		WHERE member_key = ? ORDER BY id DESC LIMIT ?`, memberKey, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read points of member %d: %w", memberKey, err)
-	}
-	defer rows.Close()
 	var out []PointsEntry
-	for rows.Next() {
+	if err := t.queryEach(`SELECT id, group_key, member_key, delta, reason, ref, time, day, note FROM points_ledger
+		WHERE member_key = ? ORDER BY id DESC LIMIT ?`, []any{memberKey, limit}, func(rows rowScanner) error {
 		var e PointsEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &e.GroupKey, &e.MemberKey, &e.Delta, &e.Reason, &e.Ref, &at, &e.Day, &e.Note); err != nil {
-			return nil, err
+			return err
 		}
 		e.Time = fromMS(at)
 		out = append(out, e)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read points of member %d: %w", memberKey, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Checkin is one member's check-in on one local day.
@@ -454,21 +445,12 @@ func (t *Tx) FirstCheckin(memberKey int64) (Checkin, bool, error) {
 
 // CheckinsBetween lists the member's check-ins over [fromDay, toDay], oldest first.
 func (t *Tx) CheckinsBetween(memberKey int64, fromDay, toDay string) ([]Checkin, error) {
-	rows, err := t.query(`SELECT `+checkinColumns+` FROM checkins WHERE member_key = ? AND day BETWEEN ? AND ? ORDER BY day`,
+	out, err := queryList(t, scanCheckin, `SELECT `+checkinColumns+` FROM checkins WHERE member_key = ? AND day BETWEEN ? AND ? ORDER BY day`,
 		memberKey, fromDay, toDay)
 	if err != nil {
 		return nil, fmt.Errorf("list check-ins of member %d: %w", memberKey, err)
 	}
-	defer rows.Close()
-	var out []Checkin
-	for rows.Next() {
-		c, err := scanCheckin(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RecordCheckin stores a check-in. It reports false, writing nothing, when the member

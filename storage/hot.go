@@ -364,20 +364,15 @@ func (t *Tx) roster(groupKey int64) ([]int64, error) {
 	if ok {
 		return keys, nil
 	}
-	rows, err := t.query(`SELECT key FROM members WHERE group_key = ? AND left_at IS NULL ORDER BY key`, groupKey)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	keys = []int64{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT key FROM members WHERE group_key = ? AND left_at IS NULL ORDER BY key`, []any{groupKey}, func(rows rowScanner) error {
 		var k int64
 		if err := rows.Scan(&k); err != nil {
-			return nil, err
+			return err
 		}
 		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
@@ -424,20 +419,15 @@ func (t *Tx) mayHave(set int, member int64) (bool, error) {
 		return ok, nil
 	}
 	h.mu.Unlock()
-	rows, err := t.query(setQueries[set])
-	if err != nil {
-		return false, err
-	}
-	defer rows.Close()
 	keys = map[int64]struct{}{}
-	for rows.Next() {
+	if err := t.queryEach(setQueries[set], nil, func(rows rowScanner) error {
 		var k int64
 		if err := rows.Scan(&k); err != nil {
-			return false, err
+			return err
 		}
 		keys[k] = struct{}{}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return false, err
 	}
 	h.mu.Lock()

@@ -86,22 +86,20 @@ func (t *Tx) oneGroup(query string, arg any) (g Group, ok bool, err error) {
 
 // Groups lists every group the bot has seen.
 func (t *Tx) Groups() ([]Group, error) {
-	rows, err := t.query(`SELECT key, name, first_seen FROM groups ORDER BY key`)
-	if err != nil {
-		return nil, fmt.Errorf("list groups: %w", err)
-	}
-	defer rows.Close()
 	var out []Group
-	for rows.Next() {
+	if err := t.queryEach(`SELECT key, name, first_seen FROM groups ORDER BY key`, nil, func(rows rowScanner) error {
 		var g Group
 		var first int64
 		if err := rows.Scan(&g.Key, &g.Name, &first); err != nil {
-			return nil, err
+			return err
 		}
 		g.FirstSeen = fromMS(first)
 		out = append(out, g)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // memberColumns reads a member row; when they last spoke lives in member_spoke (migration
@@ -121,21 +119,11 @@ func scanMember(sc interface{ Scan(...any) error }) (Member, error) {
 }
 
 func (t *Tx) members(query string, args ...any) ([]Member, error) {
-	rows, err := t.query(`SELECT `+memberColumns+` FROM members `+query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
+	return queryList(t, func(rows rowScanner) (Member, error) {
 		m, err := scanMember(rows)
-		if err != nil {
-			return nil, err
-		}
 		t.overlay(&m)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, err
+	}, `SELECT `+memberColumns+` FROM members `+query, args...)
 }
 
 // Member loads a member by key (every message does: from the cache when it can).
@@ -346,21 +334,19 @@ func (t *Tx) Unwelcomed(groupKey int64, since time.Time) ([]Member, error) {
 // PendingWelcomeGroups lists groups with members waiting for a welcome, with the earliest
 // join time among them, so a restarted engine can re-arm its welcome timers.
 func (t *Tx) PendingWelcomeGroups() (map[int64]time.Time, error) {
-	rows, err := t.query(`SELECT group_key, MIN(joined_at) FROM members WHERE welcomed = 0 AND left_at IS NULL
-		AND joined_at IS NOT NULL GROUP BY group_key`)
-	if err != nil {
-		return nil, fmt.Errorf("list pending welcomes: %w", err)
-	}
-	defer rows.Close()
 	out := map[int64]time.Time{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT group_key, MIN(joined_at) FROM members WHERE welcomed = 0 AND left_at IS NULL
+		AND joined_at IS NOT NULL GROUP BY group_key`, nil, func(rows rowScanner) error {
 		var g, at int64
 		if err := rows.Scan(&g, &at); err != nil {
-			return nil, err
+			return err
 		}
 		out[g] = fromMS(at)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list pending welcomes: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MarkWelcomed clears the pending-welcome flag of a group's members. Old joiners that were

@@ -121,23 +121,21 @@ func (t *Tx) LastStep(memberKey int64, dryRun bool) (time.Time, bool, error) {
 
 // Strikes lists a member's strikes, newest first (revoked ones included, marked).
 func (t *Tx) Strikes(memberKey int64, limit int) ([]Strike, error) {
-	rows, err := t.query(`SELECT id, group_key, member_key, time, count, rule, reason, evidence, level, actor, COALESCE(ref,''), dry_run, revoked_at IS NOT NULL
-		FROM strikes WHERE member_key = ? ORDER BY id DESC LIMIT ?`, memberKey, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list strikes of member %d: %w", memberKey, err)
-	}
-	defer rows.Close()
 	var out []Strike
-	for rows.Next() {
+	if err := t.queryEach(`SELECT id, group_key, member_key, time, count, rule, reason, evidence, level, actor, COALESCE(ref,''), dry_run, revoked_at IS NOT NULL
+		FROM strikes WHERE member_key = ? ORDER BY id DESC LIMIT ?`, []any{memberKey, limit}, func(rows rowScanner) error {
 		var s Strike
 		var at int64
 		if err := rows.Scan(&s.ID, &s.GroupKey, &s.MemberKey, &at, &s.Count, &s.Rule, &s.Reason, &s.Evidence, &s.Level, &s.Actor, &s.Ref, &s.DryRun, &s.Revoked); err != nil {
-			return nil, err
+			return err
 		}
 		s.Time = fromMS(at)
 		out = append(out, s)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list strikes of member %d: %w", memberKey, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RevokeLastStrike takes back the member's newest live real strike; it returns it, or
@@ -179,23 +177,20 @@ type Mute struct {
 
 // ActiveMutes lists a group's mutes still running at `now`, ending soonest first (状态).
 func (t *Tx) ActiveMutes(groupKey int64, now time.Time) ([]Mute, error) {
-	rows, err := t.query(`SELECT member_key, group_key, since, until, reason FROM mutes WHERE group_key = ? AND until > ? ORDER BY until, member_key`,
-		groupKey, ms(now))
-	if err != nil {
-		return nil, fmt.Errorf("list mutes of group %d: %w", groupKey, err)
-	}
-	defer rows.Close()
 	var out []Mute
-	for rows.Next() {
+	if err := t.queryEach(`SELECT member_key, group_key, since, until, reason FROM mutes WHERE group_key = ? AND until > ? ORDER BY until, member_key`, []any{groupKey, ms(now)}, func(rows rowScanner) error {
 		var m Mute
 		var since, until int64
 		if err := rows.Scan(&m.MemberKey, &m.GroupKey, &since, &until, &m.Reason); err != nil {
-			return nil, err
+			return err
 		}
 		m.Since, m.Until = fromMS(since), fromMS(until)
 		out = append(out, m)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list mutes of group %d: %w", groupKey, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetMute mutes a member until `until` (replacing any earlier mute).

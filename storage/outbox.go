@@ -68,28 +68,26 @@ func (t *Tx) PendingOutbox(limit int) ([]OutMessage, error) {
 // each event only what that event and earlier ones queued; reading the whole queue each
 // time would read a batch's later replies once per earlier event (quadratic in the batch).
 func (t *Tx) PendingOutboxUpTo(upTo int64, limit int) ([]OutMessage, error) {
-	rows, err := t.query(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error, claimed_at, class
-		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND id <= ? ORDER BY id LIMIT ?`, upTo, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
-	}
-	defer rows.Close()
 	var out []OutMessage
-	for rows.Next() {
+	if err := t.queryEach(`SELECT id, created, kind, COALESCE(group_key,0), target, text, mentions, attempts, next_try, error, claimed_at, class
+		FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND id <= ? ORDER BY id LIMIT ?`, []any{upTo, limit}, func(rows rowScanner) error {
 		var m OutMessage
 		var created, next int64
 		var mentions string
 		var claimed sql.NullInt64
 		if err := rows.Scan(&m.ID, &created, &m.Kind, &m.GroupKey, &m.Target, &m.Text, &mentions, &m.Attempts, &next, &m.LastError, &claimed, &m.Class); err != nil {
-			return nil, err
+			return err
 		}
 		m.Created, m.NextTry, m.Claimed = fromMS(created), fromMS(next), nullMS(claimed)
 		if err := json.Unmarshal([]byte(mentions), &m.Mentions); err != nil {
-			return nil, fmt.Errorf("decode outbox %d mentions: %w", m.ID, err)
+			return fmt.Errorf("decode outbox %d mentions: %w", m.ID, err)
 		}
 		out = append(out, m)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ClaimOutbox marks a message as being handed to the platform now. Commit it before the

@@ -44,18 +44,16 @@ func (t *Tx) PostsSent(groupKey int64, from, to time.Time) (int, error) {
 
 // HeldPosts lists the texts of the posts the cap held back in a group over [from, to).
 func (t *Tx) HeldPosts(groupKey int64, from, to time.Time) ([]string, error) {
-	rows, err := t.query(`SELECT text FROM outbox WHERE held_at >= ? AND held_at < ? AND group_key = ? ORDER BY id`, ms(from), ms(to), groupKey)
-	if err != nil {
-		return nil, fmt.Errorf("list held posts of group %d: %w", groupKey, err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
+	if err := t.queryEach(`SELECT text FROM outbox WHERE held_at >= ? AND held_at < ? AND group_key = ? ORDER BY id`, []any{ms(from), ms(to), groupKey}, func(rows rowScanner) error {
 		var s string
 		if err := rows.Scan(&s); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, s)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list held posts of group %d: %w", groupKey, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -59,21 +59,19 @@ func (t *Tx) GroupPlatformID(key int64) (string, error) {
 
 // GroupPlatformIDs maps every group that has a stable platform id to it.
 func (t *Tx) GroupPlatformIDs() (map[int64]string, error) {
-	rows, err := t.query(`SELECT key, platform_id FROM groups WHERE platform_id IS NOT NULL`)
-	if err != nil {
-		return nil, fmt.Errorf("list platform ids of groups: %w", err)
-	}
-	defer rows.Close()
 	out := map[int64]string{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT key, platform_id FROM groups WHERE platform_id IS NOT NULL`, nil, func(rows rowScanner) error {
 		var k int64
 		var id string
 		if err := rows.Scan(&k, &id); err != nil {
-			return nil, err
+			return err
 		}
 		out[k] = id
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list platform ids of groups: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EnsureGroupByPlatformID returns the group with this stable id, creating it on first

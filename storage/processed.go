@@ -160,20 +160,15 @@ func (t *Tx) seenFilter() (*seenFilter, error) {
 		return nil, fmt.Errorf("count processed message ids: %w", err)
 	}
 	f = newSeenFilter(n)
-	rows, err := t.query(`SELECT group_key, msg_id FROM processed`)
-	if err != nil {
-		return nil, fmt.Errorf("read processed message ids: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	if err := t.queryEach(`SELECT group_key, msg_id FROM processed`, nil, func(rows rowScanner) error {
 		var g int64
 		var id sql.RawBytes // no string per id: the table holds a week of them
 		if err := rows.Scan(&g, &id); err != nil {
-			return nil, fmt.Errorf("read processed message ids: %w", err)
+			return err
 		}
 		f.set(f.hashesBytes(g, id))
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("read processed message ids: %w", err)
 	}
 	f.added = n

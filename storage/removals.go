@@ -84,24 +84,22 @@ func (t *Tx) PendingRemoval(memberKey int64) (Removal, bool, error) {
 
 // PendingRemovals lists a group's open requests (groupKey 0: all groups), oldest first.
 func (t *Tx) PendingRemovals(groupKey int64) ([]Removal, error) {
-	rows, err := t.query(`SELECT id, group_key, member_key, requested_at, source, reason, evidence, status, last_reminded
-		FROM removals WHERE status = 'pending' AND (? = 0 OR group_key = ?) ORDER BY id`, groupKey, groupKey)
-	if err != nil {
-		return nil, fmt.Errorf("list pending removals: %w", err)
-	}
-	defer rows.Close()
 	var out []Removal
-	for rows.Next() {
+	if err := t.queryEach(`SELECT id, group_key, member_key, requested_at, source, reason, evidence, status, last_reminded
+		FROM removals WHERE status = 'pending' AND (? = 0 OR group_key = ?) ORDER BY id`, []any{groupKey, groupKey}, func(rows rowScanner) error {
 		var r Removal
 		var req int64
 		var reminded sql.NullInt64
 		if err := rows.Scan(&r.ID, &r.GroupKey, &r.MemberKey, &req, &r.Source, &r.Reason, &r.Evidence, &r.Status, &reminded); err != nil {
-			return nil, err
+			return err
 		}
 		r.RequestedAt, r.LastReminded = fromMS(req), nullMS(reminded)
 		out = append(out, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("list pending removals: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MarkReminded records that the owner was reminded of a request.

@@ -100,22 +100,20 @@ type SilentStep struct {
 
 // SilentSteps returns the recorded steps of a group's members, by member key.
 func (t *Tx) SilentSteps(groupKey int64) (map[int64]SilentStep, error) {
-	rows, err := t.query(`SELECT member_key, step, since, at FROM silent_step WHERE group_key = ?`, groupKey)
-	if err != nil {
-		return nil, fmt.Errorf("read silent steps: %w", err)
-	}
-	defer rows.Close()
 	out := map[int64]SilentStep{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT member_key, step, since, at FROM silent_step WHERE group_key = ?`, []any{groupKey}, func(rows rowScanner) error {
 		var s SilentStep
 		var since, at int64
 		if err := rows.Scan(&s.MemberKey, &s.Step, &since, &at); err != nil {
-			return nil, err
+			return err
 		}
 		s.Since, s.At = fromMS(since), fromMS(at)
 		out[s.MemberKey] = s
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read silent steps: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetSilentStep records that a member got a step of the silence that began at since.
@@ -202,21 +200,12 @@ func (t *Tx) PendingScreening(memberKey int64) (Screening, bool, error) {
 
 // PendingScreenings lists open checks of a group (groupKey 0: all groups), by deadline.
 func (t *Tx) PendingScreenings(groupKey int64) ([]Screening, error) {
-	rows, err := t.query(`SELECT `+screeningColumns+` FROM screening WHERE status = 'pending' AND (? = 0 OR group_key = ?)
+	out, err := queryList(t, scanScreening, `SELECT `+screeningColumns+` FROM screening WHERE status = 'pending' AND (? = 0 OR group_key = ?)
 		ORDER BY deadline, member_key`, groupKey, groupKey)
 	if err != nil {
 		return nil, fmt.Errorf("list pending screenings: %w", err)
 	}
-	defer rows.Close()
-	var out []Screening
-	for rows.Next() {
-		s, err := scanScreening(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MarkScreeningPrompted records that the newcomer was told what to do.
@@ -278,28 +267,26 @@ type RuleCount struct {
 // detail, and offences held within a member's step gap) over [from, to), by rule, most
 // first.
 func (t *Tx) Violations(groupKey int64, from, to time.Time) ([]RuleCount, error) {
-	rows, err := t.query(`SELECT json_extract(detail, '$.rule') AS rule, COUNT(*) FROM audit
+	var out []RuleCount
+	if err := t.queryEach(`SELECT json_extract(detail, '$.rule') AS rule, COUNT(*) FROM audit
 		WHERE group_key = ? AND action IN ('warn', 'mute', 'remove', 'hold') AND time >= ? AND time < ?
 			AND json_valid(detail) AND json_extract(detail, '$.rule') IS NOT NULL
-		GROUP BY rule ORDER BY COUNT(*) DESC, rule`, groupKey, ms(from), ms(to))
-	if err != nil {
-		return nil, fmt.Errorf("count violations: %w", err)
-	}
-	defer rows.Close()
-	var out []RuleCount
-	for rows.Next() {
+		GROUP BY rule ORDER BY COUNT(*) DESC, rule`, []any{groupKey, ms(from), ms(to)}, func(rows rowScanner) error {
 		var r RuleCount
 		var rule any
 		if err := rows.Scan(&rule, &r.Count); err != nil {
-			return nil, err
+			return err
 		}
 		r.Rule = fmt.Sprint(rule)
 		if b, ok := rule.([]byte); ok {
 			r.Rule = string(b)
 		}
 		out = append(out, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("count violations: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ActiveMembers counts the distinct members of a group who sent at least one message over

@@ -65,22 +65,17 @@ func (t *Tx) unsettledPoints() (map[int64]unsettledSum, error) {
 	if sums != nil {
 		return sums, nil
 	}
-	rows, err := t.query(`SELECT member_key, group_key, SUM(delta) FROM points_ledger
-		WHERE id > (SELECT through FROM points_settled) GROUP BY member_key`)
-	if err != nil {
-		return nil, fmt.Errorf("sum the points not settled yet: %w", err)
-	}
-	defer rows.Close()
 	sums = map[int64]unsettledSum{}
-	for rows.Next() {
+	if err := t.queryEach(`SELECT member_key, group_key, SUM(delta) FROM points_ledger
+		WHERE id > (SELECT through FROM points_settled) GROUP BY member_key`, nil, func(rows rowScanner) error {
 		var m int64
 		var u unsettledSum
 		if err := rows.Scan(&m, &u.group, &u.delta); err != nil {
-			return nil, fmt.Errorf("sum the points not settled yet: %w", err)
+			return err
 		}
 		sums[m] = u
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("sum the points not settled yet: %w", err)
 	}
 	h.mu.Lock()
