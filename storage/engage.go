@@ -135,12 +135,11 @@ func (t *Tx) AddPoints(e PointsEntry) (balance int64, applied bool, err error) {
 	return t.credited(e, balance), true, nil
 }
 
-// credited moves the member's cached balance (given before e), board and day sums by a
+// credited moves the member's cached balance (given before e) and day sums by a
 // ledger entry just made, and returns the new balance.
 func (t *Tx) credited(e PointsEntry, balance int64) int64 {
 	balance += e.Delta
 	t.cacheBalance(e.MemberKey, balance)
-	t.boardBalance(e.GroupKey, e.MemberKey, balance)
 	if e.Delta > 0 {
 		t.addEarned(dayReason{e.Day, e.Reason}, e.MemberKey, e.Delta)
 	}
@@ -277,6 +276,19 @@ func (t *Tx) PointsTop(groupKey int64, limit int) ([]Standing, error) {
 		return cmp.Or(cmp.Compare(b.Balance, a.Balance), cmp.Compare(a.MemberKey, b.MemberKey))
 	})
 	return out[:min(len(out), max(limit, 0))], nil
+}
+
+// withBoard runs fn on the group's board, read from the tables each time: a board is
+// asked for by a command now and then (签到, 积分, 排行榜), and keeping one in memory
+// across transactions — moved by every balance change, dropped by every join and leave —
+// measured no gain in the load benchmark (docs/PERFORMANCE.md ## engine, issue 20).
+func (t *Tx) withBoard(groupKey int64, fn func(board map[int64]int64)) error {
+	board, err := t.loadBoard(groupKey)
+	if err != nil {
+		return err
+	}
+	fn(board)
+	return nil
 }
 
 // loadBoard reads the balances of a group's members still in it: their settled rows, and

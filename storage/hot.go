@@ -16,7 +16,7 @@ import (
 // things take most of them away without changing what is committed or when:
 //
 //   - hotCache keeps, across transactions, what those reads return: member rows, balances,
-//     today's message points, boards, rosters, unsettled sums, and for each small table the
+//     today's message points, rosters, unsettled sums, and for each small table the
 //     set of member keys that may have a row (nobody in the set: no query). It always
 //     describes the state of the open transaction. A savepoint rolled back replays the undo
 //     log of the changes made inside it (onUndo); a whole transaction rolled back, or
@@ -70,11 +70,6 @@ type hotCache struct {
 	// member without an entry earned nothing that day.
 	earned map[dayReason]map[int64]int64
 	sets   [numSets]map[int64]struct{} // nil: not loaded
-	// boards holds, per group, the balance of every member still in it who has a balance
-	// row: the points board (排行榜, and the place named by 积分 and 签到). A group's board
-	// is loaded whole on first use and kept current by every balance change; a leave or a
-	// join drops the boards (they are read again when next asked for).
-	boards map[int64]map[int64]int64
 	// rosters holds, per group, the keys of the members still in it, ascending: what the
 	// daily silent-member check walks and the reports and posts count. Loaded on first use;
 	// an inserted member is added at the end, a join or a leave drops them all.
@@ -114,7 +109,6 @@ func (h *hotCache) resetLocked() {
 	h.balances = map[int64]int64{}
 	h.earned = map[dayReason]map[int64]int64{}
 	h.sets = [numSets]map[int64]struct{}{}
-	h.boards = map[int64]map[int64]int64{}
 	h.rosters = map[int64][]int64{}
 	h.unsettled = nil
 }
@@ -286,7 +280,7 @@ func (t *Tx) addEarned(k dayReason, member, delta int64) {
 	}
 }
 
-// dropPointsCache forgets every cached balance, day sum, board and unsettled sum (they
+// dropPointsCache forgets every cached balance, day sum and unsettled sum (they
 // are read again from the tables), for when the ledger did not take what the cache
 // already counted: only the ledger knows which entries it took.
 func (t *Tx) dropPointsCache() {
@@ -296,62 +290,9 @@ func (t *Tx) dropPointsCache() {
 	defer h.mu.Unlock()
 	evict(t, h.balances)
 	evict(t, h.earned)
-	evict(t, h.boards)
 	prev := h.unsettled
 	h.unsettled = nil
 	t.onUndo(func(h *hotCache) { h.unsettled = prev })
-}
-
-// withBoard runs fn on the group's board (under the cache lock: fn must not call back
-// into the Tx), loading it first if needed.
-func (t *Tx) withBoard(groupKey int64, fn func(board map[int64]int64)) error {
-	h := t.s.hot
-	h.mu.Lock()
-	board, ok := h.boards[groupKey]
-	h.mu.Unlock()
-	if !ok {
-		var err error
-		if board, err = t.loadBoard(groupKey); err != nil {
-			return err
-		}
-		h.mu.Lock()
-		setEntry(t, h.boards, groupKey, board, false)
-		h.mu.Unlock()
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	fn(board)
-	return nil
-}
-
-// boardBalance notes a member's new balance on their group's board, if it is loaded. A
-// member not on it yet is added when the cached row shows them still in the group;
-// otherwise (a member who left, or one not cached) the board is dropped and read again.
-func (t *Tx) boardBalance(groupKey, member, balance int64) {
-	h := t.s.hot
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	board, ok := h.boards[groupKey]
-	if !ok {
-		return
-	}
-	if _, on := board[member]; !on {
-		m, cached := h.members[member]
-		if !cached || !m.InGroup() || m.GroupKey != groupKey {
-			setEntry(t, h.boards, groupKey, nil, true)
-			return
-		}
-	}
-	setEntry(t, board, member, balance, false)
-}
-
-// dropBoards forgets every board: a member joined or left, and who is "still in the group"
-// changed.
-func (t *Tx) dropBoards() {
-	h := t.s.hot
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	evict(t, h.boards)
 }
 
 // roster returns the keys of the group's members still in it, ascending. The slice is the

@@ -193,18 +193,8 @@ func checkCacheAgreesWithDB(t *testing.T, s *Store) {
 	for i, set := range h.sets {
 		sets[i] = maps.Clone(set)
 	}
-	boards := map[int64]map[int64]int64{}
-	for g, b := range h.boards {
-		boards[g] = maps.Clone(b)
-	}
 	h.mu.Unlock()
 
-	for g, board := range boards {
-		db := sqlKeyValues(t, s, sqlBoard, g)
-		if !maps.Equal(board, db) {
-			t.Errorf("points board of group %d: cache %v, database %v", g, board, db)
-		}
-	}
 
 	for key, cached := range members {
 		db, err := scanMember(s.DB().QueryRow(`SELECT `+memberColumns+` FROM members WHERE key = ?`, key))

@@ -12,13 +12,12 @@ import "database/sql"
 // package that writes a table with writers sits inside one of them
 // (TestCachedTablesWrittenOnlyByTheirWriters). doc.go says how to add a table.
 var cacheRules = map[string]cacheRule{
-	// Cached: member rows (with member_spoke's time), rosters (who is in a group) and
-	// boards (the balances of who is in a group).
-	"members": {caches: "member rows, rosters, boards",
+	// Cached: member rows (with member_spoke's time) and rosters (who is in a group).
+	"members": {caches: "member rows, rosters",
 		insert: []string{"InsertMember"}, // caches the new row, adds it to its roster
 		write: []string{
 			"execMember",       // uncaches the row
-			"execMembership",   // a join or a leave: uncaches the row, drops rosters and boards
+			"execMembership",   // a join or a leave: uncaches the row, drops the rosters
 			"execGroupMembers", // uncaches the group's rows
 		}},
 	"member_spoke": {caches: "member rows (last_spoke)", queued: true,
@@ -35,14 +34,14 @@ var cacheRules = map[string]cacheRule{
 	"screening":   {caches: "may-have set: pending screening", insert: []string{"execMayHave"}},
 	"silent_step": {caches: "may-have set: silent step", insert: []string{"execMayHave"}},
 
-	// Points: balances, day sums, boards and unsettled sums move with every entry.
-	"points_ledger": {caches: "balances, day sums, boards, unsettled sums", queued: true,
+	// Points: balances, day sums and unsettled sums move with every entry.
+	"points_ledger": {caches: "balances, day sums, unsettled sums", queued: true,
 		insert: []string{
-			"AddPoints",       // credited: moves the cached balance, board and day sums
+			"AddPoints",       // credited: moves the cached balance and day sums
 			"flushLedgerRows", // the queue: AddNewPoints credited when it queued; a replay drops the points caches
 		},
 		write: none}, // append-only
-	"points_balances": {caches: "balances, boards (a balance is its row plus the unsettled tail)",
+	"points_balances": {caches: "balances (a balance is its row plus the unsettled tail)",
 		insert: []string{"settlePoints"}, write: []string{"settlePoints"}},
 	"points_settled": {caches: "unsettled sums (the mark)", insert: none, write: []string{"settlePoints"}},
 
@@ -90,11 +89,10 @@ func (t *Tx) execMember(key int64, query string, args ...any) (sql.Result, error
 }
 
 // execMembership runs an update that changes whether a member is in its group (a join, a
-// leave): the row, every roster and every board are read again.
+// leave): the row and every roster are read again.
 func (t *Tx) execMembership(key int64, query string, args ...any) (sql.Result, error) {
 	res, err := t.exec(query, args...)
 	t.uncacheMember(key)
-	t.dropBoards()
 	t.dropRosters()
 	return res, err
 }
