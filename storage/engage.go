@@ -305,32 +305,30 @@ func (t *Tx) loadBoard(groupKey int64) (map[int64]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	board := map[int64]int64{}
-	if err := t.readBoard(groupKey, board); err != nil {
+	// The group's settled rows through its index, kept for members on the roster (cheaper
+	// than a join to members per row), then each of them's unsettled tail: a lookup per
+	// member of the group, not a walk over every member's tail.
+	board := make(map[int64]int64, len(inGroup))
+	err = t.queryEach(`SELECT member_key, balance FROM points_balances WHERE group_key = ?`, []any{groupKey},
+		func(rows rowScanner) error {
+			var m, b int64
+			if err := rows.Scan(&m, &b); err != nil {
+				return err
+			}
+			if _, still := slices.BinarySearch(inGroup, m); still {
+				board[m] = b
+			}
+			return nil
+		})
+	if err != nil {
 		return nil, err
 	}
-	for m, u := range unsettled {
-		if u.group != groupKey {
-			continue
-		}
-		if _, still := slices.BinarySearch(inGroup, m); still {
+	for _, m := range inGroup {
+		if u, ok := unsettled[m]; ok && u.group == groupKey {
 			board[m] += u.delta
 		}
 	}
 	return board, nil
-}
-
-// readBoard reads the settled balances of the group's members still in it into board.
-func (t *Tx) readBoard(groupKey int64, board map[int64]int64) error {
-	return t.queryEach(`SELECT b.member_key, b.balance FROM points_balances b JOIN members m ON m.key = b.member_key
-		WHERE b.group_key = ? AND m.left_at IS NULL`, []any{groupKey}, func(rows rowScanner) error {
-		var m, b int64
-		if err := rows.Scan(&m, &b); err != nil {
-			return err
-		}
-		board[m] = b
-		return nil
-	})
 }
 
 // PointsEarnedOn sums a member's positive entries of one reason on a local day (the daily
