@@ -40,9 +40,10 @@ type Store struct {
 	settleEvery int64
 	// paid: this store has committed points entries, so Close settles them. A store that
 	// only read (the crash harness's checker, `bot check`) leaves the file as it found it.
-	paid atomic.Bool
-	ckpt *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
-	lock *fileLock     // "<db>.lock", held until Close: one writer per file (lock.go)
+	paid   atomic.Bool
+	ckpt   *checkpointer // copies the log back off the event loop; nil in memory (checkpoint.go)
+	lock   *fileLock     // "<db>.lock", held until Close: one writer per file (lock.go)
+	closed atomic.Bool   // Close has run
 	// dataVersion is PRAGMA data_version as last seen: it moves when another connection
 	// commits, and then the caches describe a database that is no longer there (lock.go).
 	dataVersion int64
@@ -146,8 +147,11 @@ func prepare(path string) (string, error) {
 // Path is the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the database.
+// Close closes the database and gives up its lock file. Closing again does nothing.
 func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
 	// A clean stop leaves the points it paid settled (settle.go); should that fail, the
 	// ledger still has every entry and the next run sums the tail.
 	var settleErr error

@@ -109,7 +109,12 @@ func TestReplayedCheckinPaysOnce(t *testing.T) {
 	if got := len(h.texts()); got != 1 {
 		t.Fatalf("a replayed message is answered once, got %d answers", got)
 	}
-	// A restarted engine has an empty ring: the processed table stops the replay.
+	// A restarted engine has an empty ring: the processed table stops the replay. The first
+	// one stops and closes its store first: one process per database (storage/lock.go).
+	h.e.Stop(context.Background())
+	if err := h.st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	h2 := newHarnessOn(t, "", db, harnessT0.Add(time.Minute))
 	h2.sayID("msg-1", "王五", "签到")
 	if sends, _, outcomes := h2.take(); len(sends) != 0 || len(outcomes) != 0 {
