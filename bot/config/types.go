@@ -54,8 +54,12 @@ func FormatDuration(d time.Duration) string {
 		d -= days * 24 * time.Hour
 	}
 	if d > 0 {
+		// Zero units are left out ("1h", "1m30s", "1h0m30s"); only a whole zero "0s"
+		// suffix goes, never the 0 of "30s" (which once printed as "3").
 		s := d.String()
-		s = strings.TrimSuffix(s, "0s")
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
 		if strings.HasSuffix(s, "h0m") {
 			s = strings.TrimSuffix(s, "0m")
 		}
