@@ -5,7 +5,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"time"
 	_ "time/tzdata" // the timezone must resolve on machines without /usr/share/zoneinfo
 
@@ -72,6 +71,8 @@ type Scheduler struct {
 	// Grace: a job missed while the bot was down runs on start if it is at most this late;
 	// later than that it is skipped and logged (a morning post at 3 pm helps nobody).
 	Grace Duration `yaml:"grace"`
+	// MinInterval: no cron spec may fire more often than this (limits.go); at least 1m.
+	MinInterval Duration `yaml:"min_interval"`
 }
 
 // Group is the configuration of one group (or the defaults for all groups).
@@ -162,7 +163,7 @@ func (c *Config) ForGroup(name string) (*Group, bool) {
 
 // Load reads and validates a config file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path, MaxConfigBytes, "配置文件 / config") // limits.go
 	if err != nil {
 		return nil, fmt.Errorf("读取配置文件失败 / read config %s: %w", path, err)
 	}
@@ -190,6 +191,9 @@ type topLevel struct {
 // Parse validates config text; source names it in error messages.
 func Parse(data []byte, source string) (*Config, error) {
 	p := &problems{source: source}
+	if len(data) > MaxConfigBytes {
+		return nil, tooBig(source, "配置文件 / config", MaxConfigBytes)
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		p.addYAML(err, nil)
