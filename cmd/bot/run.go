@@ -481,10 +481,13 @@ func (w *configWatch) check() {
 	}
 	w.logger.Info("config file changed: reloading", "config", w.path)
 	e, status := w.e, w.status
-	if !e.Submit(func(ctx context.Context) {
-		msg := e.ReloadFromLoader(ctx)
-		status.say(msg)
-		e.NotifyOwner(msg)
+	// The task starts the reload; the file is parsed off the loop and swapped in on it
+	// (bot/reload_async.go).
+	if !e.Submit(func(context.Context) {
+		e.ReloadAsync(func(_ context.Context, msg string) {
+			status.say(msg)
+			e.NotifyOwner(msg)
+		})
 	}) {
 		w.logger.Warn("config reload not queued (engine busy): trying again at the next check", "config", w.path)
 		return
