@@ -31,6 +31,7 @@ type Config struct {
 	Scheduler    Scheduler `yaml:"scheduler"`
 	Web          Web       `yaml:"web"`
 	Retention    Retention `yaml:"retention"`
+	Backup       Backup    `yaml:"backup"` // scheduled backups (backup.go)
 	// HolidaysFile adds or replaces years of the built-in public-holiday table
 	// (bot/holiday/cn.yaml's format); empty: the built-in table alone.
 	HolidaysFile string `yaml:"holidays_file"`
@@ -183,6 +184,7 @@ type topLevel struct {
 	Scheduler Scheduler `yaml:"scheduler"`
 	Web       Web       `yaml:"web"`
 	Retention Retention `yaml:"retention"`
+	Backup    Backup    `yaml:"backup"`
 	Holidays  string    `yaml:"holidays_file"`
 	Defaults  yaml.Node `yaml:"defaults"`
 	Groups    yaml.Node `yaml:"groups"`
@@ -212,7 +214,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	builtin := Default()
 	top := topLevel{Platform: builtin.Platform, OneBot: builtin.OneBot, Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
 		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler, Web: builtin.Web,
-		Retention: builtin.Retention}
+		Retention: builtin.Retention, Backup: builtin.Backup}
 	_, allGroupsSet := pos.lineOf["all_groups"]
 	if doc.Kind == yaml.MappingNode {
 		checkKeys(doc, typeOf[topLevel](), "", p)
@@ -222,7 +224,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 	cfg := &Config{Source: source, Platform: top.Platform, OneBot: top.OneBot, Timezone: top.Timezone, AllGroups: top.AllGroups, AllGroupsSet: allGroupsSet, Storage: top.Storage,
 		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web,
-		Retention: top.Retention, HolidaysFile: top.Holidays, Groups: map[string]*Group{}}
+		Retention: top.Retention, Backup: top.Backup, HolidaysFile: top.Holidays, Groups: map[string]*Group{}}
 
 	defaultsNode := nodeOrNil(&top.Defaults)
 	if defaultsNode != nil {

@@ -31,6 +31,7 @@ func validate(c *Config, pos *positions, p *problems) {
 	validatePlatform(c, at)
 	validateWeb(c.Web, at)
 	validateRetention(c.Retention, at)
+	validateBackup(c.Backup, at)
 	c.Holidays = loadHolidays(c.HolidaysFile, at)
 	dir := ""
 	if c.Source != "" && !strings.Contains(c.Source, "(") {

@@ -17,6 +17,7 @@ import (
 	"qunbot/bot"
 	"qunbot/bot/app"
 	"qunbot/bot/config"
+	"qunbot/bot/maint"
 	"qunbot/bot/onebot"
 	"qunbot/bot/wechat"
 	"qunbot/rules"
@@ -107,6 +108,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	mods = append(mods, adapter.modules...) // WeChat: 「重新登录」 in the console
+	mods = append(mods, maint.New())        // scheduled backups and the daily integrity check
 	engine, err = bot.New(bot.Options{Config: cfg, Store: st, Platform: adapter.Platform, Logger: logger, Modules: mods,
 		Loader: func() (*config.Config, error) { return loadRunConfig(*cfgPath) }})
 	if err != nil {
