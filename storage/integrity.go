@@ -152,10 +152,17 @@ func createEmptyDatabase(path string) error {
 	if err != nil {
 		return fmt.Errorf("create database %s: sync: %w", path, err)
 	}
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return ensureDatabaseFile(path) // someone else created it: judge theirs
+	err = os.Link(tmp, path)
+	if errors.Is(err, fs.ErrExist) {
+		return ensureDatabaseFile(path) // someone else created it: judge theirs
+	}
+	if err != nil {
+		// A filesystem without hard links: rename, after looking that nothing appeared.
+		if _, serr := os.Lstat(path); errors.Is(serr, fs.ErrNotExist) {
+			err = os.Rename(tmp, path)
 		}
+	}
+	if err != nil {
 		return fmt.Errorf("无法创建数据库文件 %s / create database file: %w（请修改 storage.path 或 --db 到可写的位置）", path, err)
 	}
 	if d, err := os.Open(dir); err == nil {
