@@ -431,7 +431,7 @@ func (e *Engine) coreCommands() []*Command {
 			Perm: OwnerOnly, Where: Anywhere, NoCooldown: true,
 			Run: func(t *Turn, a Args) error {
 				// Re-planning jobs reads the database: do it after this event commits.
-				t.After(func(ctx context.Context) { e.NotifyOwner(e.ReloadFromLoader(ctx)) })
+				t.After(func(context.Context) { e.ReloadAsync(func(_ context.Context, msg string) { e.NotifyOwner(msg) }) })
 				return nil
 			},
 		},

@@ -74,6 +74,11 @@ func (e *Engine) ReloadFromLoader(ctx context.Context) string {
 		return "现在用的是内置的默认配置，没有配置文件可以重载。请用 --config 指定配置文件启动。"
 	}
 	cfg, err := e.loader()
+	return e.applyLoaded(ctx, cfg, err)
+}
+
+// applyLoaded applies what the loader returned, on the loop (reload_async.go parses off it).
+func (e *Engine) applyLoaded(ctx context.Context, cfg *config.Config, err error) string {
 	now := e.clock.Now()
 	if err != nil {
 		problems := []string{err.Error()}

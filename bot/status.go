@@ -24,6 +24,7 @@ func (e *Engine) cmdStatus(t *Turn, a Args) error {
 		line("🔌 %s", c.ConnectionLine())
 	}
 	e.statusConfig(line, now, console)
+	e.statusModules(line, now) // backups and the integrity check (statusextra.go)
 	if err := e.statusOutbox(t, line, now); err != nil {
 		return err
 	}

@@ -71,7 +71,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		lock.release()
-		return nil, fmt.Errorf("打开数据库 %s 失败 / open database: %w（请检查路径是否可写 / check the path is writable）", path, err)
+		return nil, openFailed(path, err)
+	}
+	if err := s.checkOnOpen(ctx); err != nil { // a damaged file is refused (integrity.go)
+		db.Close()
+		lock.release()
+		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
@@ -130,11 +135,10 @@ func prepare(path string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("无法创建数据目录 %s / cannot create data directory: %w（请修改 storage.path 或 --db 到可写的位置）", dir, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("无法写入数据库文件 %s / database file not writable: %w（请修改 storage.path 或 --db 到可写的位置）", path, err)
+	// An existing file must be a whole database; a new one is created whole (integrity.go).
+	if err := ensureDatabaseFile(path); err != nil {
+		return "", err
 	}
-	f.Close()
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")

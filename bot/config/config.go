@@ -5,7 +5,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"time"
 	_ "time/tzdata" // the timezone must resolve on machines without /usr/share/zoneinfo
 
@@ -32,6 +31,7 @@ type Config struct {
 	Scheduler    Scheduler `yaml:"scheduler"`
 	Web          Web       `yaml:"web"`
 	Retention    Retention `yaml:"retention"`
+	Backup       Backup    `yaml:"backup"` // scheduled backups (backup.go)
 	// HolidaysFile adds or replaces years of the built-in public-holiday table
 	// (bot/holiday/cn.yaml's format); empty: the built-in table alone.
 	HolidaysFile string `yaml:"holidays_file"`
@@ -72,6 +72,8 @@ type Scheduler struct {
 	// Grace: a job missed while the bot was down runs on start if it is at most this late;
 	// later than that it is skipped and logged (a morning post at 3 pm helps nobody).
 	Grace Duration `yaml:"grace"`
+	// MinInterval: no cron spec may fire more often than this (limits.go); at least 1m.
+	MinInterval Duration `yaml:"min_interval"`
 }
 
 // Group is the configuration of one group (or the defaults for all groups).
@@ -162,7 +164,7 @@ func (c *Config) ForGroup(name string) (*Group, bool) {
 
 // Load reads and validates a config file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path, MaxConfigBytes, "配置文件 / config") // limits.go
 	if err != nil {
 		return nil, fmt.Errorf("读取配置文件失败 / read config %s: %w", path, err)
 	}
@@ -182,6 +184,7 @@ type topLevel struct {
 	Scheduler Scheduler `yaml:"scheduler"`
 	Web       Web       `yaml:"web"`
 	Retention Retention `yaml:"retention"`
+	Backup    Backup    `yaml:"backup"`
 	Holidays  string    `yaml:"holidays_file"`
 	Defaults  yaml.Node `yaml:"defaults"`
 	Groups    yaml.Node `yaml:"groups"`
@@ -190,6 +193,9 @@ type topLevel struct {
 // Parse validates config text; source names it in error messages.
 func Parse(data []byte, source string) (*Config, error) {
 	p := &problems{source: source}
+	if len(data) > MaxConfigBytes {
+		return nil, tooBig(source, "配置文件 / config", MaxConfigBytes)
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		p.addYAML(err, nil)
@@ -208,7 +214,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	builtin := Default()
 	top := topLevel{Platform: builtin.Platform, OneBot: builtin.OneBot, Timezone: builtin.Timezone, AllGroups: builtin.AllGroups, Storage: builtin.Storage,
 		Owner: builtin.Owner, Outbox: builtin.Outbox, Scheduler: builtin.Scheduler, Web: builtin.Web,
-		Retention: builtin.Retention}
+		Retention: builtin.Retention, Backup: builtin.Backup}
 	_, allGroupsSet := pos.lineOf["all_groups"]
 	if doc.Kind == yaml.MappingNode {
 		checkKeys(doc, typeOf[topLevel](), "", p)
@@ -218,7 +224,7 @@ func Parse(data []byte, source string) (*Config, error) {
 	}
 	cfg := &Config{Source: source, Platform: top.Platform, OneBot: top.OneBot, Timezone: top.Timezone, AllGroups: top.AllGroups, AllGroupsSet: allGroupsSet, Storage: top.Storage,
 		Owner: top.Owner, Outbox: top.Outbox, Scheduler: top.Scheduler, Web: top.Web,
-		Retention: top.Retention, HolidaysFile: top.Holidays, Groups: map[string]*Group{}}
+		Retention: top.Retention, Backup: top.Backup, HolidaysFile: top.Holidays, Groups: map[string]*Group{}}
 
 	defaultsNode := nodeOrNil(&top.Defaults)
 	if defaultsNode != nil {

@@ -38,9 +38,10 @@ func Default() *Config {
 			Jitter:        Duration(4 * time.Second),
 			MaxAttempts:   8,
 		},
-		Scheduler: Scheduler{Grace: Duration(30 * time.Minute)},
+		Scheduler: Scheduler{Grace: Duration(30 * time.Minute), MinInterval: Duration(time.Minute)},
 		Retention: Retention{Audit: Duration(180 * 24 * time.Hour), Processed: Duration(7 * 24 * time.Hour)},
 		Web:       Web{}, // no token: one is generated at each start
+		Backup:    Backup{Every: Duration(24 * time.Hour), Keep: 7},
 		Holidays:  holiday.Default(),
 		Defaults: Group{
 			Enabled: true,

@@ -36,6 +36,10 @@ type Points struct {
 	DailyCap   int  `yaml:"daily_cap"`   // at most this many message points per member per day
 	// AdminMax bounds one 加分/扣分, so a typo (an extra zero or ten) cannot wreck the board.
 	AdminMax int `yaml:"admin_max"`
+	// AdminDailyCap bounds what one admin may grant (加分) in a group in a day, all
+	// targets together; past it only the owner grants. 0: only the owner grants. An admin
+	// never grants to himself.
+	AdminDailyCap int `yaml:"admin_daily_cap"`
 }
 
 // Redeem is the redemption catalogue (兑换).
@@ -153,7 +157,7 @@ func defaultCheckin() Checkin {
 }
 
 func defaultPoints() Points {
-	return Points{Enabled: true, PerMessage: 1, MinChars: 5, DailyCap: 20, AdminMax: 10000}
+	return Points{Enabled: true, PerMessage: 1, MinChars: 5, DailyCap: 20, AdminMax: 10000, AdminDailyCap: 200}
 }
 
 // defaultRedeem opens no catalogue: the owner hands rewards out by hand, so offering any
@@ -187,6 +191,7 @@ func validateEngagement(g *Group, path string, at reporter) {
 	inRange("points.min_chars", p.MinChars, 0, 1000)
 	inRange("points.daily_cap", p.DailyCap, 0, maxPointsSetting)
 	inRange("points.admin_max", p.AdminMax, 1, maxPointsSetting)
+	inRange("points.admin_daily_cap", p.AdminDailyCap, 0, maxPointsSetting)
 
 	if len(g.Redeem.Items) > maxRedeemItems {
 		at(path+".redeem.items", "最多 %d 件商品，现在有 %d 件 / at most %d items", maxRedeemItems, len(g.Redeem.Items), maxRedeemItems)

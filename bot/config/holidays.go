@@ -1,7 +1,6 @@
 package config
 
 import (
-	"os"
 	"time"
 
 	"qunbot/bot/holiday"
@@ -15,7 +14,7 @@ func loadHolidays(file string, at reporter) *holiday.Table {
 	if file == "" {
 		return table
 	}
-	data, err := os.ReadFile(file)
+	data, err := readCapped(file, MaxWordListBytes, "节假日表 / holiday table")
 	if err != nil {
 		at("holidays_file", "读不了节假日表「%s」/ cannot read the holiday table: %v（相对路径从机器人的启动目录算起 / relative to the working directory）", file, err)
 		return table

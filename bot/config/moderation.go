@@ -1,8 +1,8 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -304,11 +304,10 @@ func (v *moderationValidator) loadFile(file, category, action string) fileLexico
 	if category == "" {
 		category = "ad"
 	}
-	f, err := os.Open(file)
+	data, err := readCapped(file, MaxWordListBytes, "词库文件 / word list") // limits.go
 	if err != nil {
 		return fileLexicon{err: fmt.Errorf("打不开词库文件 %s / cannot open lexicon file: %w", file, err)}
 	}
-	defer f.Close()
-	entries, err := rules.ParseLexicon(f, file, category, action)
+	entries, err := rules.ParseLexicon(bytes.NewReader(data), file, category, action)
 	return fileLexicon{entries: entries, err: err}
 }

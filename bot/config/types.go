@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/template"
@@ -54,8 +55,12 @@ func FormatDuration(d time.Duration) string {
 		d -= days * 24 * time.Hour
 	}
 	if d > 0 {
+		// Zero units are left out ("1h", "1m30s", "1h0m30s"); only a whole zero "0s"
+		// suffix goes, never the 0 of "30s" (which once printed as "3").
 		s := d.String()
-		s = strings.TrimSuffix(s, "0s")
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
 		if strings.HasSuffix(s, "h0m") {
 			s = strings.TrimSuffix(s, "0m")
 		}
@@ -145,7 +150,17 @@ type CronSpec struct {
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseCron parses a cron spec.
-func ParseCron(spec string) (CronSpec, error) {
+func ParseCron(spec string) (c CronSpec, err error) {
+	// robfig/cron panics on "TZ=" with nothing after it (found by FuzzCron); a zone in the
+	// spec is refused anyway: specs run in the config's timezone.
+	if t := strings.TrimSpace(spec); strings.HasPrefix(t, "TZ=") || strings.HasPrefix(t, "CRON_TZ=") {
+		return CronSpec{}, errors.New("cron 里不能写时区（用顶层 timezone）/ no timezone in a cron spec: use the top-level timezone")
+	}
+	defer func() {
+		if r := recover(); r != nil { // a parser bug must not take the bot down with a config
+			c, err = CronSpec{}, fmt.Errorf("invalid cron spec %q", spec)
+		}
+	}()
 	s, err := cronParser.Parse(strings.TrimSpace(spec))
 	if err != nil {
 		return CronSpec{}, err

@@ -31,6 +31,7 @@ func validate(c *Config, pos *positions, p *problems) {
 	validatePlatform(c, at)
 	validateWeb(c.Web, at)
 	validateRetention(c.Retention, at)
+	validateBackup(c.Backup, at)
 	c.Holidays = loadHolidays(c.HolidaysFile, at)
 	dir := ""
 	if c.Source != "" && !strings.Contains(c.Source, "(") {
@@ -42,7 +43,9 @@ func validate(c *Config, pos *positions, p *problems) {
 		group := "groups." + name
 		inGroup := func(path, format string, args ...any) { p.check(pos, group, path, format, args...) }
 		validateGroup(g, group, inGroup, mv, c.Holidays) // fills in parsed parts (ladder, lexicon entries)
+		validateCrons(g, group, c.Scheduler.MinInterval.D(), c.Location, inGroup)
 	}
+	validateScheduler(c, at)
 }
 
 type reporter func(path, format string, args ...any)

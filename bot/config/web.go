@@ -26,4 +26,8 @@ func validateWeb(w Web, at reporter) {
 			return
 		}
 	}
+	if bits := TokenBits(w.Token); bits < MinTokenBits {
+		at("web.token", "令牌太好猜（估计只有 %.0f 位随机性，至少要 %d 位）：请用随机生成的，例如 `openssl rand -hex 16`，或留空让机器人每次启动自动生成 / token is too guessable (about %.0f bits, need %d): use a random one, e.g. `openssl rand -hex 16`, or leave it empty",
+			bits, MinTokenBits, bits, MinTokenBits)
+	}
 }

@@ -181,6 +181,11 @@ func (m *Module) cmdAdjust(sign int64) func(t *bot.Turn, a bot.Args) error {
 		case n > limit:
 			return bot.Usagef("一次最多%s %d 分。", verb, limit)
 		}
+		if sign > 0 {
+			if err := checkGrant(t, a.Targets, n); err != nil { // grants.go
+				return err
+			}
+		}
 		reason := strings.Join(a.Fields[1:], " ")
 		if r := []rune(reason); len(r) > 40 {
 			reason = string(r[:40]) + "…"

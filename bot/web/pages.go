@@ -57,6 +57,7 @@ type configView struct {
 	LastAttempt string
 	Errors      []string
 	Reloadable  bool
+	Extra       []bot.StatusItem // the last good backup, the integrity check (bot/maint)
 }
 
 type indexPage struct {
@@ -130,6 +131,7 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 func (s *Server) configStatus() configView {
 	st := s.e.ConfigStatus()
 	v := configView{Source: st.Source, Loaded: s.when(st.Loaded), Errors: st.Errors, Reloadable: !strings.Contains(st.Source, "(")}
+	v.Extra = s.e.ModuleStatus(s.e.Now())
 	if v.Source == "" {
 		v.Source = "（内置默认配置）"
 	}

@@ -61,6 +61,9 @@ func New(o Options) (*Server, error) {
 	if len(o.Token) < config.MinWebToken {
 		return nil, fmt.Errorf("web.New: token must have at least %d characters", config.MinWebToken)
 	}
+	if config.TokenBits(o.Token) < config.MinTokenBits {
+		return nil, fmt.Errorf("web.New: token too guessable (need %d bits of entropy)", config.MinTokenBits)
+	}
 	if o.Tester == nil {
 		o.Tester = moderate.New()
 	}

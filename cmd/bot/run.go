@@ -17,6 +17,7 @@ import (
 	"qunbot/bot"
 	"qunbot/bot/app"
 	"qunbot/bot/config"
+	"qunbot/bot/maint"
 	"qunbot/bot/onebot"
 	"qunbot/bot/wechat"
 	"qunbot/rules"
@@ -107,6 +108,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	mods = append(mods, adapter.modules...) // WeChat: 「重新登录」 in the console
+	mods = append(mods, maint.New())        // scheduled backups and the daily integrity check
 	engine, err = bot.New(bot.Options{Config: cfg, Store: st, Platform: adapter.Platform, Logger: logger, Modules: mods,
 		Loader: func() (*config.Config, error) { return loadRunConfig(*cfgPath) }})
 	if err != nil {
@@ -481,10 +483,13 @@ func (w *configWatch) check() {
 	}
 	w.logger.Info("config file changed: reloading", "config", w.path)
 	e, status := w.e, w.status
-	if !e.Submit(func(ctx context.Context) {
-		msg := e.ReloadFromLoader(ctx)
-		status.say(msg)
-		e.NotifyOwner(msg)
+	// The task starts the reload; the file is parsed off the loop and swapped in on it
+	// (bot/reload_async.go).
+	if !e.Submit(func(context.Context) {
+		e.ReloadAsync(func(_ context.Context, msg string) {
+			status.say(msg)
+			e.NotifyOwner(msg)
+		})
 	}) {
 		w.logger.Warn("config reload not queued (engine busy): trying again at the next check", "config", w.path)
 		return
