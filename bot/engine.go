@@ -179,7 +179,7 @@ func New(o Options) (*Engine, error) {
 		pacing, e.pacingFixed = *o.Pacing, true
 	}
 	e.outbox = newOutbox(e, pacing)
-	cmds, err := newCommandSet(append(e.coreCommands(), e.identityCommands()...), o.Modules)
+	cmds, err := newCommandSet(append(append(e.coreCommands(), e.identityCommands()...), e.removalCommands()...), o.Modules)
 	if err != nil {
 		return nil, err
 	}

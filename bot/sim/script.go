@@ -45,7 +45,7 @@ type Step struct {
 	// Member is the script name for join/leave/message ("me" is the owner). A #tag makes
 	// another person with the same nickname: 老张#2 shows the nickname 老张.
 	Member  string
-	Inviter string        // StepJoin
+	Inviter string // StepJoin
 	MsgKind bot.MessageKind
 	Text    string
 }
