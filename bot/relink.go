@@ -94,8 +94,9 @@ func sameTuple(a, b MemberInfo) bool {
 //     member list now, is someone else who is here: never matched;
 //   - a plain row is re-linked when it is the only match (two matches: the turn is
 //     Ambiguous and nothing is linked);
-//   - a row with a role or points is re-linked only when exactly one member of the group,
-//     on the platform's live list, has the tuple, and that member is the speaker. Otherwise
+//   - a row with a role or points is re-linked only when its member has not left and exactly
+//     one member of the group, on the platform's live list, has the tuple, and that member
+//     is the speaker. Otherwise
 //     the speaker gets a plain row of their own, flagged as a shadow for the session: no
 //     role, no points, no penalty on a guess. The owner is asked about a role (askRelink).
 func (e *Engine) relink(tx *storage.Tx, g *groupState, info MemberInfo, now time.Time) (storage.Member, bool, error) {
@@ -136,7 +137,9 @@ func (e *Engine) relink(tx *storage.Tx, g *groupState, info MemberInfo, now time
 		}
 	}
 	ref := memberRef{g.key, info.ID}
-	unique := known && sameLive == 1 && speakerLive
+	// A row with a role or points whose member left is not handed to whoever has the name
+	// now: leaving and a newcomer copying the name look the same from here.
+	unique := known && sameLive == 1 && speakerLive && len(cands) == 1 && cands[0].InGroup()
 	switch {
 	case len(cands) == 1 && (len(claims) == 0 || unique):
 		m := cands[0]

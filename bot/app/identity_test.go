@@ -212,3 +212,17 @@ func TestPointsNotTakenOverByName(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminWhoLeftIsNotReplacedByName(t *testing.T) {
+	r := runScript(t, nil, "", before+`-老张
+@advance 1d
+@relogin
+老张#2: 警告 @王五 广告
+`, false)
+	if p := penaltiesOf(r, "王五"); len(p) > 0 {
+		t.Errorf("the admin left: a newcomer with his name gains nothing: %v\n%s", p, r.out)
+	}
+	if a := asks(r); len(a) != 1 {
+		t.Errorf("the owner is asked: %v", a)
+	}
+}
