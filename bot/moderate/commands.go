@@ -288,7 +288,7 @@ func (m *Module) cmdHistory(t *bot.Turn, a bot.Args) error {
 		if s.Revoked {
 			state = "（已撤销）"
 		}
-		fmt.Fprintf(&b, "\n· %s %s %s%s", s.Time.In(t.Engine().Location()).Format("01-02 15:04"), levelName(s.Level), s.Reason, state)
+		fmt.Fprintf(&b, "\n· %s %s %s%s", s.Time.In(t.Engine().Location()).Format("01-02 15:04"), levelName(s.Level), safetext.Quote(s.Reason, 80), state)
 		shown++
 	}
 	if shown == 0 {
