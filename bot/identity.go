@@ -153,8 +153,9 @@ func (e *Engine) platformID(tx *storage.Tx, memberKey int64) string {
 // resetCaches forgets in-memory identity after a failed transaction, whose rolled-back rows
 // the caches might otherwise still point at.
 func (e *Engine) resetCaches() {
+	// The shadows (relink.go) stay: a shadow whose row was rolled back is found by nobody's
+	// id and made again by relink, while one whose row exists must stay a guess.
 	e.idCache = map[memberRef]int64{}
-	e.ident.newSession() // shadow rows of a rolled-back savepoint may be gone
 	e.roles = map[int64]string{}
 	// Groups are reloaded from the database rather than dropped: timers and jobs look them
 	// up by key, and a group created in a rolled-back savepoint must not linger.

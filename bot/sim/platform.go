@@ -64,6 +64,7 @@ func (p *Platform) SendText(ctx context.Context, groupID, text string, mentions 
 
 // SendDM prints a DM.
 func (p *Platform) SendDM(ctx context.Context, to, text string) error {
+	to = ScriptName(to) // a member by script name, whatever the session
 	p.out.DM(p.clock.Now(), bot.DeliveryID(ctx), to, text)
 	return nil
 }
