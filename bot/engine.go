@@ -587,6 +587,7 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 			return nil, err
 		}
 		t.Member, t.Ambiguous = m, ambiguous
+		t.Shadow = ambiguous && e.ident.shadowed(memberRef{g.key, ev.Sender.ID})
 		t.Owner = ev.FromOwner
 		// An identity that is a guess grants no rights, whatever row the guess fell on.
 		t.Admin = m.Role == storage.RoleAdmin && !ambiguous

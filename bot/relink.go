@@ -98,7 +98,8 @@ func sameTuple(a, b MemberInfo) bool {
 //     one member of the group, on the platform's live list, has the tuple, and that member
 //     is the speaker. Otherwise
 //     the speaker gets a plain row of their own, flagged as a shadow for the session: no
-//     role, no points, no penalty on a guess. The owner is asked about a role (askRelink).
+//     role, no points, nothing on the other row (moderation acts on the speaker's own row:
+//     Turn.Shadow). The owner is asked (askRelink).
 func (e *Engine) relink(tx *storage.Tx, g *groupState, info MemberInfo, now time.Time) (storage.Member, bool, error) {
 	matches, err := tx.MembersByIdentity(g.key, info.Nickname, info.DisplayName, info.AttrStatus)
 	if err != nil {
@@ -272,7 +273,7 @@ func (e *Engine) askRelink(t *Turn) error {
 	fmt.Fprintf(&b, "❓ 确认 %s 是%s？\n", name, question)
 	fmt.Fprintf(&b, "群「%s」里有人叫「%s」，名字和%s「%s」完全一样，但机器人（重新登录后）分不清是不是同一个人，",
 		safetext.Name(t.Group.Name), name, label, safetext.Name(claim.ShownName()))
-	b.WriteString("所以暂时不给 TA 原来的权限和积分，也不会按猜测处罚。\n")
+	b.WriteString("所以暂时不给 TA 原来的权限和积分（违规只记在 TA 自己的新记录上）。\n")
 	if text := t.Text(); text != "" {
 		fmt.Fprintf(&b, "TA 刚才说：「%s」\n", safetext.Quote(text, safetext.TextMax))
 	}

@@ -226,3 +226,23 @@ func TestAdminWhoLeftIsNotReplacedByName(t *testing.T) {
 		t.Errorf("the owner is asked: %v", a)
 	}
 }
+
+func TestImpostorIsNotImmuneToModeration(t *testing.T) {
+	r := runScript(t, nil, "", before+`@advance 1d
+@relogin
+老张#2: 加我微信领取福利
+老张#2: 兼职刷单日结，加我微信
+`, false)
+	var pens []line
+	for _, p := range r.kind("penalty") {
+		if p.str("member") == "老张#2" {
+			pens = append(pens, p)
+		}
+	}
+	if len(pens) == 0 {
+		t.Fatalf("copying an admin's name buys no immunity: the impostor's ads are punished on their own row\n%s", r.out)
+	}
+	if pens[0]["strikes"] != float64(1) {
+		t.Errorf("the strikes are the impostor's own, not the admin's: %v", pens[0])
+	}
+}

@@ -302,8 +302,9 @@ func (m *Module) Screen(t *bot.Turn) error {
 		return nil
 	}
 	v := violationFrom(fired, c, mc.DryRun)
-	if t.Ambiguous {
-		// Never punish on a guess: two members match this identity after a re-login.
+	if t.Ambiguous && !t.Shadow {
+		// Never punish on a guess: two members match this identity after a re-login. (A
+		// shadow's row is its own: no guess.)
 		return t.NotifyOwner(fmt.Sprintf("⚠️ 群「%s」里「%s」的消息触发了「%s」，但有重名成员、无法确定是谁，所以没有处罚。",
 			safetext.Name(t.Group.Name), safetext.Name(member.Name()), safetext.Quote(v.Reason, safetext.ReasonMax)))
 	}
