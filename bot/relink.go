@@ -96,10 +96,9 @@ func sameTuple(a, b MemberInfo) bool {
 //     Ambiguous and nothing is linked);
 //   - a row with a role or points is re-linked only when its member has not left and exactly
 //     one member of the group, on the platform's live list, has the tuple, and that member
-//     is the speaker. Otherwise
-//     the speaker gets a plain row of their own, flagged as a shadow for the session: no
-//     role, no points, nothing on the other row (moderation acts on the speaker's own row:
-//     Turn.Shadow). The owner is asked (askRelink).
+//     is the speaker. Otherwise the speaker gets a plain row of their own, flagged as a
+//     shadow for the session: no role, no points, nothing on the other row (moderation
+//     acts on the speaker's own row: Turn.Shadow). The owner is asked (askRelink).
 func (e *Engine) relink(tx *storage.Tx, g *groupState, info MemberInfo, now time.Time) (storage.Member, bool, error) {
 	matches, err := tx.MembersByIdentity(g.key, info.Nickname, info.DisplayName, info.AttrStatus)
 	if err != nil {
@@ -152,7 +151,9 @@ func (e *Engine) relink(tx *storage.Tx, g *groupState, info MemberInfo, now time
 			e.idCache[ref] = m.Key
 		}
 		return m, false, nil
-	case len(cands) > 1 && len(claims) == 0:
+	case len(cands) > 1 && len(claims) == 0, len(cands) > 0 && info.ID == "":
+		// Without an id there is nothing to give a row of its own to (it would be a new
+		// row at every event): bookkeeping on the first match, and the turn is a guess.
 		e.log.Warn("ambiguous member identity: no penalty or points until resolved",
 			"group", g.name, "nickname", info.Nickname, "candidates", len(cands))
 		return cands[0], true, nil
