@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -77,7 +78,7 @@ func (t *Turn) noteCannot(groupKey int64, platformCould bool) error {
 
 func notAdminText(group string) string {
 	return fmt.Sprintf("⚠️ 机器人在群「%s」里不是群管理员，不能真正禁言、踢人或撤回消息：违规时只能软禁言（记录在案、禁言期间发言不计积分并升级处罚），该移出的人会请你手动移出。\n"+
-		"要让处罚真正生效，请把机器人设为群管理员（QQ 群设置 → 群管理 → 设置管理员）。设好后机器人会自动发现，不用重启。", group)
+		"要让处罚真正生效，请把机器人设为群管理员（QQ 群设置 → 群管理 → 设置管理员）。设好后机器人会自动发现，不用重启。", safetext.Name(group))
 }
 
 // onPlatformMute records a mute set or lifted by a person on the platform (QQ's group_ban
@@ -150,7 +151,7 @@ func (e *Engine) onAbilities(t *Turn) error {
 		if cleared == 0 {
 			return nil // it could before as far as the owner knows: nothing to say
 		}
-		return t.NotifyOwner(fmt.Sprintf("✅ 机器人现在是群「%s」的管理员了：违规处罚会真正禁言、踢人、撤回消息。", t.Group.Name))
+		return t.NotifyOwner(fmt.Sprintf("✅ 机器人现在是群「%s」的管理员了：违规处罚会真正禁言、踢人、撤回消息。", safetext.Name(t.Group.Name)))
 	}
 	if _, err := t.Tx.NoticeOnce(t.Group.Key, noticeNotAdmin, t.Now); err != nil {
 		return err

@@ -253,7 +253,8 @@ func allowed(t *Turn, p Permission) bool {
 	case OwnerOnly:
 		return t.Owner
 	case AdminOnly:
-		return t.Owner || t.Admin
+		// Never on an identity that is a guess (a name shared after a re-login).
+		return t.Owner || (t.Admin && !t.Ambiguous)
 	}
 	return true
 }

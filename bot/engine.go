@@ -115,6 +115,7 @@ type Engine struct {
 	idCache   map[memberRef]int64   // (group key, session id) → member key
 	roles     map[int64]string      // member key → platform role ("" ordinary), as stored
 	recent    *recentIDs            // first-level dedupe before touching the DB
+	ident     identityState         // identities not granted on a guess (relink.go)
 	started   bool
 
 	session     string // the platform session of the last event (see Event.Session)
@@ -178,7 +179,7 @@ func New(o Options) (*Engine, error) {
 		pacing, e.pacingFixed = *o.Pacing, true
 	}
 	e.outbox = newOutbox(e, pacing)
-	cmds, err := newCommandSet(e.coreCommands(), o.Modules)
+	cmds, err := newCommandSet(append(append(e.coreCommands(), e.identityCommands()...), e.removalCommands()...), o.Modules)
 	if err != nil {
 		return nil, err
 	}
@@ -526,6 +527,7 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 	if ev.Session != e.session {
 		// A new login: yesterday's ids may now belong to someone else.
 		e.idCache = map[memberRef]int64{}
+		e.ident.newSession()
 		e.session = ev.Session
 	}
 	if ev.Type == EventRename {
@@ -572,13 +574,28 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 		}
 	}
 	if ev.Type == EventMessage {
-		m, ambiguous, err := e.resolveMember(tx, g, ev.Sender, ev.Time)
+		var m storage.Member
+		var ambiguous bool
+		var err error
+		if ev.FromOwner && !stable {
+			// The bot's own account: its row is found by role, never by name.
+			m, err = e.resolveOwner(tx, g, ev.Sender, ev.Time)
+		} else {
+			m, ambiguous, err = e.resolveMember(tx, g, ev.Sender, ev.Time)
+		}
 		if err != nil {
 			return nil, err
 		}
 		t.Member, t.Ambiguous = m, ambiguous
+		t.Shadow = ambiguous && e.ident.shadowed(memberRef{g.key, ev.Sender.ID})
 		t.Owner = ev.FromOwner
-		t.Admin = m.Role == storage.RoleAdmin
+		// An identity that is a guess grants no rights, whatever row the guess fell on.
+		t.Admin = m.Role == storage.RoleAdmin && !ambiguous
+		if ambiguous {
+			if err := e.askRelink(t); err != nil {
+				return nil, err
+			}
+		}
 		if e.caps.StableIDs {
 			// The platform's roles make admins too (QQ's group owner and admins); never
 			// a name or a group card.

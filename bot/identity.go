@@ -10,10 +10,10 @@ import (
 
 // resolveMember maps an adapter's session-scoped member to our own member key.
 //
-// Order: this session's id (cache, then DB); else a unique match on the identity tuple
-// (nickname, group display name, AttrStatus), which re-links the member to the new session
-// id; else a new member. Two or more tuple matches are ambiguous: the first is used for
-// bookkeeping, and the turn is marked so no penalty or points action is taken on a guess.
+// Order: this session's id (cache, then DB); else the identity tuple (nickname, group
+// display name, AttrStatus) through relink, which never hands a role or points over on a
+// guess; else a new member. ambiguous means the sender's identity is a guess: the turn
+// takes no penalty or points action and grants no admin rights.
 func (e *Engine) resolveMember(tx *storage.Tx, g *groupState, info MemberInfo, now time.Time) (storage.Member, bool, error) {
 	if e.caps.StableIDs && info.ID != "" {
 		return e.resolveStable(tx, g, info, now)
@@ -25,7 +25,8 @@ func (e *Engine) resolveMember(tx *storage.Tx, g *groupState, info MemberInfo, n
 			if err != nil {
 				return m, false, err
 			}
-			return e.refreshNames(tx, m, info)
+			m, _, err = e.refreshNames(tx, m, info)
+			return m, e.ident.shadowed(ref), err
 		}
 		byID, err := tx.MembersByPlatformID(g.key, info.ID)
 		if err != nil {
@@ -33,38 +34,11 @@ func (e *Engine) resolveMember(tx *storage.Tx, g *groupState, info MemberInfo, n
 		}
 		if len(byID) == 1 {
 			e.idCache[ref] = byID[0].Key
-			return e.refreshNames(tx, byID[0], info)
+			m, _, err := e.refreshNames(tx, byID[0], info)
+			return m, e.ident.shadowed(ref), err
 		}
 	}
-	matches, err := tx.MembersByIdentity(g.key, info.Nickname, info.DisplayName, info.AttrStatus)
-	if err != nil {
-		return storage.Member{}, false, err
-	}
-	switch {
-	case len(matches) == 1 && (matches[0].PlatformID == "" || !e.idLive(g.key, matches[0].PlatformID)):
-		m := matches[0]
-		if err := tx.UpdateIdentity(m.Key, info.ID, info.Nickname, info.DisplayName, info.AttrStatus); err != nil {
-			return m, false, err
-		}
-		m.PlatformID = info.ID
-		if info.ID != "" {
-			e.idCache[ref] = m.Key
-		}
-		return m, false, nil
-	case len(matches) > 1:
-		e.log.Warn("ambiguous member identity: no penalty or points until resolved",
-			"group", g.name, "nickname", info.Nickname, "candidates", len(matches))
-		return matches[0], true, nil
-	}
-	m, err := tx.InsertMember(storage.Member{GroupKey: g.key, PlatformID: info.ID, Nickname: info.Nickname,
-		DisplayName: info.DisplayName, AttrStatus: info.AttrStatus, FirstSeen: now, Welcomed: true})
-	if err != nil {
-		return m, false, err
-	}
-	if info.ID != "" {
-		e.idCache[ref] = m.Key
-	}
-	return m, false, nil
+	return e.relink(tx, g, info, now) // relink.go
 }
 
 // resolveStable is resolveMember for a platform whose ids are stable (QQ's user_id): the id
@@ -179,6 +153,8 @@ func (e *Engine) platformID(tx *storage.Tx, memberKey int64) string {
 // resetCaches forgets in-memory identity after a failed transaction, whose rolled-back rows
 // the caches might otherwise still point at.
 func (e *Engine) resetCaches() {
+	// The shadows (relink.go) stay: a shadow whose row was rolled back is found by nobody's
+	// id and made again by relink, while one whose row exists must stay a guess.
 	e.idCache = map[memberRef]int64{}
 	e.roles = map[int64]string{}
 	// Groups are reloaded from the database rather than dropped: timers and jobs look them

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"qunbot/bot/config"
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -535,7 +536,7 @@ func (o *Outbox) record(ctx context.Context, m storage.OutMessage, sendErr error
 			return err
 		}
 		_, err := tx.Enqueue(storage.OutMessage{Created: now, Kind: storage.OutDM, Target: Filehelper,
-			Text: fmt.Sprintf("⚠️ 有一条消息发送失败（已尝试 %d 次）：%s\n原因：%v", attempts, truncate(m.Text, 80), sendErr)})
+			Text: fmt.Sprintf("⚠️ 有一条消息发送失败（已尝试 %d 次）：「%s」\n原因：%s", attempts, safetext.Quote(m.Text, 80), safetext.Quote(sendErr.Error(), 300))})
 		noticed = err == nil
 		return err
 	})

@@ -2,9 +2,11 @@ package bot
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -84,21 +86,27 @@ func (e *Engine) requestRemoval(tx *storage.Tx, m storage.Member, why RemovalRea
 		return false, err
 	}
 	return true, enqueue(storage.OutMessage{Created: now, Kind: storage.OutDM, Target: Filehelper,
-		Text: removalRequestText(g.Name, m, why, now.In(e.Location()))})
+		Text: removalRequestText(r.ID, g.Name, m, why, now.In(e.Location()))})
 }
 
-func removalRequestText(group string, m storage.Member, why RemovalReason, now time.Time) string {
+// removalRequestText is the owner's removal request. It opens with its number, 「🚨 移出请求
+// #12」, a line member text cannot produce: everything a member wrote (the name, a reported
+// reason, the evidence) is quoted on one line of its own (safetext), after a label. The
+// owner's 「已移出 #12」 refers to the number.
+func removalRequestText(id int64, group string, m storage.Member, why RemovalReason, now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "🚨 请把「%s」移出群「%s」\n", m.ShownName(), group)
-	fmt.Fprintf(&b, "原因：%s\n", why.Reason)
+	fmt.Fprintf(&b, "🚨 移出请求 #%d\n", id)
+	fmt.Fprintf(&b, "请把「%s」移出群「%s」\n", safetext.Name(m.Name()), safetext.Name(group))
+	fmt.Fprintf(&b, "原因：%s\n", safetext.Quote(why.Reason, safetext.ReasonMax))
 	if why.Evidence != "" {
-		fmt.Fprintf(&b, "证据：%s\n", truncate(why.Evidence, 120))
+		fmt.Fprintf(&b, "证据：「%s」\n", safetext.Quote(why.Evidence, safetext.TextMax))
 	}
 	fmt.Fprintf(&b, "时间：%s\n", now.Format("01-02 15:04"))
 	if why.cannot == "" {
 		why.cannot = cannotRemoveWhy(false, false, false)
 	}
 	b.WriteString(why.cannot)
+	fmt.Fprintf(&b, "\n移出后可以回复「已移出 #%d」。", id)
 	return b.String()
 }
 
@@ -123,6 +131,62 @@ func (t *Turn) RemindRemoval(m storage.Member, every time.Duration) error {
 	if t.e.caps.CanRemove {
 		where = "群设置"
 	}
-	return t.NotifyOwner(fmt.Sprintf("⏰ 提醒：「%s」还在群「%s」里（%s 已请求移出，原因：%s）。请在%s里手动移除。",
-		m.ShownName(), t.e.GroupName(m.GroupKey), r.RequestedAt.In(t.e.Location()).Format("01-02 15:04"), r.Reason, where))
+	return t.NotifyOwner(fmt.Sprintf("⏰ 提醒（移出请求 #%d）：「%s」还在群「%s」里（%s 已请求移出，原因：%s）。请在%s里手动移除，移出后可以回复「已移出 #%d」。",
+		r.ID, safetext.Name(m.Name()), safetext.Name(t.e.GroupName(m.GroupKey)), r.RequestedAt.In(t.e.Location()).Format("01-02 15:04"),
+		safetext.Quote(r.Reason, safetext.ReasonMax), where, r.ID))
+}
+
+// removalCommands are the owner's answers to removal requests.
+func (e *Engine) removalCommands() []*Command {
+	return []*Command{{
+		Name: "已移出", Aliases: []string{"removed"}, Usage: "已移出 #编号",
+		Summary: "告诉机器人你已经按移出请求把人移出了群（编号见「🚨 移出请求 #编号」）",
+		Perm:    OwnerOnly, Where: InConsole, NoCooldown: true, Run: e.cmdRemoved,
+	}}
+}
+
+// cmdRemoved is 「已移出 #12」: the owner removed the member of request 12 by hand. The
+// request is done and the member is recorded as gone, as if the platform had said so (it
+// may still say so later: that changes nothing twice).
+func (e *Engine) cmdRemoved(t *Turn, a Args) error {
+	id, err := strconv.ParseInt(strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(a.Text), "#＃")), 10, 64)
+	if err != nil || id <= 0 {
+		return Usagef("请写移出请求的编号，例如「已移出 #12」（编号在「🚨 移出请求 #12」里）。")
+	}
+	pending, err := t.Tx.PendingRemovals(0)
+	if err != nil {
+		return err
+	}
+	var r storage.Removal
+	for _, p := range pending {
+		if p.ID == id {
+			r = p
+		}
+	}
+	if r.ID == 0 {
+		return t.NotifyOwner(fmt.Sprintf("没有待处理的移出请求 #%d（可能已经完成或取消了）。", id))
+	}
+	m, err := t.Tx.Member(r.MemberKey)
+	if err != nil {
+		return err
+	}
+	if _, err := t.Tx.CloseRemovals(m.Key, storage.RemovalDone, t.Now); err != nil {
+		return err
+	}
+	left, err := t.Tx.MarkLeft(m.Key, t.Now)
+	if err != nil {
+		return err
+	}
+	detail := map[string]any{"removal": r.ID, "name": m.Name(), "by": "owner"}
+	if _, err := t.Tx.Audit(storage.AuditEntry{Time: t.Now, GroupKey: m.GroupKey, MemberKey: m.Key, Actor: "owner",
+		Action: "remove_done", Detail: detail}); err != nil {
+		return err
+	}
+	if left {
+		if _, err := t.Tx.Audit(storage.AuditEntry{Time: t.Now, GroupKey: m.GroupKey, MemberKey: m.Key, Actor: "owner",
+			Action: "leave", Detail: map[string]any{"name": m.Name(), "kicked": true, "operator": "owner"}}); err != nil {
+			return err
+		}
+	}
+	return t.NotifyOwner(fmt.Sprintf("✅ 移出请求 #%d 已完成：「%s」已移出群「%s」。", r.ID, safetext.Name(m.Name()), safetext.Name(e.GroupName(m.GroupKey))))
 }

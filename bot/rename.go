@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode"
 
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -131,14 +131,8 @@ func (e *Engine) renameNotice(oldName, newName string, hasOld, hasNew bool) stri
 }
 
 // oneLine makes a group name safe to quote in the owner's console: any member can rename a
-// group, so the name is member-provided text — controls and line breaks become spaces, and
-// it is cut like a member's name.
+// group, so the name is member-provided text — controls, bidi marks and line breaks are shown
+// as U+XXXX (safetext), and it is cut like a member's name.
 func oneLine(name string) string {
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, name)
-	return storage.ShownName(strings.TrimSpace(name))
+	return safetext.Name(strings.TrimSpace(name))
 }

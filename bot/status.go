@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"qunbot/internal/safetext"
 )
 
 // cmdStatus answers 状态: in the console, for every group; in a group (admins and the
@@ -144,7 +146,7 @@ func (e *Engine) statusGroup(t *Turn, line liner, groupKey int64, indent string)
 	now := t.Now.In(e.Location())
 	name := func(key int64) (string, error) {
 		m, err := t.Tx.Member(key)
-		return m.ShownName(), err
+		return safetext.Name(m.Name()), err // members' names: one line, nothing hidden
 	}
 	removals, err := t.Tx.PendingRemovals(groupKey)
 	if err != nil {
@@ -156,7 +158,7 @@ func (e *Engine) statusGroup(t *Turn, line liner, groupKey int64, indent string)
 		if err != nil {
 			return err
 		}
-		parts = append(parts, fmt.Sprintf("%s（%s，%s 起）", n, clipRunes(r.Reason, 20), shortTime(r.RequestedAt.In(now.Location()), now)))
+		parts = append(parts, fmt.Sprintf("%s（%s，%s 起，#%d）", n, safetext.Quote(r.Reason, 20), shortTime(r.RequestedAt.In(now.Location()), now), r.ID))
 	}
 	if len(parts) == 0 {
 		line("%s🚪 没有待移出的人", indent)

@@ -32,6 +32,11 @@ type Turn struct {
 	Owner     bool // sent by the owner's own account
 	Admin     bool // sender holds the admin role (bound to the member key)
 	Ambiguous bool // sender's identity is a guess: take no penalty or points action
+	// Shadow: the sender could not be told from a member with a role or points after a
+	// re-login, so they got a plain row of their own (bot/relink.go). They are Ambiguous —
+	// no rights, no points — but the row is certainly theirs: moderation acts on it, or
+	// copying a name with points would buy immunity.
+	Shadow bool
 
 	// Facts set along the pipeline.
 	Caught    bool // moderation acted on the message

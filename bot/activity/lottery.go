@@ -14,6 +14,7 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/engage"
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -357,7 +358,11 @@ func drawLottery(t *bot.Turn, l storage.Lottery) error {
 	if err := t.Say(text, winners...); err != nil {
 		return err
 	}
-	return t.NotifyOwner(fmt.Sprintf("🎁 「%s」的抽奖「%s」开奖了，中奖：%s。请为 TA 发放奖品。", t.Group.Name, l.Prize, strings.Join(names, "、")))
+	for i, n := range names {
+		names[i] = safetext.Name(n)
+	}
+	return t.NotifyOwner(fmt.Sprintf("🎁 「%s」的抽奖「%s」开奖了，中奖：%s。请为 TA 发放奖品。",
+		safetext.Name(t.Group.Name), safetext.Quote(l.Prize, safetext.ReasonMax), strings.Join(names, "、")))
 }
 
 func (m *Module) cmdDrawNow(t *bot.Turn, a bot.Args) error {

@@ -85,6 +85,17 @@ func NewSim(ctx context.Context, o SimOptions, clock interface {
 		groups, err := tx.Groups()
 		for _, g := range groups {
 			known = append(known, g.Name)
+			// Who the database says is in the group is on the live member list, as on a
+			// real platform after a restart: a same-name newcomer is then not the only one.
+			ms, err := tx.GroupMembers(g.Key)
+			if err != nil {
+				return err
+			}
+			ids := make([]string, 0, len(ms))
+			for _, m := range ms {
+				ids = append(ids, m.PlatformID)
+			}
+			p.KnowMembers(g.Name, ids)
 		}
 		return err
 	}); err != nil {

@@ -200,15 +200,16 @@ func TestMessagePointsDailyCap(t *testing.T) {
 func TestAmbiguousMemberGetsNoPoints(t *testing.T) {
 	h := newHarness(t, "")
 	h.say("王五", "大家好我是王五") // session id 王五
-	// Two members with the same names under new session ids: the engine cannot tell them
-	// apart, so neither may earn on a guess.
+	// Two members with the same names, then a re-login (a new session, new ids): the
+	// engine cannot tell which of them speaks, so the speaker may not earn on a guess.
 	for _, id := range []string{"x1", "x2"} {
 		h.e.Handle(context.Background(), bot.Event{Type: bot.EventMessage, ID: "amb-" + id, Time: h.clock.Now(),
 			Group: bot.GroupInfo{ID: testGroup, Name: testGroup}, Sender: bot.MemberInfo{ID: id, Nickname: "李四"}, Kind: bot.KindText, Text: "我也来说两句话"})
 	}
 	h.take()
 	h.e.Handle(context.Background(), bot.Event{Type: bot.EventMessage, ID: "amb-3", Time: h.clock.Now(),
-		Group: bot.GroupInfo{ID: testGroup, Name: testGroup}, Sender: bot.MemberInfo{ID: "x3", Nickname: "李四"}, Kind: bot.KindText, Text: "签到"})
+		Group: bot.GroupInfo{ID: testGroup, Name: testGroup}, Sender: bot.MemberInfo{ID: "x3", Nickname: "李四"}, Kind: bot.KindText, Text: "签到",
+		Session: "relogin"})
 	sends, _, outcomes := h.take()
 	if len(points(outcomes)) != 0 {
 		t.Fatalf("an ambiguous sender earns nothing: %v", points(outcomes))
@@ -218,7 +219,8 @@ func TestAmbiguousMemberGetsNoPoints(t *testing.T) {
 	}
 	for i := range 3 {
 		h.e.Handle(context.Background(), bot.Event{Type: bot.EventMessage, ID: fmt.Sprint("amb-again-", i), Time: h.clock.Now(),
-			Group: bot.GroupInfo{ID: testGroup, Name: testGroup}, Sender: bot.MemberInfo{ID: "x3", Nickname: "李四"}, Kind: bot.KindText, Text: "签到"})
+			Group: bot.GroupInfo{ID: testGroup, Name: testGroup}, Sender: bot.MemberInfo{ID: "x3", Nickname: "李四"}, Kind: bot.KindText, Text: "签到",
+			Session: "relogin"})
 	}
 	if sends, _, _ := h.take(); len(sends) != 0 {
 		t.Fatalf("the answer is given once per cooldown, not per message: %+v", sends)

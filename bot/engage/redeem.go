@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"qunbot/bot"
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -55,5 +56,5 @@ func (m *Module) cmdRedeem(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	return t.NotifyOwner(fmt.Sprintf("🎁 兑换请求：「%s」的 %s 兑换了「%s」（%d 积分，余额 %d）。\n请为 TA 发放。",
-		t.Group.Name, t.Member.ShownName(), item.Name, item.Cost, balance))
+		safetext.Name(t.Group.Name), safetext.Name(t.Member.Name()), item.Name, item.Cost, balance))
 }

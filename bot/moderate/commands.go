@@ -7,6 +7,7 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/config"
+	"qunbot/internal/safetext"
 	"qunbot/rules"
 	"qunbot/storage"
 )
@@ -212,7 +213,7 @@ func (m *Module) cmdUnwarn(t *bot.Turn, a bot.Args) error {
 			return err
 		} else if n > 0 {
 			undone = "，已取消移出请求"
-			if err := t.NotifyOwner(fmt.Sprintf("✅ 管理员撤销了「%s」的处罚，群「%s」里对 TA 的移出请求已取消，不用再移出了。", target.ShownName(), t.Group.Name)); err != nil {
+			if err := t.NotifyOwner(fmt.Sprintf("✅ 管理员撤销了「%s」的处罚，群「%s」里对 TA 的移出请求已取消，不用再移出了。", safetext.Name(target.Name()), safetext.Name(t.Group.Name))); err != nil {
 				return err
 			}
 		}
@@ -287,7 +288,7 @@ func (m *Module) cmdHistory(t *bot.Turn, a bot.Args) error {
 		if s.Revoked {
 			state = "（已撤销）"
 		}
-		fmt.Fprintf(&b, "\n· %s %s %s%s", s.Time.In(t.Engine().Location()).Format("01-02 15:04"), levelName(s.Level), s.Reason, state)
+		fmt.Fprintf(&b, "\n· %s %s %s%s", s.Time.In(t.Engine().Location()).Format("01-02 15:04"), levelName(s.Level), safetext.Quote(s.Reason, 80), state)
 		shown++
 	}
 	if shown == 0 {
@@ -372,8 +373,11 @@ func (m *Module) cmdReport(t *bot.Turn, a bot.Args) error {
 	if err := t.Audit("report", target.Key, map[string]any{"reporter": t.Member.Key, "reporter_name": t.Member.Name(), "reason": truncate(reason, 200)}); err != nil {
 		return err
 	}
-	if err := t.NotifyOwner(fmt.Sprintf("📣 举报：「%s」在群「%s」举报了「%s」\n原因：%s\n处理：在群里发「记录 @%s」查看记录，「警告 @%s」警告。",
-		t.Member.ShownName(), t.Group.Name, target.ShownName(), truncate(reason, 200), target.ShownName(), target.ShownName())); err != nil {
+	// Everything a member wrote is quoted on one line (safetext): a reason cannot start a
+	// line of its own that passes for the bot's voice (a forged removal request).
+	if err := t.NotifyOwner(fmt.Sprintf("📣 举报：「%s」在群「%s」举报了「%s」\n原因：「%s」\n处理：在群里发「记录 @%s」查看记录，「警告 @%s」警告。",
+		safetext.Name(t.Member.Name()), safetext.Name(t.Group.Name), safetext.Name(target.Name()), safetext.Quote(reason, safetext.ReasonMax),
+		target.ShownName(), target.ShownName())); err != nil {
 		return err
 	}
 	return t.Reply("已转告群主，谢谢你的反馈。")

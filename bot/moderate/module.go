@@ -18,6 +18,7 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/config"
+	"qunbot/internal/safetext"
 	"qunbot/rules"
 	"qunbot/storage"
 )
@@ -301,9 +302,11 @@ func (m *Module) Screen(t *bot.Turn) error {
 		return nil
 	}
 	v := violationFrom(fired, c, mc.DryRun)
-	if t.Ambiguous {
-		// Never punish on a guess: two members match this identity after a re-login.
-		return t.NotifyOwner(fmt.Sprintf("⚠️ 群「%s」里「%s」的消息触发了「%s」，但有重名成员、无法确定是谁，所以没有处罚。", t.Group.Name, member.ShownName(), v.Reason))
+	if t.Ambiguous && !t.Shadow {
+		// Never punish on a guess: two members match this identity after a re-login. (A
+		// shadow's row is its own: no guess.)
+		return t.NotifyOwner(fmt.Sprintf("⚠️ 群「%s」里「%s」的消息触发了「%s」，但有重名成员、无法确定是谁，所以没有处罚。",
+			safetext.Name(t.Group.Name), safetext.Name(member.Name()), safetext.Quote(v.Reason, safetext.ReasonMax)))
 	}
 	v.MessageID = t.Event.ID
 	d, err := apply(t, member, v, fmt.Sprintf("msg:%d:%s", t.Group.Key, t.Event.ID))

@@ -10,6 +10,7 @@ import (
 	"qunbot/bot/chart"
 	"qunbot/bot/config"
 	"qunbot/bot/moderate"
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -165,7 +166,7 @@ func collect(t *bot.Turn, kind reportKind) (*report, error) {
 			if err != nil {
 				return nil, err
 			}
-			r.top = append(r.top, topMember{mem.ShownName(), a.Valid})
+			r.top = append(r.top, topMember{safetext.Name(mem.Name()), a.Valid}) // the owner's report: quoted safely
 		}
 	}
 	if err := collectMetrics(t, r); err != nil {

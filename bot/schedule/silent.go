@@ -10,6 +10,7 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/config"
+	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
 
@@ -232,7 +233,7 @@ func removeSilent(t *bot.Turn, list []dueMember) error {
 				if err := t.Audit("remove_request", d.m.Key, map[string]any{"removal": r.ID, "source": "silent", "reason": reason}); err != nil {
 					return err
 				}
-				lines = append(lines, "· "+d.m.ShownName()+"（"+lastSign(d.m, loc)+"）")
+				lines = append(lines, fmt.Sprintf("· #%d「%s」（%s）", r.ID, safetext.Name(d.m.Name()), lastSign(d.m, loc)))
 			}
 		}
 		if err := recordStep(t, d, stepRemove, n); err != nil {
@@ -242,8 +243,9 @@ func removeSilent(t *bot.Turn, list []dueMember) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	text := fmt.Sprintf("🚨「%s」有 %d 人%s，建议移出：\n%s\n微信不允许机器人踢人，请在群聊信息里手动移除。对方离开后请求自动完成；再发言会自动取消。",
-		t.Group.Name, len(lines), reason, strings.Join(lines, "\n"))
+	// Each line carries its request number: 「已移出 #N」 closes it (bot/removal.go).
+	text := fmt.Sprintf("🚨 移出请求：「%s」有 %d 人%s，建议移出：\n%s\n微信不允许机器人踢人，请在群聊信息里手动移除，移出后可以回复「已移出 #编号」。对方离开后请求自动完成；再发言会自动取消。",
+		safetext.Name(t.Group.Name), len(lines), reason, strings.Join(lines, "\n"))
 	return t.NotifyOwner(text)
 }
 
@@ -279,7 +281,8 @@ func (m *Module) silenceEnded(t *bot.Turn) error {
 	if err := t.Audit("remove_cancel", t.Member.Key, map[string]any{"removal": r.ID, "source": "silent", "why": "spoke"}); err != nil {
 		return err
 	}
-	return t.NotifyOwner(fmt.Sprintf("✅「%s」在「%s」又发言了，之前因长期沉默的移出请求已取消，不用再移出。", t.Member.ShownName(), t.Group.Name))
+	return t.NotifyOwner(fmt.Sprintf("✅「%s」在「%s」又发言了，之前因长期沉默的移出请求 #%d 已取消，不用再移出。",
+		safetext.Name(t.Member.Name()), safetext.Name(t.Group.Name), r.ID))
 }
 
 // silentCounts counts the group's members by the step of their current silence.

@@ -125,6 +125,7 @@ func (p *Printer) Recall(at time.Time, id int64, group, member string) {
 
 // Outcome reports an engine outcome (penalty, points, …).
 func (p *Printer) Outcome(o bot.Outcome) {
+	o.Member = ScriptName(o.Member) // JSON names members by their script names, whatever the session
 	fields := []field{{"group", o.Group}, {"member", o.Member}}
 	keys := make([]string, 0, len(o.Fields))
 	for k := range o.Fields {

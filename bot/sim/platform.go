@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,12 @@ type Platform struct {
 	removed []removal                  // removals to turn into leave events
 	kicked  map[removal]bool           // removed members: they cannot post until they rejoin
 	muted   map[removal]time.Time      // members muted on the platform, until when
+	// seeded are members a database the simulation restarted on says are in a group: the
+	// live member list (LiveMembers) has them, as a real platform's would after a restart.
+	seeded map[string]map[string]bool
+	// session counts @relogin lines: in session n > 0 every member's id is "name:n", as
+	// WeChat gives everyone a new id at every login. Script names cannot hold a colon.
+	session int
 }
 
 type removal struct{ group, member string }
@@ -29,7 +37,7 @@ type removal struct{ group, member string }
 // NewPlatform makes a simulated platform that prints what the bot does.
 func NewPlatform(caps bot.Capabilities, out *Printer, clock bot.Clock) *Platform {
 	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}, kicked: map[removal]bool{},
-		muted: map[removal]time.Time{}}
+		muted: map[removal]time.Time{}, seeded: map[string]map[string]bool{}}
 }
 
 // Capabilities are what the simulation was started with.
@@ -46,12 +54,17 @@ func (p *Platform) SendText(ctx context.Context, groupID, text string, mentions 
 	if !ok {
 		return fmt.Errorf("sim: no group %q", groupID)
 	}
-	p.out.Send(p.clock.Now(), bot.DeliveryID(ctx), groupID, text, mentions)
+	names := make([]string, len(mentions))
+	for i, id := range mentions {
+		names[i] = ScriptName(id)
+	}
+	p.out.Send(p.clock.Now(), bot.DeliveryID(ctx), groupID, text, names)
 	return nil
 }
 
 // SendDM prints a DM.
 func (p *Platform) SendDM(ctx context.Context, to, text string) error {
+	to = ScriptName(to) // a member by script name, whatever the session
 	p.out.DM(p.clock.Now(), bot.DeliveryID(ctx), to, text)
 	return nil
 }
@@ -67,6 +80,7 @@ func (p *Platform) RemoveMember(ctx context.Context, groupID, memberID string) e
 	if !p.caps.CanRemove {
 		return bot.ErrNotSupported
 	}
+	memberID = ScriptName(memberID)
 	p.mu.Lock()
 	members, ok := p.groups[groupID]
 	if ok {
@@ -88,6 +102,7 @@ func (p *Platform) MuteMember(ctx context.Context, groupID, memberID string, d t
 	if !p.caps.CanMute {
 		return bot.ErrNotSupported
 	}
+	memberID = ScriptName(memberID)
 	p.mu.Lock()
 	_, ok := p.groups[groupID]
 	if ok {
@@ -110,7 +125,7 @@ func (p *Platform) Recall(ctx context.Context, groupID, memberID, messageID stri
 	if !p.caps.CanRecall {
 		return bot.ErrNotSupported
 	}
-	p.out.Recall(p.clock.Now(), bot.DeliveryID(ctx), groupID, memberID)
+	p.out.Recall(p.clock.Now(), bot.DeliveryID(ctx), groupID, ScriptName(memberID))
 	return nil
 }
 
@@ -138,7 +153,7 @@ func (p *Platform) Groups(ctx context.Context) ([]bot.GroupInfo, error) {
 	return out, nil
 }
 
-// Members lists a simulated group's members (script names are their ids and nicknames).
+// Members lists a simulated group's members under this session's ids.
 func (p *Platform) Members(ctx context.Context, groupID string) ([]bot.MemberInfo, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -148,13 +163,95 @@ func (p *Platform) Members(ctx context.Context, groupID string) ([]bot.MemberInf
 	}
 	out := make([]bot.MemberInfo, 0, len(members))
 	for name := range members {
-		out = append(out, memberInfo(name))
+		out = append(out, p.memberInfoLocked(name))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 
-func memberInfo(name string) bot.MemberInfo { return bot.MemberInfo{ID: name, Nickname: name} }
+// LiveMembers is bot.Roster: everyone in the group now (who spoke or joined in this run,
+// and whom the database says was there before it), under this session's ids.
+func (p *Platform) LiveMembers(groupID string) ([]bot.MemberInfo, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	names := map[string]bool{}
+	for n := range p.seeded[groupID] {
+		names[n] = true
+	}
+	for n := range p.groups[groupID] {
+		names[n] = true
+	}
+	out := make([]bot.MemberInfo, 0, len(names))
+	for n := range names {
+		out = append(out, p.memberInfoLocked(n))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, true
+}
+
+// KnowMembers records who a restarted simulation's database says is in a group, by the
+// ids stored for them (script names, or "name:n" after a @relogin).
+func (p *Platform) KnowMembers(group string, ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seeded[group] == nil {
+		p.seeded[group] = map[string]bool{}
+	}
+	for _, id := range ids {
+		if n := ScriptName(id); n != "" && n != OwnerName {
+			p.seeded[group][n] = true
+		}
+	}
+}
+
+// Relogin starts a new session (@relogin): every member gets a new id, as after a WeChat
+// re-login, and the engine has to recognise them again.
+func (p *Platform) Relogin() {
+	p.mu.Lock()
+	p.session++
+	p.mu.Unlock()
+}
+
+// Session names the current session for bot.Event.Session ("" before any @relogin).
+func (p *Platform) Session() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.session == 0 {
+		return ""
+	}
+	return "relogin-" + strconv.Itoa(p.session)
+}
+
+// memberInfo is how the platform shows a script name now: its id in this session, and
+// its nickname (the name without a #tag: 老张#2 is another person called 老张).
+func (p *Platform) memberInfo(name string) bot.MemberInfo {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.memberInfoLocked(name)
+}
+
+func (p *Platform) memberInfoLocked(name string) bot.MemberInfo {
+	id := name
+	if p.session > 0 {
+		id = name + ":" + strconv.Itoa(p.session)
+	}
+	return bot.MemberInfo{ID: id, Nickname: Nickname(name)}
+}
+
+// Nickname is the nickname a script name shows: 老张#2 is a second person whose nickname
+// is 老张. A name whose # has nothing before or after it is all nickname.
+func Nickname(name string) string {
+	if i := strings.LastIndex(name, "#"); i > 0 && i < len(name)-1 {
+		return name[:i]
+	}
+	return name
+}
+
+// ScriptName is the script name behind a simulated session id ("老张#2:3" → "老张#2").
+func ScriptName(id string) string {
+	name, _, _ := strings.Cut(id, ":")
+	return name
+}
 
 // ensureGroup creates a group; it reports the group's info (the owner counts as a member).
 // KnowGroups adds groups the simulated account is in already. A bot restarted on a

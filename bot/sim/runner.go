@@ -73,6 +73,10 @@ func (r *Runner) Step(ctx context.Context, s Step) error {
 	case StepAdvance:
 		r.advanceTo(ctx, r.clock.Now().Add(s.Advance))
 		return nil
+	case StepRelogin:
+		r.platform.Relogin()
+		r.out.Note(r.clock.Now(), "重新登录：每位成员的 id 都换了新的，机器人要重新认人")
+		return nil
 	}
 	ev, err := r.event(s)
 	if errors.Is(err, errSkip) {
@@ -93,12 +97,12 @@ var errSkip = errors.New("skip")
 func (r *Runner) event(s Step) (bot.Event, error) {
 	if s.Kind == StepConsole {
 		return bot.Event{Type: bot.EventMessage, ID: r.id(s), Console: true, FromOwner: true,
-			Sender: r.owner(), Kind: bot.KindText, Text: s.Text, Time: r.clock.Now()}, nil
+			Sender: r.owner(), Kind: bot.KindText, Text: s.Text, Time: r.clock.Now(), Session: r.platform.Session()}, nil
 	}
 	if r.group == "" {
 		return bot.Event{}, &LineError{Line: s.Line, Msg: "还没有选择群：请先写一行 @group 群名 / no group yet: add '@group NAME' first"}
 	}
-	ev := bot.Event{ID: r.id(s), Time: r.clock.Now()}
+	ev := bot.Event{ID: r.id(s), Time: r.clock.Now(), Session: r.platform.Session()}
 	switch s.Kind {
 	case StepJoin:
 		r.platform.rejoin(r.group, s.Member)
@@ -107,10 +111,10 @@ func (r *Runner) event(s Step) (bot.Event, error) {
 				s.Member, cfg.Welcome.BatchWindow, cfg.Welcome.BatchWindow))
 		}
 		ev.Type, ev.Group = bot.EventJoin, r.platform.setMember(r.group, s.Member, true)
-		ev.Members, ev.Inviter = []bot.MemberInfo{memberInfo(s.Member)}, s.Inviter
+		ev.Members, ev.Inviter = []bot.MemberInfo{r.platform.memberInfo(s.Member)}, s.Inviter
 	case StepLeave:
 		ev.Type, ev.Group = bot.EventLeave, r.platform.setMember(r.group, s.Member, false)
-		ev.Members = []bot.MemberInfo{memberInfo(s.Member)}
+		ev.Members = []bot.MemberInfo{r.platform.memberInfo(s.Member)}
 	case StepMessage:
 		ev.Type, ev.Kind, ev.Text = bot.EventMessage, s.MsgKind, s.Text
 		if s.Member == OwnerName {
@@ -129,7 +133,7 @@ func (r *Runner) event(s Step) (bot.Event, error) {
 			}
 			// Someone speaking is in the group, even if the script never said they joined:
 			// they were there before the bot.
-			ev.Sender = memberInfo(s.Member)
+			ev.Sender = r.platform.memberInfo(s.Member)
 			ev.Group = r.platform.setMember(r.group, s.Member, true)
 		}
 	default:
@@ -158,8 +162,8 @@ func (r *Runner) handle(ctx context.Context, evs []bot.Event) {
 
 func (r *Runner) followUp(ctx context.Context) {
 	for _, rm := range r.platform.takeRemovals() {
-		r.engine.Handle(ctx, bot.Event{Type: bot.EventLeave, Time: r.clock.Now(),
-			Group: r.platform.ensureGroup(rm.group), Members: []bot.MemberInfo{memberInfo(rm.member)}})
+		r.engine.Handle(ctx, bot.Event{Type: bot.EventLeave, Time: r.clock.Now(), Session: r.platform.Session(),
+			Group: r.platform.ensureGroup(rm.group), Members: []bot.MemberInfo{r.platform.memberInfo(rm.member)}})
 	}
 }
 

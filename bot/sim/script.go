@@ -25,6 +25,7 @@ const (
 	StepLeave                   // -张三
 	StepMessage                 // 张三: text   /  me: text
 	StepConsole                 // > text (the owner in the file helper)
+	StepRelogin                 // @relogin: a new session, every member gets a new id
 )
 
 // Step is one parsed script line.
@@ -41,8 +42,10 @@ type Step struct {
 	Time    time.Time     // StepTime
 	Advance time.Duration // StepAdvance
 	Group   string        // StepGroup
-	Member  string        // join/leave/message: the script name ("me" is the owner)
-	Inviter string        // StepJoin
+	// Member is the script name for join/leave/message ("me" is the owner). A #tag makes
+	// another person with the same nickname: 老张#2 shows the nickname 老张.
+	Member  string
+	Inviter string // StepJoin
 	MsgKind bot.MessageKind
 	Text    string
 }
@@ -96,13 +99,18 @@ func ParseLine(lineNo int, raw string, loc *time.Location) (Step, error) {
 				return fail("时长「%s」看不懂，请写成 @advance 30分钟、@advance 1小时、@advance 3天（或 90m、1h、3d）/ bad duration", arg)
 			}
 			s.Kind, s.Advance = StepAdvance, d
+		case "relogin":
+			if arg != "" {
+				return fail("@relogin 后面不用写东西 / @relogin takes no argument")
+			}
+			s.Kind = StepRelogin
 		case "group":
 			if arg == "" {
 				return fail("@group 后面要写群名，例如 @group 读书会 / @group needs a group name")
 			}
 			s.Kind, s.Group = StepGroup, arg
 		default:
-			return fail("不认识的指令「@%s」，可用的有 @time、@advance、@group / unknown directive; use @time, @advance or @group", word)
+			return fail("不认识的指令「@%s」，可用的有 @time、@advance、@group、@relogin / unknown directive; use @time, @advance, @group or @relogin", word)
 		}
 		return s, nil
 	case strings.HasPrefix(trimmed, ">"):

@@ -612,11 +612,17 @@ func TestLoginStatesAreStatusLines(t *testing.T) {
 	h.session(1)
 	f.setNetDown(true)
 	f.forceSyncRet("1101")
-	for range 3 {
-		h.clock.Advance(h.clock.nextSleep(t)) // failed attempts while the network is down
+	for i := range 3 {
+		d := h.clock.nextSleep(t) // attempt i+1 failed while the network is down
+		if i == 2 {
+			// Back up before the last backoff ends, so that the next attempt reaches WeChat
+			// (which ends the session: 1101). Set after the Advance, it raced that attempt:
+			// a fourth failure slept again, and nothing ever advanced the re-login delay.
+			f.setNetDown(false)
+		}
+		h.clock.Advance(d)
 	}
-	f.setNetDown(false)
-	h.clock.Advance(h.clock.nextSleep(t))
+	h.clock.Advance(h.clock.nextSleep(t)) // the re-login delay
 	h.session(2)
 	var lines []string
 	var states []State

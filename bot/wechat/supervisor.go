@@ -370,10 +370,11 @@ func (a *Adapter) runSession(ctx context.Context, events chan<- bot.Event) sessi
 		_, problems = s.checkGroups(a.opts.Groups)
 	}
 	// Published last, so that whoever waits for a login (CheckGroups) sees a session
-	// whose checks have run and been told.
+	// whose checks have run and been told, and whose 「已登录」 line is out: reported after
+	// setCurrent, a waiter could see the session live while the status still said offline.
 	a.sessionReady(s, relogin, problems)
-	a.setCurrent(s)
 	a.status(Status{State: StateLoggedIn, Nick: s.selfNick})
+	a.setCurrent(s)
 	if a.tune.watchdogSilence > 0 {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.watchdog() }()
