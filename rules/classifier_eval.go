@@ -49,12 +49,12 @@ func CrossScores(examples []Example, k int, opts TrainOptions) []float64 {
 // Rates is caught (recall on spam) and false alarms (share of ordinary
 // messages flagged) at one threshold.
 type Rates struct {
-	Threshold    float64
-	Caught       float64
-	FalseAlarms  float64
-	Precision    float64
-	Spam, Ham    int
-	TP, FP       int
+	Threshold   float64
+	Caught      float64
+	FalseAlarms float64
+	Precision   float64
+	Spam, Ham   int
+	TP, FP      int
 }
 
 // RatesAt counts what a threshold catches: flagged is score > threshold.

@@ -50,12 +50,21 @@ func (c *ClassifierOptions) validate() error {
 	return nil
 }
 
+// MaxClassifiedRunes is the longest normalised text the classifier judges. The training
+// messages are at most 750 characters; a longer one (a pasted sign-up list of 500 names)
+// is outside what the model has seen, and its verdict would be a guess. The lexicon and
+// detectors still check it.
+const MaxClassifiedRunes = 800
+
 // Classifier is the ruleset's classifier settings, nil without one.
 func (r *Ruleset) Classifier() *ClassifierOptions { return r.cls }
 
 // classify scores the normalised text and appends the classifier's result
 // when it is above the review threshold; it also gates abuse-only hits.
 func (r *Ruleset) classify(text string, n *Normalized, out []Result) []Result {
+	if len(n.Runes) > MaxClassifiedRunes {
+		return out
+	}
 	fp, _ := r.feats.Get().(*[]feature)
 	if fp == nil {
 		fp = new([]feature)
@@ -80,7 +89,7 @@ func (r *Ruleset) classify(text string, n *Normalized, out []Result) []Result {
 }
 
 func (r *Ruleset) classifierResult(text string, s Score) Result {
-	res := Result{Check: CheckClassifier, Rule: CheckClassifier, Category: "spam", Action: ActionStrike, Strikes: 1}
+	res := Result{Check: CheckClassifier, Rule: CheckClassifier, Category: "spam", Action: ActionStrike, Strikes: 1, Score: s.P}
 	threshold := r.cls.StrikeAbove
 	if s.P <= r.cls.StrikeAbove {
 		res.Action, res.Strikes, threshold = ActionReview, 0, r.cls.ReviewAbove

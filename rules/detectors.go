@@ -24,6 +24,7 @@ type Result struct {
 	Span     Span     // original byte span of the evidence (zero if none)
 	Evidence string   // the original substring
 	Related  []string // members involved besides the sender (duplicate: earlier senders)
+	Score    float64  // the classifier's score, 0–1 (0 for every other check)
 }
 
 // Stable check ids.
