@@ -101,3 +101,68 @@ func ThresholdFor(examples []Example, scores []float64, fa float64) float64 {
 	}
 	return ham[len(ham)-1-allowed]
 }
+
+// EvalRow is one configuration's cross-validated rates.
+type EvalRow struct {
+	Name string
+	Rates
+}
+
+// EvaluateCV measures, with k-fold cross-validation over examples, what base (the
+// lexicon and detectors) catches alone, what the classifier catches alone at
+// strikeAbove, and what both catch together (base with the classifier and its gate).
+// A message counts as caught when some check acts on it (not a review).
+func EvaluateCV(examples []Example, k int, opts TrainOptions, base Options, strikeAbove, reviewAbove float64) ([]EvalRow, error) {
+	folds := FoldOf(len(examples), k, 7)
+	plain, err := NewRuleset(base)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([][]bool, 3)
+	for i := range hits {
+		hits[i] = make([]bool, len(examples))
+	}
+	acts := func(rs []Result) bool {
+		for _, r := range rs {
+			if r.Action != ActionReview {
+				return true
+			}
+		}
+		return false
+	}
+	for f := range k {
+		var train []Example
+		for i, e := range examples {
+			if folds[i] != f {
+				train = append(train, e)
+			}
+		}
+		m := Train(train, opts)
+		withCls := base
+		withCls.Classifier = &ClassifierOptions{Model: m, StrikeAbove: strikeAbove, ReviewAbove: reviewAbove, Gate: true}
+		both, err := NewRuleset(withCls)
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range examples {
+			if folds[i] != f {
+				continue
+			}
+			hits[0][i] = acts(plain.CheckText(e.Text))
+			hits[1][i] = m.Classify(e.Text, nil).P > strikeAbove
+			hits[2][i] = acts(both.CheckText(e.Text))
+		}
+	}
+	names := []string{"词库+检测器 / lexicon+detectors", "分类器 / classifier", "两者一起 / both"}
+	out := make([]EvalRow, 3)
+	for j := range 3 {
+		scores := make([]float64, len(examples))
+		for i, h := range hits[j] {
+			if h {
+				scores[i] = 1
+			}
+		}
+		out[j] = EvalRow{Name: names[j], Rates: RatesAt(examples, scores, 0.5)}
+	}
+	return out, nil
+}

@@ -16,27 +16,40 @@ type ClassifierOptions struct {
 	// ReviewAbove: above it, up to StrikeAbove, the owner is asked to
 	// review (ActionReview, no penalty). Scores are probabilities, 0–1.
 	StrikeAbove, ReviewAbove float64
-	// Gate: the soft checks — built-in lexicon words (GateKeywords: every
-	// built-in category; otherwise abuse only) and the disguised-contact
-	// detectors — strike only when the classifier also scores the message
-	// above ReviewAbove; below it they ask the owner (ActionReview).
-	// Swearing is ordinary in many groups ("谁买谁傻逼"), and "私聊我" or
-	// "AFF191" alone says little; together with a spam-like message they
-	// still strike. An owner's own words and the phone, QQ, WeChat-id and
-	// link detectors are never gated.
-	Gate         bool
-	GateKeywords bool
+	// Gate: the soft checks — abuse words from the built-in lexicon and the
+	// disguised-contact detectors — strike only when the classifier also
+	// scores the message above ReviewAbove; below it they ask the owner
+	// (ActionReview). Swearing is ordinary in many groups ("谁买谁傻逼"), and
+	// "AFF191" alone says little; with a spam-like message they still strike.
+	// The other built-in words (ads, scam) need only a score above
+	// KeywordsAbove (0: they never wait for the classifier): a word list
+	// cannot tell "私聊我" in an ad from "来找骂么，还私聊我", but a near-zero
+	// score can. An owner's own words and the phone, QQ, WeChat-id and link
+	// detectors are never gated.
+	Gate          bool
+	KeywordsAbove float64
 }
 
-// gated reports whether a result needs the classifier's agreement.
-func (c *ClassifierOptions) gated(r Result) bool {
+// gateFor is the score a result needs to act, or -1 when it is not gated.
+func (c *ClassifierOptions) gateFor(r Result) float64 {
+	if !c.Gate {
+		return -1
+	}
 	switch r.Check {
 	case CheckContactCode, CheckContactAlias:
-		return true
+		return c.ReviewAbove
 	case CheckKeyword:
-		return strings.Contains(r.Rule, "builtin:") && (c.GateKeywords || r.Category == "abuse")
+		if !strings.Contains(r.Rule, "builtin:") {
+			return -1
+		}
+		if r.Category == "abuse" {
+			return c.ReviewAbove
+		}
+		if c.KeywordsAbove > 0 {
+			return c.KeywordsAbove
+		}
 	}
-	return false
+	return -1
 }
 
 func (c *ClassifierOptions) validate() error {
@@ -74,12 +87,10 @@ func (r *Ruleset) classify(text string, n *Normalized, out []Result) []Result {
 	if cap(feats) <= 4*maxPooledRunes {
 		r.feats.Put(fp)
 	}
-	if r.cls.Gate && s.P <= r.cls.ReviewAbove {
-		for i := range out {
-			if out[i].Action != ActionReview && r.cls.gated(out[i]) {
-				out[i].Action, out[i].Strikes = ActionReview, 0
-				out[i].Reason += fmt.Sprintf("（分类器评分 %.2f，不像广告，请群主复核）", s.P)
-			}
+	for i := range out {
+		if g := r.cls.gateFor(out[i]); g >= 0 && s.P <= g && out[i].Action != ActionReview {
+			out[i].Action, out[i].Strikes = ActionReview, 0
+			out[i].Reason += fmt.Sprintf("（分类器评分 %.2f，不像广告，请群主复核）", s.P)
 		}
 	}
 	if s.P <= r.cls.ReviewAbove {

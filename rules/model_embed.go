@@ -13,6 +13,15 @@ import (
 //go:embed models/spam-zh.model
 var shippedModel []byte
 
+//go:embed corpus/spam.txt
+var corpusSpam string
+
+//go:embed corpus/ham.txt
+var corpusHam string
+
+// ShippedCorpus is the labelled data the shipped model is trained on (spam first).
+func ShippedCorpus() []Example { return CorpusExamples(corpusSpam, corpusHam) }
+
 // ShippedTrainOptions are the options the shipped model is trained with;
 // `bot train --eval` cross-validates with the same ones.
 var ShippedTrainOptions = TrainOptions{Bits: 18, Epochs: 12, Rate: 0.4, L2: 1e-6, Seed: 1}

@@ -1,6 +1,11 @@
 package config
 
-import "qunbot/rules"
+import (
+	"os"
+	"path/filepath"
+
+	"qunbot/rules"
+)
 
 // Classifier configures the statistical check (moderation.classifier): a model of what
 // spam looks like, trained on real group spam and ordinary chat, plus what the owner
@@ -18,7 +23,15 @@ type Classifier struct {
 	// the classifier agrees the message looks like spam (score above review_above);
 	// otherwise the owner is asked. Swearing in ordinary chat is then not an offence.
 	Gate bool `yaml:"gate"`
+	// Model is a model file of the owner's own (bot train --out), relative to the config
+	// file; empty: the shipped model.
+	Model string `yaml:"model"`
+
+	model *rules.Model // Model, loaded when the config is validated
 }
+
+// LoadedModel is the model file the config names, nil for the shipped one.
+func (c Classifier) LoadedModel() *rules.Model { return c.model }
 
 // Spam is the part of Moderation this file adds (inlined in its YAML).
 type Spam struct {
@@ -33,9 +46,31 @@ func defaultSpam() Spam {
 		ReviewAbove: rules.DefaultReviewAbove, Action: rules.ActionStrike, Strikes: 1, Gate: true}}
 }
 
-// validateClassifier checks moderation.classifier and the disguised-contact detectors.
-func validateClassifier(m *Moderation, p string, at reporter) {
+// validateClassifier checks moderation.classifier and the disguised-contact detectors,
+// and loads the classifier's model file if it names one (once per file per load).
+func (v *moderationValidator) validateClassifier(m *Moderation, p string, at reporter) {
 	c := m.Classifier
+	if c.Model != "" {
+		file := c.Model
+		if !filepath.IsAbs(file) && v.dir != "" {
+			file = filepath.Join(v.dir, file)
+		}
+		if v.models == nil {
+			v.models = map[string]*rules.Model{}
+		}
+		model, ok := v.models[file]
+		if !ok {
+			b, err := os.ReadFile(file)
+			if err == nil {
+				model, err = rules.ParseModel(b)
+			}
+			if err != nil {
+				at(p+".classifier.model", "读不了分类模型文件 %s：%v / cannot load classifier model", file, err)
+			}
+			v.models[file] = model
+		}
+		m.Classifier.model = model
+	}
 	if c.StrikeAbove <= 0 || c.StrikeAbove > 1 || c.ReviewAbove < 0 || c.ReviewAbove > c.StrikeAbove {
 		at(p+".classifier", "阈值应满足 0 ≤ review_above ≤ strike_above ≤ 1，且 strike_above > 0（默认 %.2f / %.2f）/ thresholds must satisfy 0 ≤ review_above ≤ strike_above ≤ 1",
 			rules.DefaultReviewAbove, rules.DefaultStrikeAbove)

@@ -177,8 +177,9 @@ func defaultModeration() Moderation {
 // moderationValidator loads lexicon files once per config load, however many groups
 // share them.
 type moderationValidator struct {
-	dir   string
-	files map[string]fileLexicon
+	dir    string
+	files  map[string]fileLexicon
+	models map[string]*rules.Model // classifier model files (classifier.go)
 }
 
 type fileLexicon struct {
@@ -242,7 +243,7 @@ func (v *moderationValidator) validate(g *Group, path string, at reporter) {
 			at(p+"."+w.key, "需要 max（至少 1）和 per（时长），例如 max: 10, per: 60s / needs max ≥ 1 and per > 0")
 		}
 	}
-	validateClassifier(m, p, at)
+	v.validateClassifier(m, p, at)
 	if m.Promotion.PerDay < 0 {
 		at(p+".promotion.per_day", "不能为负数 / must not be negative")
 	}

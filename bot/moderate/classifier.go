@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"qunbot/bot"
 	"qunbot/bot/config"
@@ -77,10 +78,14 @@ func (l *learner) options(mc config.Moderation) (*rules.ClassifierOptions, error
 	if !c.Enabled {
 		return nil, nil
 	}
-	if l.err != nil {
+	if l.err != nil && c.LoadedModel() == nil {
 		return nil, fmt.Errorf("load classifier model: %w", l.err)
 	}
-	return &rules.ClassifierOptions{Model: l.model, Delta: l.learned, StrikeAbove: c.StrikeAbove, ReviewAbove: c.ReviewAbove,
+	model := l.model
+	if own := c.LoadedModel(); own != nil {
+		model = own
+	}
+	return &rules.ClassifierOptions{Model: model, Delta: l.learned, StrikeAbove: c.StrikeAbove, ReviewAbove: c.ReviewAbove,
 		Gate: c.Gate}, nil
 }
 
@@ -146,4 +151,36 @@ func (m *Module) requestReview(t *bot.Turn, member storage.Member, text string, 
 	t.Emit("review", member, map[string]any{"rule": RuleName(lead), "review": id})
 	return t.NotifyOwner(fmt.Sprintf("🔎 复核 #%d：群「%s」里「%s」的消息需要你看一下：\n「%s」\n%s\n回复「广告 %d」按广告处罚（机器人也会学会），「正常 %d」放行（也会学会）。发「复核」查看全部待复核。",
 		id, t.Group.Name, member.ShownName(), truncate(text, 120), lead.Reason, id, id))
+}
+
+// ImportExamples stores an owner's own labelled samples (bot train --spam --ham) and
+// teaches the model from each with the same bounded step as a label in chat, all in one
+// transaction. It reports how many were imported.
+func ImportExamples(ctx context.Context, store *storage.Store, model *rules.Model, examples []rules.Example, now time.Time) (int, error) {
+	learned := new(rules.Corrections)
+	n := 0
+	err := store.Update(ctx, func(tx *storage.Tx) error {
+		d, err := tx.WeightDeltas()
+		if err != nil {
+			return err
+		}
+		learned.Replace(d)
+		for _, e := range examples {
+			text := strings.TrimSpace(e.Text)
+			if text == "" {
+				continue
+			}
+			if err := tx.AddExample(storage.LabelledExample{Text: text, Spam: e.Spam, Source: "import", At: now}); err != nil {
+				return err
+			}
+			changed := model.Learn(learned, text, e.Spam)
+			learned.Apply(changed)
+			if err := tx.SetWeightDeltas(changed); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
