@@ -112,7 +112,7 @@ type EvalRow struct {
 // lexicon and detectors) catches alone, what the classifier catches alone at
 // strikeAbove, and what both catch together (base with the classifier and its gate).
 // A message counts as caught when some check acts on it (not a review).
-func EvaluateCV(examples []Example, k int, opts TrainOptions, base Options, strikeAbove, reviewAbove float64) ([]EvalRow, error) {
+func EvaluateCV(examples []Example, k int, opts TrainOptions, base Options, strikeAbove, reviewAbove, keywordsAbove float64) ([]EvalRow, error) {
 	folds := FoldOf(len(examples), k, 7)
 	plain, err := NewRuleset(base)
 	if err != nil {
@@ -139,7 +139,8 @@ func EvaluateCV(examples []Example, k int, opts TrainOptions, base Options, stri
 		}
 		m := Train(train, opts)
 		withCls := base
-		withCls.Classifier = &ClassifierOptions{Model: m, StrikeAbove: strikeAbove, ReviewAbove: reviewAbove, Gate: true}
+		withCls.Classifier = &ClassifierOptions{Model: m, StrikeAbove: strikeAbove, ReviewAbove: reviewAbove, Gate: true,
+			KeywordsAbove: keywordsAbove}
 		both, err := NewRuleset(withCls)
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -70,9 +71,12 @@ func detectContactCodes(text string, n *Normalized, dst []Result) []Result {
 		}
 		letters, digits := j-i, k-j
 		startOK := i == 0 || !isWordRune(Fold(rs[i-1])) || !n.Joined(i)
+		// A hyphen between letters and digits is how product and catalogue
+		// numbers are written (DASD-980, KTSB-006); codes are not.
+		dashed := k > j && strings.ContainsRune(text[n.End[j-1]:n.Start[j]], '-')
 		endOK := k == len(rs) || !isWordRune(Fold(rs[k])) || !n.Joined(k)
 		if letters >= codeMinLetters && letters <= codeMaxLetters && digits >= codeMinDigits && digits <= codeMaxDigits &&
-			startOK && endOK && styledLetters(text, n, i, j) {
+			startOK && endOK && !dashed && styledLetters(text, n, i, j) {
 			start, end := n.Start[i], n.End[k-1]
 			dst = append(dst, newResult(CheckContactCode, "contact",
 				fmt.Sprintf("发送联系暗号（%s）引流", maskID(string(rs[i:k]))), text, start, end))

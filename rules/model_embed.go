@@ -28,9 +28,11 @@ var ShippedTrainOptions = TrainOptions{Bits: 18, Epochs: 12, Rate: 0.4, L2: 1e-6
 
 // Default thresholds, chosen by 5-fold cross-validation on corpus/ (docs/MODERATION.md):
 // strike above 0.80 kept false alarms near 1% with the lexicon and detectors.
+// Built-in ad and scam words act only on a score above DefaultKeywordsAbove.
 const (
-	DefaultStrikeAbove = 0.80
-	DefaultReviewAbove = 0.50
+	DefaultStrikeAbove   = 0.80
+	DefaultReviewAbove   = 0.50
+	DefaultKeywordsAbove = 0.30
 )
 
 // ShippedModel is the embedded starter model, parsed once. It is read-only.

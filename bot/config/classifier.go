@@ -23,6 +23,9 @@ type Classifier struct {
 	// the classifier agrees the message looks like spam (score above review_above);
 	// otherwise the owner is asked. Swearing in ordinary chat is then not an offence.
 	Gate bool `yaml:"gate"`
+	// KeywordsAbove: with gate on, a built-in ad or scam word acts only when the score is
+	// above this (default 0.30): 「私聊我」 in 「来找骂么，还私聊我」 scores near zero.
+	KeywordsAbove float64 `yaml:"keywords_above"`
 	// Model is a model file of the owner's own (bot train --out), relative to the config
 	// file; empty: the shipped model.
 	Model string `yaml:"model"`
@@ -43,7 +46,8 @@ type Spam struct {
 func defaultSpam() Spam {
 	on := Check{Enabled: true, Action: rules.ActionStrike, Strikes: 1}
 	return Spam{ContactCode: on, ContactAlias: on, Classifier: Classifier{Enabled: true, StrikeAbove: rules.DefaultStrikeAbove,
-		ReviewAbove: rules.DefaultReviewAbove, Action: rules.ActionStrike, Strikes: 1, Gate: true}}
+		ReviewAbove: rules.DefaultReviewAbove, KeywordsAbove: rules.DefaultKeywordsAbove, Action: rules.ActionStrike, Strikes: 1,
+		Gate: true}}
 }
 
 // validateClassifier checks moderation.classifier and the disguised-contact detectors,
@@ -71,8 +75,9 @@ func (v *moderationValidator) validateClassifier(m *Moderation, p string, at rep
 		}
 		m.Classifier.model = model
 	}
-	if c.StrikeAbove <= 0 || c.StrikeAbove > 1 || c.ReviewAbove < 0 || c.ReviewAbove > c.StrikeAbove {
-		at(p+".classifier", "阈值应满足 0 ≤ review_above ≤ strike_above ≤ 1，且 strike_above > 0（默认 %.2f / %.2f）/ thresholds must satisfy 0 ≤ review_above ≤ strike_above ≤ 1",
+	if c.StrikeAbove <= 0 || c.StrikeAbove > 1 || c.ReviewAbove < 0 || c.ReviewAbove > c.StrikeAbove ||
+		c.KeywordsAbove < 0 || c.KeywordsAbove > c.StrikeAbove {
+		at(p+".classifier", "阈值应满足 0 ≤ review_above ≤ strike_above ≤ 1，且 strike_above > 0（默认 %.2f / %.2f）/ thresholds must satisfy 0 ≤ review_above ≤ strike_above ≤ 1 and 0 ≤ keywords_above ≤ strike_above",
 			rules.DefaultReviewAbove, rules.DefaultStrikeAbove)
 	}
 	for key, ch := range map[string]Check{"contact_code": m.ContactCode, "contact_alias": m.ContactAlias,

@@ -86,7 +86,7 @@ func (l *learner) options(mc config.Moderation) (*rules.ClassifierOptions, error
 		model = own
 	}
 	return &rules.ClassifierOptions{Model: model, Delta: l.learned, StrikeAbove: c.StrikeAbove, ReviewAbove: c.ReviewAbove,
-		Gate: c.Gate}, nil
+		Gate: c.Gate, KeywordsAbove: c.KeywordsAbove}, nil
 }
 
 // teach records a labelled example and moves the model by one bounded step. The step is
