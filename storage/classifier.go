@@ -185,3 +185,16 @@ func (t *Tx) WeightDeltas() (map[uint32]float32, error) {
 	}
 	return out, rows.Err()
 }
+
+// RemovalClosedAt reports whether the member's moderation removal request (source
+// "moderation:…") was closed as done at exactly at: the owner carried out what moderation
+// asked, which confirms the offence.
+func (t *Tx) RemovalClosedAt(memberKey int64, at time.Time) (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM removals WHERE member_key = ? AND status = 'done' AND closed_at = ?
+		AND source LIKE 'moderation:%'`, memberKey, ms(at)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read closed removal of member %d: %w", memberKey, err)
+	}
+	return n > 0, nil
+}

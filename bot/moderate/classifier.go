@@ -60,6 +60,16 @@ func (l *learner) lastOf(member int64) (lastMessage, bool) {
 	return m, ok
 }
 
+// textOf is the whole message a strike was for when it is still remembered (the strike
+// ref ends in its message id), else the strike's evidence (a keyword hit keeps only the
+// word).
+func (l *learner) textOf(s storage.Strike) string {
+	if last, ok := l.lastOf(s.MemberKey); ok && last.id != "" && strings.HasSuffix(s.Ref, ":"+last.id) {
+		return last.text
+	}
+	return s.Evidence
+}
+
 // load reads the stored corrections: what the owner taught survives a restart.
 func (l *learner) load(ctx context.Context, store *storage.Store) error {
 	return store.View(ctx, func(tx *storage.Tx) error {
