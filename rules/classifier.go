@@ -231,7 +231,9 @@ const maxEvidence = 3
 const gramN = 3
 
 // scoreNormalized scores a normalised text. feats is scratch space.
-func (m *Model) scoreNormalized(text string, n *Normalized, d Delta, feats []feature) (Score, []feature) {
+// Evidence strings are built only when explain is set: most messages score low and
+// nobody reads why.
+func (m *Model) scoreNormalized(text string, n *Normalized, d Delta, feats []feature, explain bool) (Score, []feature) {
 	mask := uint32(len(m.weights) - 1)
 	feats = features(text, n, mask, feats[:0])
 	scale := featureScale(len(feats))
@@ -263,6 +265,9 @@ func (m *Model) scoreNormalized(text string, n *Normalized, d Delta, feats []fea
 		}
 	}
 	s := Score{P: sigmoid(z)}
+	if !explain {
+		return s, feats
+	}
 	for i := range nt {
 		f := top[i]
 		if hasBreak(n.Runes[f.start:f.end]) {
@@ -280,7 +285,7 @@ func hasBreak(rs []rune) bool { return slices.Contains(rs, BreakRune) }
 // pooled buffers.
 func (m *Model) Classify(text string, d Delta) Score {
 	n := Normalize(text)
-	s, _ := m.scoreNormalized(text, &n, d, nil)
+	s, _ := m.scoreNormalized(text, &n, d, nil, true)
 	return s
 }
 

@@ -82,7 +82,10 @@ func (r *Ruleset) classify(text string, n *Normalized, out []Result) []Result {
 	if fp == nil {
 		fp = new([]feature)
 	}
-	s, feats := r.cls.Model.scoreNormalized(text, n, r.cls.Delta, *fp)
+	s, feats := r.cls.Model.scoreNormalized(text, n, r.cls.Delta, *fp, false)
+	if s.P > r.cls.ReviewAbove {
+		s, feats = r.cls.Model.scoreNormalized(text, n, r.cls.Delta, feats, true)
+	}
 	*fp = feats
 	if cap(feats) <= 4*maxPooledRunes {
 		r.feats.Put(fp)

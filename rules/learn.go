@@ -68,7 +68,7 @@ func (m *Model) Learn(c *Corrections, text string, spam bool) map[uint32]float32
 	if len(feats) == 0 {
 		return nil
 	}
-	s, _ := m.scoreNormalized(text, &n, c, nil)
+	s, _ := m.scoreNormalized(text, &n, c, nil, false)
 	y := 0.0
 	if spam {
 		y = 1

@@ -119,3 +119,29 @@ func TestRulesetClassifierResult(t *testing.T) {
 		t.Fatal("review above strike accepted")
 	}
 }
+
+// The ordinary sentences the lexicon must not match are not acted on by the classifier
+// either (a review request is allowed: it punishes nobody).
+func TestOrdinaryChatWithClassifier(t *testing.T) {
+	m, err := ShippedModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := DefaultOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Classifier = &ClassifierOptions{Model: m, StrikeAbove: DefaultStrikeAbove, ReviewAbove: DefaultReviewAbove, Gate: true,
+		KeywordsAbove: DefaultKeywordsAbove}
+	rs, err := NewRuleset(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ordinaryChat {
+		for _, r := range rs.CheckText(s) {
+			if r.Action != ActionReview {
+				t.Errorf("%q: %s acts: %s", s, r.Check, r.Reason)
+			}
+		}
+	}
+}
