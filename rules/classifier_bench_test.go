@@ -47,19 +47,18 @@ func BenchmarkClassifier(b *testing.B) {
 	b.SetBytes(size)
 	var n Normalized
 	var feats []feature
-	lat := make([]time.Duration, 0, len(texts))
+	lat := make([]time.Duration, len(texts))
 	for b.Loop() {
-		lat = lat[:0]
-		for _, t := range texts {
+		for i, t := range texts {
 			start := time.Now()
 			NormalizeInto(&n, t)
 			_, feats = m.scoreNormalized(t, &n, nil, feats, false)
-			lat = append(lat, time.Since(start))
+			if d := time.Since(start); lat[i] == 0 || d < lat[i] {
+				lat[i] = d
+			}
 		}
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1000, "p99-µs/msg")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(texts))/1000, "µs/msg")
+	reportP99(b, lat)
 }
 
 // BenchmarkCheckTextDefault is the path the bot runs on every message, Ruleset.CheckText
@@ -87,15 +86,38 @@ func BenchmarkCheckTextClassifierReal(b *testing.B) {
 	rs := benchClassifierRuleset(b, true)
 	texts, size := corpusTexts()
 	b.SetBytes(size)
-	lat := make([]time.Duration, 0, len(texts))
+	lat := make([]time.Duration, len(texts))
 	for b.Loop() {
-		lat = lat[:0]
-		for _, t := range texts {
+		for i, t := range texts {
 			start := time.Now()
 			rs.CheckText(t)
-			lat = append(lat, time.Since(start))
+			if d := time.Since(start); lat[i] == 0 || d < lat[i] {
+				lat[i] = d
+			}
 		}
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1000, "p99-µs/msg")
+	reportP99(b, lat)
+}
+
+// reportP99 reports the 99th percentile of per-message times, each message's time being
+// the least over the benchmark's passes: the cost of the message, not of the scheduler
+// preempting the benchmark on a shared machine.
+func reportP99(b *testing.B, lat []time.Duration) {
+	sorted := slices.Clone(lat)
+	slices.Sort(sorted)
+	b.ReportMetric(float64(sorted[len(sorted)*99/100].Nanoseconds())/1000, "p99-µs/msg")
+	b.ReportMetric(float64(sorted[len(sorted)/2].Nanoseconds())/1000, "p50-µs/msg")
+}
+
+// BenchmarkCheckTextReal is CheckText without the classifier over the shipped corpus, the
+// baseline for BenchmarkCheckTextClassifierReal.
+func BenchmarkCheckTextReal(b *testing.B) {
+	rs := benchClassifierRuleset(b, false)
+	texts, size := corpusTexts()
+	b.SetBytes(size)
+	for b.Loop() {
+		for _, t := range texts {
+			rs.CheckText(t)
+		}
+	}
 }

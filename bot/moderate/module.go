@@ -482,10 +482,11 @@ func isPromotion(r rules.Result) bool {
 	return false
 }
 
-var severity = map[string]int{rules.ActionWarn: 0, rules.ActionStrike: 1, rules.ActionMute: 2, rules.ActionRemove: 3}
+var severity = map[string]int{rules.ActionReview: -1, rules.ActionWarn: 0, rules.ActionStrike: 1, rules.ActionMute: 2, rules.ActionRemove: 3}
 
 // Lead is the index of the check that decides when several fire on one message: the most
-// severe (remove > mute > strike > warn), then the one with more strikes.
+// severe (remove > mute > strike > warn > review, which only asks the owner), then the one
+// with more strikes.
 func Lead(fired []rules.Result) int {
 	lead := 0
 	for i, r := range fired {
@@ -495,6 +496,13 @@ func Lead(fired []rules.Result) int {
 		}
 	}
 	return lead
+}
+
+// ReviewOnly reports that nothing in fired acts: the message only goes to the owner's
+// review queue.
+func ReviewOnly(fired []rules.Result) bool {
+	act, _ := splitReviews(fired)
+	return len(act) == 0 && len(fired) > 0
 }
 
 // violationFrom makes one offence of everything that fired on a message: the leading check
