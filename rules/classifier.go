@@ -241,9 +241,19 @@ func (m *Model) scoreNormalized(text string, n *Normalized, d Delta, feats []fea
 	var top [maxEvidence]feature
 	var topW [maxEvidence]float32
 	nt := 0
+	// The owner's corrections: one map read once per message (and none while empty).
+	var learned map[uint32]float32
+	if c, ok := d.(*Corrections); ok {
+		if p := c.p.Load(); p != nil && len(*p) > 0 {
+			learned = *p
+		}
+		d = nil
+	}
 	for _, f := range feats {
 		w := m.weights[f.bucket]
-		if d != nil {
+		if learned != nil {
+			w += learned[f.bucket]
+		} else if d != nil {
 			w += d.DeltaWeight(f.bucket)
 		}
 		z += float64(w * scale)
