@@ -1,5 +1,5 @@
 // Command model trains the shipped classifier from rules/corpus and writes
-// rules/models/spam-zh.model. It is deterministic: run by `go generate
+// rules/models/spam-zh.model. It is deterministic: run by `go generate -run gen/model
 // ./rules`, and a test checks that regenerating gives the same bytes.
 package main
 
