@@ -60,15 +60,10 @@ func (l *learner) lastOf(member int64) (lastMessage, bool) {
 	return m, ok
 }
 
-// textOf is the whole message a strike was for when it is still remembered (the strike
-// ref ends in its message id), else the strike's evidence (a keyword hit keeps only the
-// word).
-func (l *learner) textOf(s storage.Strike) string {
-	if last, ok := l.lastOf(s.MemberKey); ok && last.id != "" && strings.HasSuffix(s.Ref, ":"+last.id) {
-		return last.text
-	}
-	return s.Evidence
-}
+// textOf is what a strike was for, as stored: the evidence (a classifier strike keeps the
+// message, a keyword strike the word). Only stored data, never the in-memory last message:
+// a crash and restart must teach exactly what an uninterrupted run teaches.
+func (l *learner) textOf(s storage.Strike) string { return s.Evidence }
 
 // load reads the stored corrections: what the owner taught survives a restart.
 func (l *learner) load(ctx context.Context, store *storage.Store) error {
@@ -99,8 +94,11 @@ func (l *learner) options(mc config.Moderation) (*rules.ClassifierOptions, error
 		Gate: c.Gate, KeywordsAbove: c.KeywordsAbove}, nil
 }
 
-// teach records a labelled example and moves the model by one bounded step. The step is
-// stored in the turn's transaction and installed in memory once it commits.
+// teach records a labelled example and moves the model by one bounded step, stored in the
+// turn's transaction and installed in memory at once, so the next message — in this batch
+// or after a restart, which reloads what was committed — is scored the same way either way.
+// Callers teach last, after whatever else the command does, so a command that fails does
+// not leave a lesson in memory that its rolled-back transaction dropped.
 func (l *learner) teach(t *bot.Turn, text string, spam bool, source string, member int64) error {
 	text = strings.TrimSpace(text)
 	if text == "" || l.model == nil {
@@ -116,7 +114,7 @@ func (l *learner) teach(t *bot.Turn, text string, spam bool, source string, memb
 	if err := t.Tx.SetWeightDeltas(changed); err != nil {
 		return err
 	}
-	t.After(func(context.Context) { l.learned.Apply(changed) })
+	l.learned.Apply(changed)
 	return t.Audit("classifier_learn", member, map[string]any{"spam": spam, "source": source, "buckets": len(changed),
 		"text": truncate(text, 200)})
 }

@@ -225,13 +225,17 @@ func (m *Module) cmdUnwarn(t *bot.Turn, a bot.Args) error {
 	if err := t.Audit("unwarn", target.Key, map[string]any{"strike": s.ID, "rule": s.Rule, "strikes": left, "undone": undone}); err != nil {
 		return err
 	}
-	// A pardoned bot penalty was a false alarm: its message teaches the classifier.
-	if s.Actor == "bot" && s.Evidence != "" && s.Rule != "mute" && s.Rule != rules.CheckFlood && s.Rule != rules.CheckDuplicate {
-		if err := m.learn.teach(t, m.learn.textOf(s), false, "pardon", target.Key); err != nil {
-			return err
-		}
+	if err := t.Say(fmt.Sprintf("已撤销 %s最近一次处罚（%s）%s，现在累计 %d 次。", bot.Mention(target), s.Reason, undone, left), target); err != nil {
+		return err
 	}
-	return t.Say(fmt.Sprintf("已撤销 %s最近一次处罚（%s）%s，现在累计 %d 次。", bot.Mention(target), s.Reason, undone, left), target)
+	// A pardoned classifier penalty was the classifier's false alarm: the message (its
+	// evidence is the message) teaches it (last, see learner.teach). A keyword or detector
+	// strike keeps only the word it matched, which is no example of an ordinary message;
+	// the lexicon and its allow list are how those are corrected.
+	if s.Actor == "bot" && s.Evidence != "" && s.Rule == rules.CheckClassifier {
+		return m.learn.teach(t, m.learn.textOf(s), false, "pardon", target.Key)
+	}
+	return nil
 }
 
 func (m *Module) cmdClear(t *bot.Turn, a bot.Args) error {

@@ -51,12 +51,11 @@ func (m *Module) cmdSpam(t *bot.Turn, a bot.Args) error {
 	if !ok {
 		return bot.Usagef("没找到「%s」最近的消息（机器人重启后只记得新消息）。", target.ShownName())
 	}
-	if err := m.learn.teach(t, last.text, true, "admin:广告", target.Key); err != nil {
+	if _, err := apply(t, target, Violation{Rule: "admin", Reason: "管理员标记为广告：「" + truncate(last.text, 40) + "」",
+		Evidence: last.text, Action: rules.ActionStrike, Strikes: 1, Actor: actor(t), MessageID: last.id}, ref(t, "spam")); err != nil {
 		return err
 	}
-	_, err = apply(t, target, Violation{Rule: "admin", Reason: "管理员标记为广告：「" + truncate(last.text, 40) + "」",
-		Evidence: last.text, Action: rules.ActionStrike, Strikes: 1, Actor: actor(t), MessageID: last.id}, ref(t, "spam"))
-	return err
+	return m.learn.teach(t, last.text, true, "admin:广告", target.Key)
 }
 
 func (m *Module) cmdHam(t *bot.Turn, a bot.Args) error {
@@ -115,9 +114,6 @@ func (m *Module) LabelReview(t *bot.Turn, id int64, spam bool) error {
 	if err != nil {
 		return err
 	}
-	if err := m.learn.teach(t, r.Text, spam, "review", r.MemberKey); err != nil {
-		return err
-	}
 	if spam && member.LeftAt.IsZero() {
 		protected, err := t.Protected(member)
 		if err != nil {
@@ -131,7 +127,10 @@ func (m *Module) LabelReview(t *bot.Turn, id int64, spam bool) error {
 			}
 		}
 	}
-	return t.Answer(fmt.Sprintf("复核 #%d 已标记为%s，机器人学会了。", id, reviewLabel(status)))
+	if err := t.Answer(fmt.Sprintf("复核 #%d 已标记为%s，机器人学会了。", id, reviewLabel(status))); err != nil {
+		return err
+	}
+	return m.learn.teach(t, r.Text, spam, "review", r.MemberKey)
 }
 
 func reviewLabel(status string) string {
