@@ -30,6 +30,7 @@ func main() {
 	bin := flag.String("bin", "", "bot binary (default: build ./cmd/bot)")
 	example := flag.String("example", "config.example.yaml", "the example config the binary embeds")
 	verbose := flag.Bool("v", false, "list every false alarm and the rule that caused it")
+	flag.BoolVar(&burst, "burst", false, "one group, no time between messages (a raid of new members)")
 	flag.Parse()
 	if err := run(context.Background(), *k, *n, *bin, *example, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "simbar:", err)
@@ -220,14 +221,18 @@ func FoldConfig(exampleYAML, model string) (string, error) {
 	return cfg[:i] + "      model: " + model + cfg[end:], nil
 }
 
+// burst is the -burst flag: Script's other shape.
+var burst bool
+
 // Script makes each example a new member's first message: 100 members to a group, two
-// minutes apart. who maps the members' script names to their examples.
+// minutes apart (with -burst: all in one group at the same minute). who maps the members'
+// script names to their examples.
 func Script(test []rules.Example) (string, map[string]rules.Example) {
 	var b strings.Builder
 	who := map[string]rules.Example{}
 	b.WriteString("@time 2026-11-02 09:00\n")
 	for i, e := range test {
-		if i%100 == 0 {
+		if i%100 == 0 && (i == 0 || !burst) {
 			fmt.Fprintf(&b, "@group 测试群%d\n", i/100)
 		}
 		name := fmt.Sprintf("新人%d", i)
@@ -236,7 +241,11 @@ func Script(test []rules.Example) (string, map[string]rules.Example) {
 		if strings.HasPrefix(text, "[") {
 			text = "[text] " + text // a leading [哦] is not a message kind
 		}
-		fmt.Fprintf(&b, "+%s\n@advance 1m\n%s: %s\n@advance 1m\n", name, name, text)
+		if burst {
+			fmt.Fprintf(&b, "+%s\n%s: %s\n", name, name, text)
+		} else {
+			fmt.Fprintf(&b, "+%s\n@advance 1m\n%s: %s\n@advance 1m\n", name, name, text)
+		}
 	}
 	return b.String(), who
 }
