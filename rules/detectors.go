@@ -24,6 +24,7 @@ type Result struct {
 	Span     Span     // original byte span of the evidence (zero if none)
 	Evidence string   // the original substring
 	Related  []string // members involved besides the sender (duplicate: earlier senders)
+	Score    float64  // the classifier's score, 0–1 (0 for every other check)
 }
 
 // Stable check ids.
@@ -49,6 +50,10 @@ type DetectorOptions struct {
 	WeChatID  bool
 	URL       bool
 	ZeroWidth bool
+	// ContactCode and ContactAlias are the disguised-contact detectors
+	// (contacts.go).
+	ContactCode  bool
+	ContactAlias bool
 	// AllowDomains are never reported by the URL detector, nor are their
 	// subdomains: "qq.com" allows "mp.weixin.qq.com".
 	AllowDomains []string
@@ -56,7 +61,7 @@ type DetectorOptions struct {
 
 // DefaultDetectorOptions enables every content detector.
 func DefaultDetectorOptions() DetectorOptions {
-	return DetectorOptions{Phone: true, QQ: true, WeChatID: true, URL: true, ZeroWidth: true}
+	return DetectorOptions{Phone: true, QQ: true, WeChatID: true, URL: true, ZeroWidth: true, ContactCode: true, ContactAlias: true}
 }
 
 // DetectContent runs the enabled content detectors (not the keyword
@@ -68,6 +73,7 @@ func DetectContent(text string, opts DetectorOptions) []Result {
 }
 
 func detectContent(text string, n *Normalized, opts *DetectorOptions, dst []Result) []Result {
+	first := len(dst)
 	if opts.Phone {
 		dst = detectPhones(text, n, dst)
 	}
@@ -82,6 +88,17 @@ func detectContent(text string, n *Normalized, opts *DetectorOptions, dst []Resu
 	}
 	if opts.ZeroWidth {
 		dst = detectZeroWidth(text, dst)
+	}
+	if opts.ContactCode {
+		dst = detectContactCodes(text, n, dst)
+	}
+	// A disguised channel name is only reported when no plain contact
+	// (phone, QQ, WeChat id) explains the message already: that one names
+	// the number itself.
+	if opts.ContactAlias && !slices.ContainsFunc(dst[first:], func(r Result) bool {
+		return r.Check == CheckPhone || r.Check == CheckQQ || r.Check == CheckWeChatID
+	}) {
+		dst = detectContactAliases(text, n, dst)
 	}
 	return dst
 }

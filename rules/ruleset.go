@@ -25,6 +25,8 @@ type Options struct {
 	Detectors    DetectorOptions
 	Policies     map[string]Policy
 	AllowedKinds map[string]bool // nil means DefaultAllowedKinds
+	// Classifier adds the statistical check; nil leaves it out.
+	Classifier *ClassifierOptions
 }
 
 // DefaultOptions is the built-in ads, scam and abuse lexicons with every
@@ -52,12 +54,15 @@ type Ruleset struct {
 	detectors DetectorOptions
 	policies  map[string]Policy
 	kinds     map[string]bool
+	cls       *ClassifierOptions
 	scratch   sync.Pool // *Normalized
+	feats     sync.Pool // *[]feature
 }
 
 var knownChecks = []string{
 	CheckKeyword, CheckPhone, CheckQQ, CheckWeChatID, CheckURL, CheckZeroWidth,
 	CheckMessageKind, CheckFlood, CheckDuplicate, CheckPromoQuota, CheckNickname,
+	CheckContactCode, CheckContactAlias, CheckClassifier,
 }
 
 // NewRuleset validates the options and builds the matcher.
@@ -90,7 +95,15 @@ func NewRuleset(opts Options) (*Ruleset, error) {
 	}
 	det := opts.Detectors
 	det.AllowDomains = slices.Clone(det.AllowDomains)
-	return &Ruleset{matcher: m, detectors: det, policies: policies, kinds: maps.Clone(kinds)}, nil
+	var cls *ClassifierOptions
+	if opts.Classifier != nil {
+		c := *opts.Classifier
+		if err := c.validate(); err != nil {
+			return nil, err
+		}
+		cls = &c
+	}
+	return &Ruleset{matcher: m, detectors: det, policies: policies, kinds: maps.Clone(kinds), cls: cls}, nil
 }
 
 // Matcher is the ruleset's keyword matcher.
@@ -107,13 +120,16 @@ func (r *Ruleset) CheckText(text string) []Result {
 	NormalizeInto(n, text)
 	out := r.keywordResults(text, n, nil)
 	out = detectContent(text, n, &r.detectors, out)
-	if cap(n.Runes) <= maxPooledRunes {
-		r.scratch.Put(n)
-	}
 	for i := range out {
 		if out[i].Check != CheckKeyword {
 			out[i] = r.Apply(out[i])
 		}
+	}
+	if r.cls != nil {
+		out = r.classify(text, n, out)
+	}
+	if cap(n.Runes) <= maxPooledRunes {
+		r.scratch.Put(n)
 	}
 	slices.SortStableFunc(out, func(a, b Result) int { return cmp.Compare(a.Span.Start, b.Span.Start) })
 	return out
@@ -212,6 +228,9 @@ func (r *Ruleset) CheckNickname(nick string) []Result {
 	n := Normalize(nick)
 	det := r.detectors
 	det.ZeroWidth = false
+	// Disguised-contact shapes are message evidence; a nickname is judged by
+	// the plain contact detectors and the lexicon, as before.
+	det.ContactCode, det.ContactAlias = false, false
 	inner := r.keywordResults(nick, &n, nil)
 	inner = detectContent(nick, &n, &det, inner)
 	out := make([]Result, 0, len(inner))

@@ -34,6 +34,7 @@ var migrations = []migration{
 	{15, "platforms with stable ids: groups by platform id, members' platform roles, one-time owner notices", schemaPlatformIDs},
 	{16, "community: newcomer tasks, invites, thanks, lotteries, polls, chains; new ledger reasons", schemaCommunity},
 	{17, "outbox: a message's class (the bot's own posts) and when the daily post cap held it back", schemaOutboxClass},
+	{18, "classifier: review requests, the owner's labelled examples, learned weight corrections", schemaClassifier},
 }
 
 // SchemaVersion is the newest schema this build knows.

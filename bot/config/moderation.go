@@ -45,6 +45,9 @@ type Moderation struct {
 	Promotion  PromotionRule `yaml:"promotion"`
 	Nickname   Check         `yaml:"nickname"`
 
+	// The disguised-contact detectors and the classifier: classifier.go.
+	Spam `yaml:",inline"`
+
 	ladder rules.Ladder
 }
 
@@ -165,6 +168,7 @@ func defaultModeration() Moderation {
 		Duplicates: WindowCheck{Enabled: true, Max: 3, Per: Duration(10 * time.Minute), MinLength: 6, Action: rules.ActionStrike, Strikes: 1},
 		Promotion:  PromotionRule{PerDay: 1, Action: rules.ActionStrike, Strikes: 1},
 		Nickname:   on(rules.ActionRemove),
+		Spam:       defaultSpam(),
 	}
 	m.ladder = rules.DefaultLadder()
 	return m
@@ -173,8 +177,9 @@ func defaultModeration() Moderation {
 // moderationValidator loads lexicon files once per config load, however many groups
 // share them.
 type moderationValidator struct {
-	dir   string
-	files map[string]fileLexicon
+	dir    string
+	files  map[string]fileLexicon
+	models map[string]*rules.Model // classifier model files (classifier.go)
 }
 
 type fileLexicon struct {
@@ -238,6 +243,7 @@ func (v *moderationValidator) validate(g *Group, path string, at reporter) {
 			at(p+"."+w.key, "需要 max（至少 1）和 per（时长），例如 max: 10, per: 60s / needs max ≥ 1 and per > 0")
 		}
 	}
+	v.validateClassifier(m, p, at)
 	if m.Promotion.PerDay < 0 {
 		at(p+".promotion.per_day", "不能为负数 / must not be negative")
 	}

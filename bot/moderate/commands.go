@@ -14,7 +14,9 @@ import (
 
 // Commands are the moderation commands: admins' tools, the owner's role grants, and the
 // members' report button.
-func (m *Module) Commands() []*bot.Command {
+func (m *Module) Commands() []*bot.Command { return m.allCommands() }
+
+func (m *Module) baseCommands() []*bot.Command {
 	return []*bot.Command{
 		{Name: "警告", Aliases: []string{"warn"}, Usage: "警告 @成员 [原因]", Summary: "警告成员（按处罚阶梯累计）",
 			Perm: bot.AdminOnly, Run: m.cmdWarn},
@@ -24,7 +26,7 @@ func (m *Module) Commands() []*bot.Command {
 			Perm: bot.AdminOnly, Run: m.cmdUnmute},
 		{Name: "移除", Aliases: []string{"kick", "remove", "踢出"}, Usage: "移除 @成员 [原因]", Summary: "移出成员（QQ 上机器人是群管理员时直接踢出；微信上会请群主手动移出）",
 			Perm: bot.AdminOnly, Run: m.cmdRemove},
-		{Name: "撤销警告", Aliases: []string{"unwarn"}, Usage: "撤销警告 @成员", Summary: "撤销最近一次警告",
+		{Name: "撤销警告", Aliases: []string{"unwarn", "误判"}, Usage: "撤销警告 @成员（或「误判 @成员」）", Summary: "撤销最近一次警告（机器人也会学会那条消息不是广告）",
 			Perm: bot.AdminOnly, Run: m.cmdUnwarn},
 		{Name: "清除记录", Aliases: []string{"resetwarns", "clearwarns"}, Usage: "清除记录 @成员", Summary: "清除违规记录、禁言和移出请求",
 			Perm: bot.AdminOnly, Run: m.cmdClear},
@@ -42,6 +44,9 @@ func (m *Module) Commands() []*bot.Command {
 			Run: m.cmdReport},
 	}
 }
+
+// allCommands is the commands above plus the classifier's (learn_commands.go).
+func (m *Module) allCommands() []*bot.Command { return append(m.baseCommands(), m.learnCommands()...) }
 
 // oneTarget returns the single member a command is about, refusing privileged targets for
 // penalties: the owner and admins are never penalised.
@@ -221,7 +226,17 @@ func (m *Module) cmdUnwarn(t *bot.Turn, a bot.Args) error {
 	if err := t.Audit("unwarn", target.Key, map[string]any{"strike": s.ID, "rule": s.Rule, "strikes": left, "undone": undone}); err != nil {
 		return err
 	}
-	return t.Say(fmt.Sprintf("已撤销 %s最近一次处罚（%s）%s，现在累计 %d 次。", bot.Mention(target), s.Reason, undone, left), target)
+	if err := t.Say(fmt.Sprintf("已撤销 %s最近一次处罚（%s）%s，现在累计 %d 次。", bot.Mention(target), s.Reason, undone, left), target); err != nil {
+		return err
+	}
+	// A pardoned classifier penalty was the classifier's false alarm: the message (its
+	// evidence is the message) teaches it (last, see learner.teach). A keyword or detector
+	// strike keeps only the word it matched, which is no example of an ordinary message;
+	// the lexicon and its allow list are how those are corrected.
+	if s.Actor == "bot" && s.Evidence != "" && s.Rule == rules.CheckClassifier {
+		return m.learn.teach(t, m.learn.textOf(s), false, "pardon", target.Key)
+	}
+	return nil
 }
 
 func (m *Module) cmdClear(t *bot.Turn, a bot.Args) error {

@@ -32,6 +32,7 @@ type Module struct {
 	// it counts by include the group).
 	floods map[windowKey]*rules.Flood
 	dups   map[windowKey]*rules.Duplicates
+	learn  *learner // the classifier's model and what the owner taught it
 }
 
 // windowKey is a window check's setting; every message looks its trackers up by it.
@@ -43,7 +44,7 @@ type windowKey struct {
 // New builds the module.
 func New() *Module {
 	return &Module{compiled: map[*config.Config]map[string]*compiled{}, byPrint: map[string]*compiled{},
-		floods: map[windowKey]*rules.Flood{}, dups: map[windowKey]*rules.Duplicates{}}
+		floods: map[windowKey]*rules.Flood{}, dups: map[windowKey]*rules.Duplicates{}, learn: newLearner()}
 }
 
 // Name implements bot.Module.
@@ -74,7 +75,7 @@ func (m *Module) ruleset(cfg *config.Config, group string, mc config.Moderation)
 	fp := fingerprint(mc)
 	c, ok := m.byPrint[fp]
 	if !ok {
-		c = build(mc)
+		c = build(mc, m.learn)
 		m.byPrint[fp] = c
 	}
 	groups[group] = c
@@ -87,13 +88,13 @@ func fingerprint(mc config.Moderation) string {
 	for _, l := range mc.Lexicons {
 		fmt.Fprintf(&b, "%s|%s|%q|%s|%s|%d|%v;", l.Builtin, l.File, l.Words, l.Category, l.Action, l.Strikes, l.DryRun)
 	}
-	fmt.Fprintf(&b, "%q|%+v|%+v|%+v|%+v|%+v|%+v|%+v", mc.Allow, mc.Phone, mc.QQ, mc.WeChatID, mc.Links, mc.ZeroWidth, mc.Kinds, mc.Nickname)
+	fmt.Fprintf(&b, "%q|%+v|%+v|%+v|%+v|%+v|%+v|%+v|%+v", mc.Allow, mc.Phone, mc.QQ, mc.WeChatID, mc.Links, mc.ZeroWidth, mc.Kinds, mc.Nickname, mc.Spam)
 	return b.String()
 }
 
 // build turns config into a ruleset. Entries are tagged with their lexicon's rule name
 // ("ads@builtin:ads:12"), so a penalty names the rule the admin configured.
-func build(mc config.Moderation) *compiled {
+func build(mc config.Moderation, l *learner) *compiled {
 	c := &compiled{dryRun: dryRunRules(mc)}
 	var entries []rules.Entry
 	for _, l := range mc.Lexicons {
@@ -128,20 +129,27 @@ func build(mc config.Moderation) *compiled {
 	opts := rules.Options{
 		Entries: entries,
 		Detectors: rules.DetectorOptions{Phone: mc.Phone.Enabled, QQ: mc.QQ.Enabled, WeChatID: mc.WeChatID.Enabled,
-			URL: mc.Links.Enabled, ZeroWidth: mc.ZeroWidth.Enabled, AllowDomains: mc.Links.AllowDomains},
+			URL: mc.Links.Enabled, ZeroWidth: mc.ZeroWidth.Enabled, AllowDomains: mc.Links.AllowDomains,
+			ContactCode: mc.ContactCode.Enabled, ContactAlias: mc.ContactAlias.Enabled},
 		Policies: map[string]rules.Policy{
-			rules.CheckPhone:       policy(mc.Phone),
-			rules.CheckQQ:          policy(mc.QQ),
-			rules.CheckWeChatID:    policy(mc.WeChatID),
-			rules.CheckZeroWidth:   policy(mc.ZeroWidth),
-			rules.CheckURL:         {Action: mc.Links.Action, Strikes: mc.Links.Strikes},
-			rules.CheckMessageKind: {Action: mc.Kinds.Action, Strikes: mc.Kinds.Strikes},
-			rules.CheckFlood:       {Action: mc.Flood.Action, Strikes: mc.Flood.Strikes},
-			rules.CheckDuplicate:   {Action: mc.Duplicates.Action, Strikes: mc.Duplicates.Strikes},
-			rules.CheckPromoQuota:  {Action: mc.Promotion.Action, Strikes: mc.Promotion.Strikes},
-			rules.CheckNickname:    policy(mc.Nickname),
+			rules.CheckPhone:        policy(mc.Phone),
+			rules.CheckQQ:           policy(mc.QQ),
+			rules.CheckWeChatID:     policy(mc.WeChatID),
+			rules.CheckZeroWidth:    policy(mc.ZeroWidth),
+			rules.CheckURL:          {Action: mc.Links.Action, Strikes: mc.Links.Strikes},
+			rules.CheckMessageKind:  {Action: mc.Kinds.Action, Strikes: mc.Kinds.Strikes},
+			rules.CheckFlood:        {Action: mc.Flood.Action, Strikes: mc.Flood.Strikes},
+			rules.CheckDuplicate:    {Action: mc.Duplicates.Action, Strikes: mc.Duplicates.Strikes},
+			rules.CheckPromoQuota:   {Action: mc.Promotion.Action, Strikes: mc.Promotion.Strikes},
+			rules.CheckNickname:     policy(mc.Nickname),
+			rules.CheckContactCode:  policy(mc.ContactCode),
+			rules.CheckContactAlias: policy(mc.ContactAlias),
+			rules.CheckClassifier:   {Action: mc.Classifier.Action, Strikes: mc.Classifier.Strikes},
 		},
 		AllowedKinds: allowed,
+	}
+	if opts.Classifier, c.err = l.options(mc); c.err != nil {
+		return c
 	}
 	c.rs, c.err = rules.NewRuleset(opts)
 	return c
@@ -157,7 +165,9 @@ func dryRunRules(mc config.Moderation) map[string]bool {
 	for check, d := range map[string]bool{rules.CheckPhone: mc.Phone.DryRun, rules.CheckQQ: mc.QQ.DryRun,
 		rules.CheckWeChatID: mc.WeChatID.DryRun, rules.CheckZeroWidth: mc.ZeroWidth.DryRun, rules.CheckURL: mc.Links.DryRun,
 		rules.CheckMessageKind: mc.Kinds.DryRun, rules.CheckFlood: mc.Flood.DryRun, rules.CheckDuplicate: mc.Duplicates.DryRun,
-		rules.CheckPromoQuota: mc.Promotion.DryRun, rules.CheckNickname: mc.Nickname.DryRun} {
+		rules.CheckPromoQuota: mc.Promotion.DryRun, rules.CheckNickname: mc.Nickname.DryRun,
+		rules.CheckContactCode: mc.ContactCode.DryRun, rules.CheckContactAlias: mc.ContactAlias.DryRun,
+		rules.CheckClassifier: mc.Classifier.DryRun} {
 		dry[check] = d
 	}
 	return dry
@@ -205,6 +215,9 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 	c := m.ruleset(cfg, "", cfg.Defaults.Moderation)
 	if c.err != nil {
 		return fmt.Errorf("build moderation rules: %w", c.err)
+	}
+	if err := m.learn.load(ctx, e.Store()); err != nil {
+		return fmt.Errorf("load what the classifier learned: %w", err)
 	}
 	return nil
 }
@@ -274,6 +287,7 @@ func (m *Module) Screen(t *bot.Turn) error {
 	text := scanned(t.Text())
 	if text != "" {
 		fired = append(fired, c.rs.CheckText(text)...)
+		m.learn.remember(member.Key, t.Event.ID, text)
 	}
 	// A bot command is a member talking to the bot, not to the group: a newcomer trying
 	// every command 帮助 lists is neither flooding nor repeating anyone. (What a command
@@ -295,13 +309,22 @@ func (m *Module) Screen(t *bot.Turn) error {
 	if err != nil {
 		return err
 	}
-	if len(fired) == 0 {
+	// Checks that were unsure ask the owner instead of acting; when another check acts
+	// they are only part of its audit.
+	act, reviews := splitReviews(fired)
+	if len(act) == 0 {
+		if len(reviews) > 0 && !t.Ambiguous {
+			if err := m.requestReview(t, member, text, reviews); err != nil {
+				return err
+			}
+		}
 		if remind {
 			return remindMuted(t, member, mute)
 		}
 		return nil
 	}
-	v := violationFrom(fired, c, mc.DryRun)
+	v := violationFrom(act, c, mc.DryRun)
+	v.Checks = fired
 	if t.Ambiguous && !t.Shadow {
 		// Never punish on a guess: two members match this identity after a re-login. (A
 		// shadow's row is its own: no guess.)
@@ -453,7 +476,8 @@ func (m *Module) promotions(t *bot.Turn, c *compiled, fired []rules.Result) ([]r
 
 func isPromotion(r rules.Result) bool {
 	switch r.Check {
-	case rules.CheckPhone, rules.CheckQQ, rules.CheckWeChatID, rules.CheckURL:
+	case rules.CheckPhone, rules.CheckQQ, rules.CheckWeChatID, rules.CheckURL,
+		rules.CheckContactCode, rules.CheckContactAlias, rules.CheckClassifier:
 		return true
 	case rules.CheckKeyword:
 		return r.Category == "ad"
@@ -461,10 +485,11 @@ func isPromotion(r rules.Result) bool {
 	return false
 }
 
-var severity = map[string]int{rules.ActionWarn: 0, rules.ActionStrike: 1, rules.ActionMute: 2, rules.ActionRemove: 3}
+var severity = map[string]int{rules.ActionReview: -1, rules.ActionWarn: 0, rules.ActionStrike: 1, rules.ActionMute: 2, rules.ActionRemove: 3}
 
 // Lead is the index of the check that decides when several fire on one message: the most
-// severe (remove > mute > strike > warn), then the one with more strikes.
+// severe (remove > mute > strike > warn > review, which only asks the owner), then the one
+// with more strikes.
 func Lead(fired []rules.Result) int {
 	lead := 0
 	for i, r := range fired {
@@ -474,6 +499,13 @@ func Lead(fired []rules.Result) int {
 		}
 	}
 	return lead
+}
+
+// ReviewOnly reports that nothing in fired acts: the message only goes to the owner's
+// review queue.
+func ReviewOnly(fired []rules.Result) bool {
+	act, _ := splitReviews(fired)
+	return len(act) == 0 && len(fired) > 0
 }
 
 // violationFrom makes one offence of everything that fired on a message: the leading check
@@ -583,6 +615,7 @@ var ruleLabels = map[string]string{
 	rules.CheckZeroWidth: "隐藏字符", rules.CheckMessageKind: "禁发类型", rules.CheckFlood: "刷屏",
 	rules.CheckDuplicate: "重复消息", rules.CheckPromoQuota: "推广超额", rules.CheckNickname: "昵称违规",
 	"mute": "禁言中发言", "admin": "管理员处理",
+	rules.CheckContactCode: "联系暗号", rules.CheckContactAlias: "暗语引流", rules.CheckClassifier: "疑似广告（分类器）",
 }
 
 // RuleLabel is the Chinese name of a rule for reports and the dashboard; a lexicon the

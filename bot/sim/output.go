@@ -184,6 +184,8 @@ func humanOutcome(o bot.Outcome, ruleLabel, pointsLabel func(string) string) str
 		return fmt.Sprintf("⚖️  %s 在 %s：%s%s（规则 %v，累计 %v 次）", o.Member, o.Group, levels[f["level"]], dry, label(ruleLabel, f["rule"]), f["strikes"])
 	case "points":
 		return fmt.Sprintf("💰 %s 在 %s：积分 %+v（%v），余额 %v", o.Member, o.Group, f["delta"], label(pointsLabel, f["reason"]), f["balance"])
+	case "review":
+		return fmt.Sprintf("🔎 %s 在 %s：请群主复核 #%v，不处罚（规则 %v）", o.Member, o.Group, f["review"], label(ruleLabel, f["rule"]))
 	}
 	b, _ := json.Marshal(f)
 	return fmt.Sprintf("%s %s %s %s", o.Kind, o.Group, o.Member, b)

@@ -408,6 +408,10 @@ func actionLabel(action string, detail map[string]any) (label, class string) {
 		return "已踢出", "remove"
 	case "hold":
 		return "记下（间隔太短，未升级）", "dry"
+	case "review":
+		return "请群主复核", "dry"
+	case "classifier_learn":
+		return "分类器学习", "done"
 	case "mute_reminder":
 		return "禁言中发言，已提醒", "dry"
 	case "remove_request":

@@ -15,7 +15,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages; each is parsed together with the layout.
-func pageNames() []string { return []string{"index", "group", "tester", "notfound"} }
+func pageNames() []string { return []string{"index", "group", "tester", "reviews", "notfound"} }
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"show": show, "vis": visible}

@@ -80,6 +80,8 @@ func New(o Options) (*Server, error) {
 	s.mux.HandleFunc("GET /g/{key}/week.png", s.handleWeekPNG)
 	s.mux.HandleFunc("GET /test", s.handleTester)
 	s.mux.HandleFunc("POST /test", s.handleTester)
+	s.mux.HandleFunc("GET /reviews", s.handleReviews)
+	s.mux.HandleFunc("POST /reviews/{id}", s.handleLabel)
 	s.mux.HandleFunc("/", s.notFound)
 	return s, nil
 }

@@ -187,6 +187,9 @@ func (s *Server) verdict(p *testerPage, cfg *config.Config, kind string) {
 			DryRun: moderate.RuleDryRun(g.Moderation, name), Lead: i == lead})
 	}
 	p.Step, p.StepNote = firstOffence(g.Moderation, results[lead], s.e.Capabilities())
+	if moderate.ReviewOnly(results) {
+		p.Step, p.StepNote = "不处罚：发给群主复核", "这些检查拿不准，消息会进复核队列，由群主标记「广告」或「正常」；标记为广告时才按阶梯处罚。"
+	}
 	p.DryRun = g.Moderation.DryRun || moderate.RuleDryRun(g.Moderation, moderate.RuleName(results[lead]))
 }
 
@@ -200,6 +203,8 @@ func actionName(a string) string {
 		return "直接禁言"
 	case rules.ActionRemove:
 		return "直接移出"
+	case rules.ActionReview:
+		return "请群主复核（不处罚）"
 	}
 	return a
 }

@@ -28,6 +28,8 @@ const usage = `qunbot — QQ 群 / 微信群管理机器人 / group moderation b
               在模拟器里运行（不需要微信号）/ run against the simulator
   bot check   [--config FILE] [--db FILE]
               检查配置文件（和数据库）/ validate the config (and the database)
+  bot train   --eval | --spam FILE --ham FILE [--out MODEL]
+              分类器：交叉验证内置数据，或从你的样本学习 / cross-validate the classifier, or learn from your samples
   bot backup  [--db FILE] [--force] OUT
               在线备份数据库（运行中也可以）/ back up the database, safe while the bot runs
   bot version 显示版本 / print the version
@@ -56,6 +58,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdSim(ctx, args[1:], stdin, stdout, stderr)
 	case "check":
 		err = cmdCheck(ctx, args[1:], stdout, stderr)
+	case "train":
+		err = cmdTrain(ctx, args[1:], stdout, stderr)
 	case "backup":
 		err = cmdBackup(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
