@@ -195,7 +195,6 @@ func checkCacheAgreesWithDB(t *testing.T, s *Store) {
 	}
 	h.mu.Unlock()
 
-
 	for key, cached := range members {
 		db, err := scanMember(s.DB().QueryRow(`SELECT `+memberColumns+` FROM members WHERE key = ?`, key))
 		if err != nil {

@@ -56,6 +56,9 @@ var cacheRules = map[string]cacheRule{
 	"newcomers": {}, "notices": {}, "outbox": {}, "platform_notices": {}, "platform_roles": {},
 	"poll_votes": {}, "polls": {}, "post_rotation": {}, "promotions": {},
 	"schema_migrations": {}, "strikes": {}, "thanks": {}, "whitelist": {},
+	// The classifier's review queue, labelled examples and learned weights (migration 18):
+	// the moderation module keeps its own model in memory and reloads it from these.
+	"reviews": {}, "labelled_examples": {}, "classifier_weights": {},
 }
 
 // none: no function may write the table that way (outside migrations).
