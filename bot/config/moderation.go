@@ -44,6 +44,8 @@ type Moderation struct {
 	Duplicates WindowCheck   `yaml:"duplicates"`
 	Promotion  PromotionRule `yaml:"promotion"`
 	Nickname   Check         `yaml:"nickname"`
+	Newcomers  NewcomerRules `yaml:"newcomers"` // stricter for new members (defences.go)
+	QR         QRCheck       `yaml:"qr"`        // QR codes in images (defences.go)
 
 	ladder rules.Ladder
 }
@@ -83,10 +85,12 @@ type LinkCheck struct {
 
 // KindCheck denies message kinds (mini programs, name cards…).
 type KindCheck struct {
-	Deny    []string `yaml:"deny"`
-	Action  string   `yaml:"action"`
-	Strikes int      `yaml:"strikes"`
-	DryRun  bool     `yaml:"dry_run"`
+	Deny []string `yaml:"deny"`
+	// Actions: a denied kind's own action (card: remove), in place of Action.
+	Actions map[string]string `yaml:"actions"`
+	Action  string            `yaml:"action"`
+	Strikes int               `yaml:"strikes"`
+	DryRun  bool              `yaml:"dry_run"`
 }
 
 // WindowCheck is "more than Max in Per" (flood) or "the same text Max times in Per"
@@ -165,6 +169,8 @@ func defaultModeration() Moderation {
 		Duplicates: WindowCheck{Enabled: true, Max: 3, Per: Duration(10 * time.Minute), MinLength: 6, Action: rules.ActionStrike, Strikes: 1},
 		Promotion:  PromotionRule{PerDay: 1, Action: rules.ActionStrike, Strikes: 1},
 		Nickname:   on(rules.ActionRemove),
+		Newcomers:  DefaultNewcomerRules(),
+		QR:         DefaultQRCheck(),
 	}
 	m.ladder = rules.DefaultLadder()
 	return m

@@ -14,7 +14,7 @@ import (
 // Commands are the moderation commands: admins' tools, the owner's role grants, and the
 // members' report button.
 func (m *Module) Commands() []*bot.Command {
-	return []*bot.Command{
+	return append([]*bot.Command{
 		{Name: "警告", Aliases: []string{"warn"}, Usage: "警告 @成员 [原因]", Summary: "警告成员（按处罚阶梯累计）",
 			Perm: bot.AdminOnly, Run: m.cmdWarn},
 		{Name: "禁言", Aliases: []string{"mute"}, Usage: "禁言 @成员 时长 [原因]（时长如 30分钟、1小时、1天）", Summary: "禁言成员（QQ 上机器人是群管理员时真正禁言；微信上是软禁言：期间发言不计积分，提醒一次后再发言升级处罚）",
@@ -39,7 +39,7 @@ func (m *Module) Commands() []*bot.Command {
 			Perm: bot.OwnerOnly, Run: m.setAdmin(false)},
 		{Name: "举报", Aliases: []string{"report"}, Usage: "举报 @成员 [原因]", Summary: "向群主举报",
 			Run: m.cmdReport},
-	}
+	}, m.blockCommands()...)
 }
 
 // oneTarget returns the single member a command is about, refusing privileged targets for

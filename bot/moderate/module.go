@@ -486,6 +486,10 @@ func violationFrom(fired []rules.Result, c *compiled, dryRun bool) Violation {
 
 // OnJoin screens newcomers' nicknames: ad accounts often carry their pitch in the name.
 func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
+	joined, err := screenBlocked(t, joined) // blocklist.go
+	if err != nil {
+		return err
+	}
 	mc := t.Group.Config.Moderation
 	if !mc.Enabled || !mc.Nickname.Enabled {
 		return nil
