@@ -189,6 +189,9 @@ func (m *Module) Verdict(cfg *config.Config, group, kind, text string) ([]rules.
 	}
 	var out []rules.Result
 	if res, ok := c.rs.CheckKind(kind); ok {
+		if a, ok := g.Moderation.Kinds.Actions[kind]; ok {
+			res.Action = a
+		}
 		out = append(out, res)
 	}
 	if kind == string(bot.KindText) || kind == string(bot.KindLink) {
@@ -273,6 +276,9 @@ func (m *Module) Screen(t *bot.Turn) error {
 	text := scanned(t.Text())
 	if text != "" {
 		fired = append(fired, c.rs.CheckText(text)...)
+	}
+	if fired, err = stricter(t, c, fired); err != nil { // newcomer.go: per-kind actions, newcomer rules
+		return err
 	}
 	// A bot command is a member talking to the bot, not to the group: a newcomer trying
 	// every command 帮助 lists is neither flooding nor repeating anyone. (What a command
@@ -584,6 +590,7 @@ var ruleLabels = map[string]string{
 	rules.CheckZeroWidth: "隐藏字符", rules.CheckMessageKind: "禁发类型", rules.CheckFlood: "刷屏",
 	rules.CheckDuplicate: "重复消息", rules.CheckPromoQuota: "推广超额", rules.CheckNickname: "昵称违规",
 	"mute": "禁言中发言", "admin": "管理员处理",
+	CheckNewcomer: "新人限制", CheckQR: "二维码", "blocklist": "黑名单",
 }
 
 // RuleLabel is the Chinese name of a rule for reports and the dashboard; a lexicon the
