@@ -31,6 +31,7 @@ type Module struct {
 	// it counts by include the group).
 	floods map[windowKey]*rules.Flood
 	dups   map[windowKey]*rules.Duplicates
+	qr     *qrScanner // qr.go; set by Start
 }
 
 // windowKey is a window check's setting; every message looks its trackers up by it.
@@ -208,6 +209,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 	if c.err != nil {
 		return fmt.Errorf("build moderation rules: %w", c.err)
 	}
+	m.qr = newQRScanner(ctx, e, m)
 	return nil
 }
 
@@ -280,6 +282,7 @@ func (m *Module) Screen(t *bot.Turn) error {
 	if fired, err = stricter(t, c, fired); err != nil { // newcomer.go: per-kind actions, newcomer rules
 		return err
 	}
+	m.scanQR(t, fired) // qr.go: an image is searched for a QR code after the turn commits
 	// A bot command is a member talking to the bot, not to the group: a newcomer trying
 	// every command 帮助 lists is neither flooding nor repeating anyone. (What a command
 	// says is still checked above: "签到 加我微信" is an ad.)

@@ -1,0 +1,81 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"qunbot/bot"
+	"qunbot/bot/config"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Bad input for the QR check: a corrupt image, a 20 MB one and a QR code of a 10 KB URL
+// each cost bounded work and leave one clear log line, and nobody is punished for them.
+func TestQRBadInputLogged(t *testing.T) {
+	cfg, err := config.Load("testdata/defences_qr.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("testdata/defences_qr.script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	var out bytes.Buffer
+	clock := bot.NewManualClock(time.Date(2026, 11, 21, 0, 0, 0, 0, cfg.Location))
+	s, err := NewSim(context.Background(), SimOptions{Config: cfg, DBPath: ":memory:", JSON: true, Out: &out,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}, clock, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	if err := s.Runner.RunScript(context.Background(), bytes.NewReader(src)); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("script took %v", took)
+	}
+	for _, want := range []string{
+		"QR check: image not decoded, skipped",          // corrupt
+		"image larger than the limit (8388608",          // 20 MB: cut at 8 MB
+		"encode QR code: WriterException: Data too big", // 10 KB URL: no QR code holds it
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no log line %q in:\n%s", want, logs.String())
+		}
+	}
+	r := parseOut(t, out.String())
+	var penalties []string
+	for _, line := range strings.Split(r.out, "\n") {
+		if strings.Contains(line, `"kind":"penalty"`) {
+			penalties = append(penalties, line)
+		}
+	}
+	if len(penalties) != 2 || !strings.Contains(penalties[0], `"member":"老李","level":"warn","rule":"qr_code"`) ||
+		!strings.Contains(penalties[1], `"member":"小新","level":"remove","rule":"qr_code"`) {
+		t.Fatalf("want the veteran warned and the newcomer removed for their QR codes, nothing else:\n%s", strings.Join(penalties, "\n"))
+	}
+}
