@@ -12,6 +12,8 @@ import (
 
 	"qunbot/bot"
 	"qunbot/bot/config"
+	"qunbot/bot/qrscan"
+	"qunbot/storage"
 )
 
 type syncBuffer struct {
@@ -77,5 +79,71 @@ func TestQRBadInputLogged(t *testing.T) {
 	if len(penalties) != 2 || !strings.Contains(penalties[0], `"member":"老李","level":"warn","rule":"qr_code"`) ||
 		!strings.Contains(penalties[1], `"member":"小新","level":"remove","rule":"qr_code"`) {
 		t.Fatalf("want the veteran warned and the newcomer removed for their QR codes, nothing else:\n%s", strings.Join(penalties, "\n"))
+	}
+}
+
+// imagePlatform serves images for the QR check the way a live adapter would: from another
+// goroutine, one of them never finishing until its deadline.
+type imagePlatform struct {
+	nopPlatform
+	qr    []byte
+	sends chan string
+}
+
+func (p *imagePlatform) SendText(ctx context.Context, group, text string, mentions []string) error {
+	p.sends <- text
+	return nil
+}
+
+func (p *imagePlatform) FetchImage(ctx context.Context, groupID, image string, maxBytes int64) ([]byte, error) {
+	if image == "slow" {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return p.qr, nil
+}
+
+// Live, the QR check runs on the worker pool: the loop goes on while an image downloads
+// (a stuck one only until the configured timeout), and the result comes back to the loop
+// as a unit of work of its own.
+func TestQRLiveOffLoop(t *testing.T) {
+	cfg, err := config.Parse([]byte("all_groups: true\ndefaults:\n  moderation:\n    qr: {timeout: 1s}\n  welcome: {enabled: false}\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := storage.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	qr, err := qrscan.Encode("https://u.wechat.com/live", 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &imagePlatform{qr: qr, sends: make(chan string, 16)}
+	e, err := bot.New(bot.Options{Config: cfg, Store: st, Platform: p, Logger: testLogger(t), Modules: mustModules(t, cfg), Pacing: &bot.Pacing{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	events := make(chan bot.Event, 4)
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, events) }()
+	group := bot.GroupInfo{ID: "g", Name: "读书会"}
+	who := bot.MemberInfo{ID: "u1", Nickname: "老王"}
+	now := time.Now()
+	events <- bot.Event{Type: bot.EventMessage, ID: "m1", Time: now, Group: group, Sender: who, Kind: bot.KindImage, Image: "slow"}
+	events <- bot.Event{Type: bot.EventMessage, ID: "m2", Time: now, Group: group, Sender: who, Kind: bot.KindImage, Image: "qr"}
+	select {
+	case text := <-p.sends:
+		if !strings.Contains(text, "二维码") {
+			t.Fatalf("sent %q", text)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no warning for the QR image while another image was stuck downloading")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -52,7 +52,7 @@ func newQRScanner(ctx context.Context, e *bot.Engine, m *Module) *qrScanner {
 // Only a message nothing else caught is scanned: one offence per message.
 func (m *Module) scanQR(t *bot.Turn, fired []rules.Result) {
 	q := t.Group.Config.Moderation.QR
-	if m.qr == nil || !q.Enabled || len(fired) > 0 || t.Ambiguous || t.Event.Kind != bot.KindImage || t.Event.Image == "" {
+	if m.qr == nil || !q.Enabled || len(fired) > 0 || t.Ambiguous || t.Event.Image == "" {
 		return
 	}
 	if _, ok := t.Engine().Images(); !ok {
