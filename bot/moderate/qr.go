@@ -103,16 +103,13 @@ func (q *qrScanner) run(ctx context.Context, job qrJob) {
 	if !ok {
 		return
 	}
-	live := q.e.IsLive()
 	q.e.Submit(func(ctx context.Context) {
 		if err := q.e.Update(ctx, func(t *bot.Turn) error { return q.mod.judgeQR(t, job, text) }); err != nil {
 			q.e.Logger().ErrorContext(ctx, "二维码检查的处罚没有记下 / QR check result not applied", "group", q.e.GroupName(job.groupKey), "msg", job.msgID, "err", err)
 		}
-		if !live {
-			// The simulator delivers inline (its runner ends a batch at such an image, so
-			// nothing queued later is overtaken); a live outbox was woken by Update.
-			q.e.Outbox().DeliverDue(ctx)
-		}
+		// Live, this pokes the delivery goroutine; the simulator delivers inline (its runner
+		// ends a batch at such an image, so nothing queued later is overtaken).
+		q.e.Outbox().DeliverDue(ctx)
 	})
 }
 
