@@ -197,7 +197,7 @@ func actOnBlocked(t *bot.Turn, j storage.Member, e storage.Block) error {
 // blockCommands are 拉黑, 取消拉黑 and 黑名单.
 func (m *Module) blockCommands() []*bot.Command {
 	return []*bot.Command{
-		{Name: "拉黑", Aliases: []string{"block", "ban"}, Usage: "拉黑 @成员 [原因]", Summary: "拉黑成员：移出本群，以后再进群主的任何群都会被移出",
+		{Name: "拉黑", Aliases: []string{"block", "ban"}, Usage: "拉黑 @成员 [原因]（已退群的写名字：拉黑 名字 [原因]）", Summary: "拉黑成员：移出本群，以后再进群主的任何群都会被移出",
 			Perm: bot.AdminOnly, Run: m.cmdBlock},
 		{Name: "取消拉黑", Aliases: []string{"unblock", "unban"}, Usage: "取消拉黑 @成员 | 名字 | #编号", Summary: "把成员移出黑名单",
 			Perm: bot.AdminOnly, Where: bot.Anywhere, Run: m.cmdUnblock},
@@ -207,6 +207,20 @@ func (m *Module) blockCommands() []*bot.Command {
 }
 
 func (m *Module) cmdBlock(t *bot.Turn, a bot.Args) error {
+	if len(a.Targets) == 0 && len(a.Fields) > 0 {
+		// 「拉黑 名字」: someone who already left can't be @-ed.
+		found, err := t.Tx.MembersNamed(t.Group.Key, a.Fields[0])
+		if err != nil {
+			return err
+		}
+		if len(found) != 1 {
+			if len(found) > 1 {
+				return bot.Usagef("有 %d 位成员叫「%s」，无法确定是哪一位；还在群里的请用 @。", len(found), a.Fields[0])
+			}
+			return bot.Usagef("找不到成员「%s」。", a.Fields[0])
+		}
+		a.Targets, a.Rest = found, strings.TrimSpace(strings.TrimPrefix(a.Rest, a.Fields[0]))
+	}
 	target, err := oneTarget(t, a, true)
 	if err != nil {
 		return err
