@@ -111,6 +111,24 @@ func (t *Tx) ActiveBlocks() ([]Block, error) {
 	return out, rows.Err()
 }
 
+// BlockHits lists the member rows an entry matched on joining.
+func (t *Tx) BlockHits(entryID int64) ([]int64, error) {
+	rows, err := t.query(`SELECT member_key FROM blocklist_hits WHERE entry_id = ? ORDER BY member_key`, entryID)
+	if err != nil {
+		return nil, fmt.Errorf("list hits of blocklist entry %d: %w", entryID, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
 // LiftBlock takes an entry off the list (kept, with who lifted it and when, for the audit)
 // and frees the members it had matched.
 func (t *Tx) LiftBlock(id int64, at time.Time, by string) (bool, error) {

@@ -306,6 +306,24 @@ func (m *Module) cmdUnblock(t *bot.Turn, a bot.Args) error {
 		return bot.Usagef("黑名单里有 %d 条「%s」（%s），请用 #编号 指定。", len(found), name, strings.Join(ids, "、"))
 	}
 	for _, e := range found {
+		// Removal requests the entry made are withdrawn with it (read before the lift
+		// forgets whom it matched).
+		hits, err := t.Tx.BlockHits(e.ID)
+		if err != nil {
+			return err
+		}
+		for _, k := range append(hits, e.MemberKey) {
+			if r, pending, err := t.Tx.PendingRemoval(k); err != nil {
+				return err
+			} else if pending && r.Source == blockSource {
+				if _, err := t.Tx.CloseRemovals(k, storage.RemovalCancelled, t.Now); err != nil {
+					return err
+				}
+				if err := t.Audit("remove_cancel", k, map[string]any{"removal": r.ID, "why": "blocklist_lift"}); err != nil {
+					return err
+				}
+			}
+		}
 		if _, err := t.Tx.LiftBlock(e.ID, t.Now, actor(t)); err != nil {
 			return err
 		}
