@@ -32,8 +32,8 @@ func stricter(t *bot.Turn, c *compiled, fired []rules.Result) ([]rules.Result, e
 		}
 	}
 	n := mc.Newcomers
-	if !n.Enabled {
-		return fired, nil
+	if !n.Enabled || t.Member.JoinedAt.IsZero() || t.Now.Sub(t.Member.JoinedAt) >= n.For.D() {
+		return fired, nil // a veteran (by the in-memory join time): no further cost
 	}
 	key := newcomerKind(t, mc)
 	contacts := n.Contacts != "" && hasContact(fired)
@@ -103,6 +103,9 @@ func newcomerKind(t *bot.Turn, mc config.Moderation) string {
 		return kind
 	}
 	text := scanned(t.Text())
+	if !strings.Contains(text, "://") {
+		return kind
+	}
 	lower := strings.ToLower(text)
 	if !strings.Contains(lower, "http://") && !strings.Contains(lower, "https://") {
 		return kind
