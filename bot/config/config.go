@@ -76,10 +76,11 @@ type Scheduler struct {
 
 // Group is the configuration of one group (or the defaults for all groups).
 type Group struct {
-	Enabled   bool      `yaml:"enabled"`
-	RulesText string    `yaml:"rules_text"`
-	Welcome   Welcome   `yaml:"welcome"`
-	Commands  Commands  `yaml:"commands"`
+	Enabled   bool     `yaml:"enabled"`
+	RulesText string   `yaml:"rules_text"`
+	Welcome   Welcome  `yaml:"welcome"`
+	Commands  Commands `yaml:"commands"`
+
 	Blocklist Blocklist `yaml:"blocklist"` // defences.go
 
 	// Moderation (moderation.go).

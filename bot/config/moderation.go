@@ -85,12 +85,13 @@ type LinkCheck struct {
 
 // KindCheck denies message kinds (mini programs, name cards…).
 type KindCheck struct {
-	Deny []string `yaml:"deny"`
+	Deny    []string `yaml:"deny"`
+	Action  string   `yaml:"action"`
+	Strikes int      `yaml:"strikes"`
+	DryRun  bool     `yaml:"dry_run"`
+
 	// Actions: a denied kind's own action (card: remove), in place of Action.
 	Actions map[string]string `yaml:"actions"`
-	Action  string            `yaml:"action"`
-	Strikes int               `yaml:"strikes"`
-	DryRun  bool              `yaml:"dry_run"`
 }
 
 // WindowCheck is "more than Max in Per" (flood) or "the same text Max times in Per"
