@@ -89,6 +89,9 @@ type Event struct {
 	Console   bool // sent to the owner's file helper: the private console (always FromOwner)
 	Kind      MessageKind
 	Text      string
+	// Image is an image message's handle for the platform's ImageFetcher (the QR check);
+	// empty when the platform gave none.
+	Image string
 
 	// Session names the platform session whose ids the event carries. When it changes
 	// (WeChat: every login) the engine forgets the old session's ids and re-links members

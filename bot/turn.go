@@ -60,11 +60,15 @@ func (t *Turn) Valid() bool {
 	return !t.Caught && !t.Duplicate && !t.Muted && !t.Handled && !t.Owner && t.Member.Role != RoleOwner && !t.Ambiguous
 }
 
-// Sidelined reports whether a member is waiting to be removed or is muted now: such a
-// member is not welcomed, not named as an example to the group and not awarded.
+// Sidelined reports whether a member is waiting to be removed, is muted now or is on the
+// blocklist: such a member is not welcomed, not named as an example to the group and not
+// awarded.
 func (t *Turn) Sidelined(memberKey int64) (bool, error) {
 	if _, pending, err := t.Tx.PendingRemoval(memberKey); err != nil || pending {
 		return pending, err
+	}
+	if blocked, err := t.Tx.Blocked(memberKey); err != nil || blocked {
+		return blocked, err
 	}
 	_, muted, err := t.Tx.ActiveMute(memberKey, t.Now)
 	return muted, err

@@ -15,7 +15,9 @@ type migration struct {
 	sql     string
 }
 
-// migrations lists every schema step in order; version i+1 is at index i.
+// migrations lists every schema step in increasing order of version. A version may be
+// missing (reserved for a branch not merged yet): each step is applied when the database's
+// version is below it.
 var migrations = []migration{
 	{1, "foundation: groups, members, audit log, outbox, processed messages", schemaFoundation},
 	{2, "activity counters and job runs", schemaActivityJobs},
@@ -35,10 +37,11 @@ var migrations = []migration{
 	{16, "community: newcomer tasks, invites, thanks, lotteries, polls, chains; new ledger reasons", schemaCommunity},
 	{17, "outbox: a message's class (the bot's own posts) and when the daily post cap held it back", schemaOutboxClass},
 	{18, "classifier: review requests, the owner's labelled examples, learned weight corrections", schemaClassifier},
+	{19, "blocklist: members removed for moderation or listed by 拉黑, and who matched them on joining", schemaBlocklist},
 }
 
 // SchemaVersion is the newest schema this build knows.
-func SchemaVersion() int { return len(migrations) }
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
 const schemaFoundation = `
 CREATE TABLE groups (
@@ -110,11 +113,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema version of %s: %w", s.path, err)
 	}
-	if current > len(migrations) {
+	if newest := SchemaVersion(); current > newest {
 		return fmt.Errorf("数据库 %s 的结构版本是 %d，本程序只支持到 %d：请升级 qunbot，或换用旧数据库的备份 / database schema version %d is newer than this build supports (%d): upgrade qunbot",
-			s.path, current, len(migrations), current, len(migrations))
+			s.path, current, newest, current, newest)
 	}
-	for _, m := range migrations[current:] {
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
 		if err := s.apply(ctx, m); err != nil {
 			return err
 		}

@@ -83,6 +83,8 @@ type Group struct {
 	Welcome   Welcome  `yaml:"welcome"`
 	Commands  Commands `yaml:"commands"`
 
+	Blocklist Blocklist `yaml:"blocklist"` // defences.go
+
 	// Moderation (moderation.go).
 	Moderation Moderation `yaml:"moderation"`
 

@@ -55,6 +55,7 @@ func Default() *Config {
 			},
 			Commands:       Commands{Cooldown: Duration(30 * time.Second)},
 			Moderation:     defaultModeration(),
+			Blocklist:      DefaultBlocklist(),
 			Checkin:        defaultCheckin(),
 			Points:         defaultPoints(),
 			Redeem:         defaultRedeem(),

@@ -44,6 +44,8 @@ type Moderation struct {
 	Duplicates WindowCheck   `yaml:"duplicates"`
 	Promotion  PromotionRule `yaml:"promotion"`
 	Nickname   Check         `yaml:"nickname"`
+	Newcomers  NewcomerRules `yaml:"newcomers"` // stricter for new members (defences.go)
+	QR         QRCheck       `yaml:"qr"`        // QR codes in images (defences.go)
 
 	// The disguised-contact detectors and the classifier: classifier.go.
 	Spam `yaml:",inline"`
@@ -90,6 +92,9 @@ type KindCheck struct {
 	Action  string   `yaml:"action"`
 	Strikes int      `yaml:"strikes"`
 	DryRun  bool     `yaml:"dry_run"`
+
+	// Actions: a denied kind's own action (card: remove), in place of Action.
+	Actions map[string]string `yaml:"actions"`
 }
 
 // WindowCheck is "more than Max in Per" (flood) or "the same text Max times in Per"
@@ -169,6 +174,8 @@ func defaultModeration() Moderation {
 		Promotion:  PromotionRule{PerDay: 1, Action: rules.ActionStrike, Strikes: 1},
 		Nickname:   on(rules.ActionRemove),
 		Spam:       defaultSpam(),
+		Newcomers:  DefaultNewcomerRules(),
+		QR:         DefaultQRCheck(),
 	}
 	m.ladder = rules.DefaultLadder()
 	return m

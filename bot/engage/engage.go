@@ -121,6 +121,19 @@ func (m *Module) OnMessage(t *bot.Turn) error {
 
 // OnJoin pays newcomers their gift, opens their tasks and pays whoever invited them.
 func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
+	// Moderation has already judged the joiners: one on the blocklist or told to leave
+	// earns nothing.
+	kept := make([]storage.Member, 0, len(joined))
+	for _, mem := range joined {
+		out, err := t.Sidelined(mem.Key)
+		if err != nil {
+			return err
+		}
+		if !out {
+			kept = append(kept, mem)
+		}
+	}
+	joined = kept
 	if err := welcomeNewcomers(t, joined); err != nil {
 		return err
 	}

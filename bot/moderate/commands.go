@@ -45,8 +45,11 @@ func (m *Module) baseCommands() []*bot.Command {
 	}
 }
 
-// allCommands is the commands above plus the classifier's (learn_commands.go).
-func (m *Module) allCommands() []*bot.Command { return append(m.baseCommands(), m.learnCommands()...) }
+// allCommands is the commands above plus the classifier's (learn_commands.go) and the
+// blocklist's (blocklist.go).
+func (m *Module) allCommands() []*bot.Command {
+	return append(append(m.baseCommands(), m.learnCommands()...), m.blockCommands()...)
+}
 
 // oneTarget returns the single member a command is about, refusing privileged targets for
 // penalties: the owner and admins are never penalised.

@@ -157,9 +157,9 @@ func applyIn(t *bot.Turn, groupKey int64, m storage.Member, v Violation, ref str
 	return apply(t, m, v, ref)
 }
 
-// OnLeave learns from a confirmed removal request: the owner removed a member moderation
-// asked to remove, so the message that led there was spam.
-func (m *Module) OnLeave(t *bot.Turn, left []storage.Member) error {
+// learnFromLeave learns from a confirmed removal request: the owner removed a member
+// moderation asked to remove, so the message that led there was spam.
+func (m *Module) learnFromLeave(t *bot.Turn, left []storage.Member) error {
 	for _, member := range left {
 		done, err := t.Tx.RemovalClosedAt(member.Key, t.Now)
 		if err != nil {

@@ -32,7 +32,8 @@ type Module struct {
 	// it counts by include the group).
 	floods map[windowKey]*rules.Flood
 	dups   map[windowKey]*rules.Duplicates
-	learn  *learner // the classifier's model and what the owner taught it
+	learn  *learner   // the classifier's model and what the owner taught it
+	qr     *qrScanner // qr.go; set by Start
 }
 
 // windowKey is a window check's setting; every message looks its trackers up by it.
@@ -200,6 +201,9 @@ func (m *Module) Verdict(cfg *config.Config, group, kind, text string) ([]rules.
 	}
 	var out []rules.Result
 	if res, ok := c.rs.CheckKind(kind); ok {
+		if a, ok := g.Moderation.Kinds.Actions[kind]; ok {
+			res.Action = a
+		}
 		out = append(out, res)
 	}
 	if kind == string(bot.KindText) || kind == string(bot.KindLink) {
@@ -219,6 +223,7 @@ func (m *Module) Start(ctx context.Context, e *bot.Engine) error {
 	if err := m.learn.load(ctx, e.Store()); err != nil {
 		return fmt.Errorf("load what the classifier learned: %w", err)
 	}
+	m.qr = newQRScanner(ctx, e, m)
 	return nil
 }
 
@@ -289,6 +294,10 @@ func (m *Module) Screen(t *bot.Turn) error {
 		fired = append(fired, c.rs.CheckText(text)...)
 		m.learn.remember(member.Key, t.Event.ID, text)
 	}
+	if fired, err = stricter(t, c, fired); err != nil { // newcomer.go: per-kind actions, newcomer rules
+		return err
+	}
+	m.scanQR(t, fired) // qr.go: an image is searched for a QR code after the turn commits
 	// A bot command is a member talking to the bot, not to the group: a newcomer trying
 	// every command 帮助 lists is neither flooding nor repeating anyone. (What a command
 	// says is still checked above: "签到 加我微信" is an ad.)
@@ -521,6 +530,10 @@ func violationFrom(fired []rules.Result, c *compiled, dryRun bool) Violation {
 
 // OnJoin screens newcomers' nicknames: ad accounts often carry their pitch in the name.
 func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
+	joined, err := screenBlocked(t, joined) // blocklist.go
+	if err != nil {
+		return err
+	}
 	mc := t.Group.Config.Moderation
 	if !mc.Enabled || !mc.Nickname.Enabled {
 		return nil
@@ -616,6 +629,7 @@ var ruleLabels = map[string]string{
 	rules.CheckDuplicate: "重复消息", rules.CheckPromoQuota: "推广超额", rules.CheckNickname: "昵称违规",
 	"mute": "禁言中发言", "admin": "管理员处理",
 	rules.CheckContactCode: "联系暗号", rules.CheckContactAlias: "暗语引流", rules.CheckClassifier: "疑似广告（分类器）",
+	CheckNewcomer: "新人限制", CheckQR: "二维码", "blocklist": "黑名单",
 }
 
 // RuleLabel is the Chinese name of a rule for reports and the dashboard; a lexicon the

@@ -185,6 +185,9 @@ func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config
 			return err
 		}
 		if removed {
+			if err := rememberRemoval(t, m, v); err != nil { // blocklist.go; a request: on leaving
+				return err
+			}
 			return t.Say(fmt.Sprintf("🚫 %s 已被移出群：%s。", m.ShownName(), removalWhy(d, v)))
 		}
 		return t.Say(fmt.Sprintf("%s🚫 %s，已通知群主将你移出群。", bot.Mention(m), removalWhy(d, v)), m)

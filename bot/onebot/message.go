@@ -2,6 +2,7 @@ package onebot
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -210,6 +211,7 @@ type rendered struct {
 	text     string
 	kind     string // a bot.MessageKind
 	mentions []string
+	image    string // the first image's url, else its file: what FetchImage takes (images.go)
 }
 
 // render turns segments into the engine's text, its kind and the QQ numbers it mentions.
@@ -244,6 +246,9 @@ func render(segs []Segment, self string, name func(qq string) string) rendered {
 			b.WriteString(strings.TrimSpace(s.str("title") + " " + s.str("url") + " " + s.str("content")))
 		case "image":
 			kinds["image"] = true
+			if r.image == "" {
+				r.image = cmp.Or(s.str("url"), s.str("file"))
+			}
 		case "record":
 			kinds["voice"] = true
 		case "video":

@@ -94,7 +94,7 @@ func (s *session) message(f *frame) *bot.Event {
 	}
 	sender := s.memberInfo(group, user)
 	ev := &bot.Event{Type: bot.EventMessage, ID: string(f.MessageID), Time: s.a.opts.Now(), Group: g, Sender: sender,
-		FromOwner: user == s.a.opts.Owner, Kind: bot.MessageKind(r.kind), Text: r.text}
+		FromOwner: user == s.a.opts.Owner, Kind: bot.MessageKind(r.kind), Text: r.text, Image: r.image}
 	for _, qq := range r.mentions {
 		ev.Mentions = append(ev.Mentions, s.memberInfo(group, qq))
 	}

@@ -117,6 +117,11 @@ func (r *Runner) event(s Step) (bot.Event, error) {
 		ev.Members = []bot.MemberInfo{r.platform.memberInfo(s.Member)}
 	case StepMessage:
 		ev.Type, ev.Kind, ev.Text = bot.EventMessage, s.MsgKind, s.Text
+		if s.MsgKind == bot.KindImage && IsScriptedImage(s.Text) {
+			// `[image] qr:URL` and the other scripted images (images.go, drawn
+			// when the QR check fetches them); an image has no text of its own.
+			ev.Image, ev.Text = s.Text, ""
+		}
 		if s.Member == OwnerName {
 			ev.Sender, ev.FromOwner = r.owner(), true
 			ev.Group = r.platform.ensureGroup(r.group)
@@ -227,7 +232,9 @@ func (r *Runner) RunScript(ctx context.Context, src io.Reader) error {
 			batch = append(batch, ev)
 			// A removal (or a mute) changes who can post on the next line; a batch must
 			// not outrun it.
-			if len(batch) >= bot.MaxBatch || r.platform.caps.CanRemove || r.platform.caps.CanMute {
+			// So must an image with a QR code: its check is judged after the batch commits,
+			// and its replies must come before the next line's.
+			if len(batch) >= bot.MaxBatch || r.platform.caps.CanRemove || r.platform.caps.CanMute || ev.Image != "" {
 				flush()
 			}
 			continue

@@ -121,7 +121,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("%d <script> elements on the page: a hostile name got through", n)
 	}
 	log := get(chromedp.Text(chromedp.CSS("#log")))
-	for _, want := range []string{"请群主移出", "判定移出", "广告", "免费领取", "警告", "禁言"} {
+	for _, want := range []string{"请群主移出", "判定移出", "广告", "微信号", "入群不满1天", "警告", "禁言"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("moderation log lacks %q:\n%s", want, log)
 		}

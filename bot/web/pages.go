@@ -68,6 +68,14 @@ type indexPage struct {
 	Config  configView
 	CanImg  bool
 	Caps    bot.Capabilities
+	Blocked []blockView // the owner's blocklist (issue 21)
+}
+
+// blockView is one blocklist entry on the overview.
+type blockView struct {
+	ID                         int64
+	Name, Group, Added, Reason string
+	ByHand                     bool // 拉黑, rather than a moderation removal
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
@@ -100,6 +108,18 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			}
 			sum.PendingRemov = len(pending)
 			p.Groups = append(p.Groups, sum)
+		}
+		blocks, err := tx.ActiveBlocks()
+		if err != nil {
+			return err
+		}
+		names := map[int64]string{}
+		for _, g := range groups {
+			names[g.Key] = g.Name
+		}
+		for _, b := range blocks {
+			p.Blocked = append(p.Blocked, blockView{ID: b.ID, Name: b.Name(), Group: names[b.GroupKey],
+				Added: s.local(b.AddedAt).Format("2006-01-02 15:04"), Reason: b.Reason, ByHand: b.Source == "command"})
 		}
 		return nil
 	})

@@ -190,7 +190,8 @@ func TestPagesRenderScripted(t *testing.T) {
 	}
 
 	_, index := f.get(t, "/")
-	for _, want := range []string{`href="/g/1"`, "读书会", "周报（发给群主，附活跃图）", "周一 09:30", "检查沉默成员", "config.example.yaml"} {
+	for _, want := range []string{`href="/g/1"`, "读书会", "周报（发给群主，附活跃图）", "周一 09:30", "检查沉默成员", "config.example.yaml",
+		`id="blocklist"`, "#1", "韩梅梅", "私下拉人"} { // the blocklist (issue 21)
 		if !strings.Contains(index, want) {
 			t.Errorf("index lacks %q", want)
 		}
@@ -202,7 +203,7 @@ func TestPagesRenderScripted(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<svg class="chart"`, `class="bar"`, `class="active"`, "消息数（条）", "活跃成员（人）", // the chart
-		"请群主移出", "判定移出", "广告", "免费领取", "累计 3 次", // the moderation log: rule label, reason, evidence
+		"请群主移出", "判定移出", "微信号", "入群不满1天", "累计 3 次", // the moderation log: rule label, reason (a newcomer: stricter), evidence
 		`id="removals"`, "待移出 <span class=\"muted small\">（1）", // one pending removal
 		"沉默满 7 天", "沉默满 15 天", "小明", // silent members by step
 		"积分排行", "进群", "退群", "李雷", // leaderboard, moves

@@ -54,6 +54,8 @@ type session struct {
 	// rename event carries the old name and none before it the new one.
 	emitMu sync.Mutex
 
+	images imageRing // recent image messages, for the QR check (images.go)
+
 	mu         sync.Mutex
 	groups     map[string]*groupState // by session UserName
 	friends    map[string]contact     // by session UserName

@@ -121,6 +121,9 @@ func (s *session) translate(ctx context.Context, msg *openwechat.Message) []bot.
 		ev.Sender = m
 		evs = append(evs, more...)
 	}
+	if kind == bot.KindImage {
+		ev.Image = s.keepImage(id, msg) // images.go: fetched for the QR check
+	}
 	return append(evs, ev)
 }
 
