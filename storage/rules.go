@@ -59,6 +59,8 @@ var cacheRules = map[string]cacheRule{
 	// The classifier's review queue, labelled examples and learned weights (migration 18):
 	// the moderation module keeps its own model in memory and reloads it from these.
 	"reviews": {}, "labelled_examples": {}, "classifier_weights": {},
+	// The blocklist (migration 19): read when a member joins, never cached.
+	"blocklist": {}, "blocklist_hits": {},
 }
 
 // none: no function may write the table that way (outside migrations).
