@@ -80,6 +80,8 @@ type Group struct {
 	RulesText string   `yaml:"rules_text"`
 	Welcome   Welcome  `yaml:"welcome"`
 	Commands  Commands `yaml:"commands"`
+	// Texts are the owner's words for what members read (texts.go).
+	Texts Texts `yaml:"texts"`
 
 	// Moderation (moderation.go).
 	Moderation Moderation `yaml:"moderation"`

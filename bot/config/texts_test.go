@@ -1,0 +1,97 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every built-in text parses with its own placeholders: otherwise a default would render
+// as its key.
+func TestTextDefaultsParse(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range TextSpecs() {
+		if seen[s.Key] {
+			t.Errorf("text %q listed twice", s.Key)
+		}
+		seen[s.Key] = true
+		if _, err := ParseText(s.Default, s.Vars); err != nil {
+			t.Errorf("default of %q: %v", s.Key, err)
+		}
+	}
+}
+
+func TestTextRender(t *testing.T) {
+	var ts Texts
+	got := ts.Text("checkin.ok", Vars{"积分": "10", "连续天数": "1", "余额": "10", "排名": "1"})
+	if want := "签到成功 ✅ +10 积分（连续 1 天）\n余额 10 分，排名第 1"; got != want {
+		t.Errorf("optional lines: got %q, want %q", got, want)
+	}
+	got = ts.Text("checkin.ok", Vars{"积分": "10", "连续天数": "1", "打卡内容": "读了 30 页", "余额": "10", "排名": "1", "新人任务": "任务 1/3"})
+	if want := "签到成功 ✅ +10 积分（连续 1 天）\n📖 读了 30 页\n余额 10 分，排名第 1\n任务 1/3"; got != want {
+		t.Errorf("all lines: got %q, want %q", got, want)
+	}
+	if got := ts.Text("no.such.key", nil); got != "no.such.key" {
+		t.Errorf("unknown key renders as itself: %q", got)
+	}
+	p, err := ParseText("{ 张{三} {a", []TextVar{{Name: "三"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Render(Vars{"三": "3"}); got != "{ 张3 {a" {
+		t.Errorf("unclosed braces are literal: %q", got)
+	}
+}
+
+func TestTextsConfig(t *testing.T) {
+	cfg, err := Parse([]byte(`
+defaults:
+  texts:
+    warn: "{成员}请注意：{原因}。"
+    checkin.again: |
+      今天签过啦，余额 {余额}
+groups:
+  读书会:
+    texts:
+      checkin.again: 读书会今天签过啦
+  闲聊群: {}
+`), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := cfg.ForGroup("读书会")
+	if got := g.Texts.Text("warn", Vars{"成员": "@王五 ", "原因": "广告"}); got != "@王五 请注意：广告。" {
+		t.Errorf("defaults' text in a group: %q", got)
+	}
+	if got := g.Texts.Text("checkin.again", Vars{"余额": "3"}); got != "读书会今天签过啦" {
+		t.Errorf("group's own text: %q", got)
+	}
+	g, _ = cfg.ForGroup("闲聊群")
+	if got := g.Texts.Text("checkin.again", Vars{"余额": "3"}); got != "今天签过啦，余额 3" {
+		t.Errorf("block text, trailing newline dropped: %q", got)
+	}
+	if got := cfg.Defaults.Texts.Text("mute_reminder", Vars{"成员": "@a ", "剩余": "5 分钟", "到期": "10:00", "后果": "禁言1天"}); !strings.HasPrefix(got, "@a 你在禁言中") {
+		t.Errorf("unset keys keep the built-in text: %q", got)
+	}
+}
+
+func TestTextsConfigErrors(t *testing.T) {
+	_, err := Parse([]byte(`
+defaults:
+  texts:
+    warn: "{昵称}注意：{理由}{{.Mentions}}"
+    wran: 你好
+    checkin.again: ""
+`), "bad.yaml")
+	if err == nil {
+		t.Fatal("bad texts accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"bad.yaml:4: defaults.texts.warn", "{理由}", "{.Mentions}", "能用的变量有：{成员} {昵称} {原因} {后果}", "unknown placeholder",
+		"bad.yaml:5", "「warn」", "bad.yaml:6", "不能为空",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+}
