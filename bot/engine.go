@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,6 +184,9 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.commands = cmds
+	if problems := cmds.checkWords(o.Config); len(problems) > 0 {
+		return nil, fmt.Errorf("配置里的命令词有 %d 处错误 / bad command words:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
 	return e, nil
 }
 

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -75,8 +76,17 @@ func (e *Engine) ReloadFromLoader(ctx context.Context) string {
 	}
 	cfg, err := e.loader()
 	now := e.clock.Now()
+	var words []string
+	if err == nil {
+		if words = e.commands.checkWords(cfg); len(words) > 0 {
+			err = errors.New(strings.Join(words, "\n"))
+		}
+	}
 	if err != nil {
 		problems := []string{err.Error()}
+		if len(words) > 0 {
+			problems = words
+		}
 		if ce, ok := config.AsError(err); ok {
 			problems = problems[:0]
 			for _, p := range ce.Problems {

@@ -45,6 +45,7 @@ func TextSpecs() []TextSpec {
 	varMention := TextVar{"成员", "@该成员（会真的提醒到对方）"}
 	varName := TextVar{"昵称", "该成员的群昵称（不 @）"}
 	varReason := TextVar{"原因", "违规原因，例如：发送广告关键词「加微信」"}
+	varCheckinWord := TextVar{"签到命令", "本群签到用的命令词（commands.rename 改过就是新词）"}
 	return []TextSpec{
 		// Moderation.
 		{Key: "warn", Doc: "处罚阶梯：警告", Default: "{成员}⚠️ 警告：{原因}。{后果}",
@@ -75,7 +76,8 @@ func TextSpecs() []TextSpec {
 			Vars: []TextVar{{"连续天数", "连续签到天数"}}},
 		{Key: "points.streak_not_today", Doc: "「积分」里：有连续签到，今天还没签", Default: "已连续签到 {连续天数} 天，今天还没签到哦。",
 			Vars: []TextVar{{"连续天数", "连续签到天数"}}},
-		{Key: "points.no_checkin", Doc: "「积分」里：没有连续签到", Default: "今天还没签到，发送「签到」领积分吧～"},
+		{Key: "points.no_checkin", Doc: "「积分」里：没有连续签到", Default: "今天还没签到，发送「{签到命令}」领积分吧～",
+			Vars: []TextVar{varCheckinWord}},
 		{Key: "points.other", Doc: "「积分 @某人」查别人", Default: "{昵称} 有 {积分} 积分，排名第 {排名}{附加}。",
 			Vars: []TextVar{{"昵称", "被查的人"}, {"积分", "积分余额"}, {"排名", "积分排名"}, {"连续天数", "连续签到天数（0 表示没有）"}, {"感谢次数", "收到的感谢次数"},
 				{"附加", "「，连续签到 N 天」「，收到感谢 N 次」（有才写）"}}},
@@ -84,7 +86,8 @@ func TextSpecs() []TextSpec {
 		{Key: "board.points.title", Doc: "积分排行榜的第一行", Default: "🏆 积分排行榜"},
 		{Key: "board.points.line", Doc: "积分排行榜的每一行（不 @，免得一次提醒十个人）", Default: "{名次}. {昵称}  {积分} 分",
 			Vars: []TextVar{{"名次", "1、2、3……"}, {"昵称", "成员昵称"}, {"积分", "积分余额"}}},
-		{Key: "board.points.empty", Doc: "还没有人有积分", Default: "还没有人有积分，发送「签到」拿第一笔吧～"},
+		{Key: "board.points.empty", Doc: "还没有人有积分", Default: "还没有人有积分，发送「{签到命令}」拿第一笔吧～",
+			Vars: []TextVar{varCheckinWord}},
 		{Key: "board.active.title", Doc: "本周发言榜的第一行", Default: "🔥 本周发言榜（{起始日} 起）",
 			Vars: []TextVar{{"起始日", "本周一，例如 11月16日"}}},
 		{Key: "board.active.line", Doc: "本周发言榜的每一行", Default: "{名次}. {昵称}  {条数} 条",

@@ -95,3 +95,31 @@ defaults:
 		}
 	}
 }
+
+func TestCommandWordsAndBoardsConfig(t *testing.T) {
+	_, err := Parse([]byte(`
+defaults:
+  boards: {points: 0, active: 51}
+  commands:
+    rename: {签到: "报 到", 积分: 分数, 排行榜: 分数}
+`), "w.yaml")
+	if err == nil {
+		t.Fatal("bad words and boards accepted")
+	}
+	for _, want := range []string{"defaults.boards.points", "defaults.boards.active", "「报 到」不能含空格", "都改成了「分数」"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	cfg, err := Parse([]byte("defaults:\n  commands: {rename: {签到: 报到}, off: [抽奖]}\n"), "ok.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Defaults.Commands
+	if c.Renamed("签到") != "报到" || c.Renamed("打卡") != "打卡" || !c.CommandOff([]string{"Lottery", "抽奖"}) || c.CommandOff([]string{"投票"}) {
+		t.Errorf("command words: %+v", c)
+	}
+	if b := cfg.Defaults.Boards; b.Points != 10 || b.Active != 10 || b.Invite != 10 {
+		t.Errorf("board sizes default to 10: %+v", b)
+	}
+}

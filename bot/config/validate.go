@@ -60,6 +60,8 @@ func validateGroup(g *Group, path string, at reporter, mv *moderationValidator, 
 		at(path+".welcome.batch_window", "合并窗口最长 10m / batch_window must be at most 10m")
 	}
 	mv.validate(g, path, at)
+	validateCommandWords(g.Commands, path, at)
+	validateBoards(g.Boards, path, at)
 	validateEngagement(g, path, at)
 	validateCommunity(g, path, at)
 	validateSchedule(g, path, at, hol)

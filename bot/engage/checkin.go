@@ -175,7 +175,7 @@ func (m *Module) cmdMakeup(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	if !found {
-		return bot.Usagef("你还没有签到过，先发送「签到」吧。")
+		return bot.Usagef("你还没有签到过，先发送「%s」吧。", t.Group.Config.Commands.Renamed("签到"))
 	}
 	from, to := shiftDay(today, -cfg.Makeup.MaxDays), shiftDay(today, -1)
 	if earliest := shiftDay(first.Day, 1); from < earliest {

@@ -131,7 +131,7 @@ func (m *Module) cmdInviteBoard(t *bot.Turn, a bot.Args) error {
 	if !t.Group.Config.Invite.Enabled {
 		return t.Reply("本群没有开启邀请积分。")
 	}
-	top, err := t.Tx.InviteBoard(t.Group.Key, boardSize)
+	top, err := t.Tx.InviteBoard(t.Group.Key, t.Group.Config.Boards.Invite)
 	if err != nil {
 		return err
 	}

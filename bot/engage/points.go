@@ -11,10 +11,6 @@ import (
 	"qunbot/storage"
 )
 
-// boardSize is how many members 排行榜 and 发言榜 name: enough to be a board, short enough
-// to be one screen.
-const boardSize = 10
-
 // countChars counts what makes a message worth something: letters (Chinese characters
 // included) and digits. Punctuation, spaces and emoji do not count, so "。。。。。" or a
 // row of stickers earns nothing.
@@ -80,7 +76,7 @@ func (m *Module) cmdPoints(t *bot.Turn, a bot.Args) error {
 	if err != nil {
 		return err
 	}
-	checkin := t.Group.Config.Checkin.Enabled
+	checkin := t.Group.Config.Checkin.Enabled && !t.Group.Config.Commands.CommandOff([]string{"签到"})
 	thanked := 0
 	if t.Group.Config.Thanks.Enabled {
 		if thanked, err = t.Tx.ThanksTotal(target.Key); err != nil {
@@ -103,7 +99,7 @@ func (m *Module) cmdPoints(t *bot.Turn, a bot.Args) error {
 			"连续天数": fmt.Sprint(streak), "感谢次数": fmt.Sprint(thanked), "附加": extra}))
 	}
 	streakLine := ""
-	days := config.Vars{"连续天数": fmt.Sprint(streak)}
+	days := config.Vars{"连续天数": fmt.Sprint(streak), "签到命令": t.Group.Config.Commands.Renamed("签到")}
 	switch {
 	case !checkin:
 	case streak > 0 && today:
@@ -122,12 +118,12 @@ func (m *Module) cmdPoints(t *bot.Turn, a bot.Args) error {
 
 func (m *Module) cmdBoard(t *bot.Turn, a bot.Args) error {
 	texts := t.Group.Config.Texts
-	top, err := t.Tx.PointsTop(t.Group.Key, boardSize)
+	top, err := t.Tx.PointsTop(t.Group.Key, t.Group.Config.Boards.Points)
 	if err != nil {
 		return err
 	}
 	if len(top) == 0 {
-		return t.Reply(texts.Text("board.points.empty", nil))
+		return t.Reply(texts.Text("board.points.empty", config.Vars{"签到命令": t.Group.Config.Commands.Renamed("签到")}))
 	}
 	var b strings.Builder
 	b.WriteString(texts.Text("board.points.title", nil))
@@ -146,7 +142,7 @@ func (m *Module) cmdActive(t *bot.Turn, a bot.Args) error {
 	texts := t.Group.Config.Texts
 	today := t.Day()
 	from := weekStart(today)
-	top, err := t.Tx.TopActive(t.Group.Key, from, today, boardSize)
+	top, err := t.Tx.TopActive(t.Group.Key, from, today, t.Group.Config.Boards.Active)
 	if err != nil {
 		return err
 	}
