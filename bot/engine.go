@@ -594,7 +594,7 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 			} else if role, err = e.platformRole(tx, m.Key); err != nil {
 				return nil, err
 			}
-			t.Admin = t.Admin || platformAdmin(role)
+			t.Admin = t.Admin || platformAdmin(role) || e.Config().ListedAdmin(cfg, m.PlatformID)
 		}
 		if ev.FromOwner && m.Role != RoleOwner {
 			if err := tx.SetRole(m.Key, RoleOwner); err != nil {

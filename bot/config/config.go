@@ -84,6 +84,8 @@ type Group struct {
 	Texts Texts `yaml:"texts"`
 	// Boards are the sizes of 排行榜 and 发言榜 (boards.go).
 	Boards Boards `yaml:"boards"`
+	// Admins are QQ numbers made admins by the file (admins.go).
+	Admins []string `yaml:"admins"`
 
 	// Moderation (moderation.go).
 	Moderation Moderation `yaml:"moderation"`

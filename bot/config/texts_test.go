@@ -123,3 +123,22 @@ defaults:
 		t.Errorf("board sizes default to 10: %+v", b)
 	}
 }
+
+func TestAdminsConfig(t *testing.T) {
+	_, err := Parse([]byte("defaults:\n  admins: [\"12345\", 张三]\n"), "a.yaml")
+	if err == nil || !strings.Contains(err.Error(), "第 2 项「张三」不是 QQ 号") {
+		t.Fatalf("a name is refused as an admin: %v", err)
+	}
+	cfg, err := Parse([]byte("defaults:\n  admins: [\"12345\"]\ngroups:\n  读书会:\n    admins: [\"678\"]\n  闲聊群: {}\n"), "a.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := cfg.ForGroup("读书会")
+	other, _ := cfg.ForGroup("闲聊群")
+	if !cfg.ListedAdmin(g, "12345") || !cfg.ListedAdmin(g, "678") || cfg.ListedAdmin(other, "678") || cfg.ListedAdmin(g, "") {
+		t.Error("admins: the defaults' in every group, a group's in that group")
+	}
+	if w := cfg.AdminWarnings(); len(w) != 1 || !strings.Contains(w[0], "只在 QQ") {
+		t.Errorf("on WeChat bot check says the list is not used: %v", w)
+	}
+}

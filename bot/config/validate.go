@@ -62,6 +62,7 @@ func validateGroup(g *Group, path string, at reporter, mv *moderationValidator, 
 	mv.validate(g, path, at)
 	validateCommandWords(g.Commands, path, at)
 	validateBoards(g.Boards, path, at)
+	validateAdmins(g.Admins, path, at)
 	validateEngagement(g, path, at)
 	validateCommunity(g, path, at)
 	validateSchedule(g, path, at, hol)

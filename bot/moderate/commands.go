@@ -60,6 +60,9 @@ func oneTarget(t *bot.Turn, a bot.Args, penalty bool) (storage.Member, error) {
 		if target.Role == storage.RoleAdmin || target.Role == bot.RoleOwner {
 			return target, bot.Usagef("「%s」是管理员或群主，不会被处罚。如需处罚请先「取消管理员」。", target.ShownName())
 		}
+		if t.ListedAdmin(target) {
+			return target, bot.Usagef("「%s」是配置文件（admins）里写的管理员，不会被处罚。", target.ShownName())
+		}
 		return target, bot.Usagef("「%s」是这个群的群主或管理员，机器人不会处罚管理员。", target.ShownName())
 	}
 	return target, nil
@@ -339,6 +342,13 @@ func (m *Module) setAdmin(on bool) func(t *bot.Turn, a bot.Args) error {
 		}
 		if target.Role == bot.RoleOwner {
 			return bot.Usagef("群主本来就有全部权限。")
+		}
+		if t.ListedAdmin(target) {
+			// The file is the owner's standing word: chat does not undo it.
+			if on {
+				return bot.Usagef("「%s」已经是配置文件（admins）里写的管理员了。", target.ShownName())
+			}
+			return bot.Usagef("「%s」是配置文件（admins）里写的管理员：要取消，请从配置文件里删掉再「重载配置」。", target.ShownName())
 		}
 		role := storage.RoleMember
 		if on {

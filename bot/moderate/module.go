@@ -495,7 +495,7 @@ func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
 		return c.err
 	}
 	for _, member := range joined {
-		if member.Role == storage.RoleAdmin || member.Role == bot.RoleOwner {
+		if member.Role == storage.RoleAdmin || member.Role == bot.RoleOwner || t.ListedAdmin(member) {
 			continue
 		}
 		fired := c.rs.CheckNickname(strings.TrimSpace(member.Nickname + " " + member.DisplayName))

@@ -55,7 +55,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	groups := len(cfg.Groups)
 	fmt.Fprintf(stdout, "✓ 配置没有问题 / config OK: %s（平台 %s，时区 %s，单独设置的群 %d 个）\n", cfg.Source, platformLine(cfg), cfg.Timezone, groups)
-	for _, w := range cfg.Warnings(time.Now(), false) {
+	for _, w := range append(cfg.AdminWarnings(), cfg.Warnings(time.Now(), false)...) {
 		fmt.Fprintf(stdout, "⚠️ %s\n", w)
 	}
 	if *dbPath != "" {
