@@ -40,9 +40,6 @@ type Command struct {
 	Aliases []string
 	Usage   string // the usage line, e.g. "警告 @成员 [原因]"
 	Summary string // one line for 帮助
-	// Describe, when set, is the Summary for the turn's group (a board's size is the
-	// group's to set).
-	Describe func(t *Turn) string
 	Perm    Permission
 	Where   Where
 	// NoCooldown exempts the command from the per-member cooldown (e.g. 签到, whose own
@@ -52,6 +49,10 @@ type Command struct {
 	// off in the config is not advertised). Nil: always listed.
 	Shown func(t *Turn) bool
 	Run   func(t *Turn, a Args) error
+
+	// Describe, when set, is the Summary for the turn's group (a board's size is the
+	// group's to set).
+	Describe func(t *Turn) string
 }
 
 // Args are a command's parsed arguments.

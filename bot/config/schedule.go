@@ -154,6 +154,7 @@ type SilentStep struct {
 	Enabled  bool     `yaml:"enabled"`
 	After    Duration `yaml:"after"`
 	Template Template `yaml:"template"`
+	Via      string   `yaml:"via"` // group (default) or dm: privately to the owner's friends (via.go)
 }
 
 // SilentRemove is the last step.
@@ -202,6 +203,7 @@ type Screening struct {
 	Prompt   Template `yaml:"prompt"`    // posted when newcomers join
 	Reminder Template `yaml:"reminder"`  // posted halfway to the deadline
 	Passed   Template `yaml:"passed"`    // posted when a newcomer passes
+	Via      string   `yaml:"via"`       // the reminder: group (default) or dm to the owner's friends (via.go)
 }
 
 // ScreeningData are the variables of the screening templates.

@@ -22,6 +22,7 @@ type Platform struct {
 	removed []removal                  // removals to turn into leave events
 	kicked  map[removal]bool           // removed members: they cannot post until they rejoin
 	muted   map[removal]time.Time      // members muted on the platform, until when
+	friends map[string]bool            // script names of the owner's friends (@friend)
 }
 
 type removal struct{ group, member string }
@@ -29,7 +30,7 @@ type removal struct{ group, member string }
 // NewPlatform makes a simulated platform that prints what the bot does.
 func NewPlatform(caps bot.Capabilities, out *Printer, clock bot.Clock) *Platform {
 	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}, kicked: map[removal]bool{},
-		muted: map[removal]time.Time{}}
+		muted: map[removal]time.Time{}, friends: map[string]bool{}}
 }
 
 // Capabilities are what the simulation was started with.

@@ -25,6 +25,7 @@ const (
 	StepLeave                   // -张三
 	StepMessage                 // 张三: text   /  me: text
 	StepConsole                 // > text (the owner in the file helper)
+	StepFriend                  // @friend 张三: 张三 is the owner's friend (private messages reach them)
 )
 
 // Step is one parsed script line.
@@ -41,7 +42,7 @@ type Step struct {
 	Time    time.Time     // StepTime
 	Advance time.Duration // StepAdvance
 	Group   string        // StepGroup
-	Member  string        // join/leave/message: the script name ("me" is the owner)
+	Member  string        // join/leave/message/friend: the script name ("me" is the owner)
 	Inviter string        // StepJoin
 	MsgKind bot.MessageKind
 	Text    string
@@ -101,8 +102,13 @@ func ParseLine(lineNo int, raw string, loc *time.Location) (Step, error) {
 				return fail("@group 后面要写群名，例如 @group 读书会 / @group needs a group name")
 			}
 			s.Kind, s.Group = StepGroup, arg
+		case "friend":
+			if err := checkName(arg); err != "" {
+				return fail("@friend 后面的成员%s，例如 @friend 张三 / bad member name", err)
+			}
+			s.Kind, s.Member = StepFriend, arg
 		default:
-			return fail("不认识的指令「@%s」，可用的有 @time、@advance、@group / unknown directive; use @time, @advance or @group", word)
+			return fail("不认识的指令「@%s」，可用的有 @time、@advance、@group、@friend / unknown directive; use @time, @advance, @group or @friend", word)
 		}
 		return s, nil
 	case strings.HasPrefix(trimmed, ">"):
