@@ -357,8 +357,8 @@ func defaultSilent() Silent {
 		Enabled:   true,
 		Check:     MustCron("0 10 * * *"),
 		MaxPerDay: 20,
-		Remind:    SilentStep{Enabled: true, After: Duration(7 * 24 * time.Hour), Template: MustTemplate("silent.remind", DefaultSilentRemind)},
-		Benefit:   SilentStep{Enabled: true, After: Duration(15 * 24 * time.Hour), Template: MustTemplate("silent.benefit", DefaultSilentBenefit)},
+		Remind:    SilentStep{Enabled: true, After: Duration(7 * 24 * time.Hour), Template: MustTemplate("silent.remind", DefaultSilentRemind), Via: ViaGroup},
+		Benefit:   SilentStep{Enabled: true, After: Duration(15 * 24 * time.Hour), Template: MustTemplate("silent.benefit", DefaultSilentBenefit), Via: ViaGroup},
 		Remove:    SilentRemove{Enabled: true, After: Duration(30 * 24 * time.Hour), Action: ActionRequest},
 	}
 }
@@ -371,6 +371,7 @@ func defaultScreening() Screening {
 		Prompt:   MustTemplate("screening.prompt", DefaultScreeningPrompt),
 		Reminder: MustTemplate("screening.reminder", DefaultScreeningReminder),
 		Passed:   MustTemplate("screening.passed", DefaultScreeningPassed),
+		Via:      ViaGroup,
 	}
 }
 

@@ -142,3 +142,26 @@ func TestAdminsConfig(t *testing.T) {
 		t.Errorf("on WeChat bot check says the list is not used: %v", w)
 	}
 }
+
+// The example file documents the owner's-words settings with their defaults: a group that
+// sets nothing behaves the same with and without it.
+func TestExampleDocumentsOwnerWords(t *testing.T) {
+	builtin, err := Parse([]byte(""), "empty.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := Load("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, e := builtin.Defaults, ex.Defaults
+	if b.Boards != e.Boards || len(e.Admins) != 0 || len(e.Commands.Rename) != 0 || len(e.Commands.Off) != 0 ||
+		e.Silent.Remind.Via != b.Silent.Remind.Via || e.Screening.Via != b.Screening.Via {
+		t.Errorf("config.example.yaml differs from the built-in defaults: %+v %+v", e.Boards, e.Commands)
+	}
+	for _, s := range TextSpecs() {
+		if e.Texts.Set(s.Key) {
+			t.Errorf("the example sets text %q: its defaults are the built-in ones", s.Key)
+		}
+	}
+}
