@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -162,6 +163,24 @@ func TestExampleDocumentsOwnerWords(t *testing.T) {
 	for _, s := range TextSpecs() {
 		if e.Texts.Set(s.Key) {
 			t.Errorf("the example sets text %q: its defaults are the built-in ones", s.Key)
+		}
+	}
+}
+
+// docs/TEXTS.md lists every text with its placeholders and default.
+func TestTextsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/TEXTS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range TextSpecs() {
+		if !strings.Contains(string(doc), "### `"+s.Key+"`") || !strings.Contains(string(doc), "```\n"+s.Default+"\n```") {
+			t.Errorf("docs/TEXTS.md lacks %s or its default", s.Key)
+		}
+		for _, v := range s.Vars {
+			if !strings.Contains(string(doc), "| `{"+v.Name+"}` | "+v.Doc+" |") {
+				t.Errorf("docs/TEXTS.md lacks %s's placeholder {%s}", s.Key, v.Name)
+			}
 		}
 	}
 }
