@@ -423,10 +423,11 @@ func (e *Engine) coreCommands() []*Command {
 		{
 			Name: "群规", Aliases: []string{"rules"}, Usage: "群规", Summary: "查看群规",
 			Run: func(t *Turn, a Args) error {
+				texts := t.Group.Config.Texts
 				if strings.TrimSpace(t.Group.Config.RulesText) == "" {
-					return t.Reply("本群还没有设置群规。")
+					return t.Reply(texts.Text("rules.none", nil))
 				}
-				return t.Say("📌「" + t.Group.Name + "」群规：\n" + t.Group.Config.RulesText)
+				return t.Say(texts.Text("rules", config.Vars{"群名": t.Group.Name, "群规": t.Group.Config.RulesText}))
 			},
 		},
 		{

@@ -58,8 +58,23 @@ func TextSpecs() []TextSpec {
 			Vars: []TextVar{varMention, varName, {"原因", "移出原因；多次违规时是「多次违规，最近一次：……」"}}},
 		{Key: "remove_requested", Doc: "处罚阶梯：已请群主移出（平台不能踢人时，例如微信）", Default: "{成员}🚫 {原因}，已通知群主将你移出群。",
 			Vars: []TextVar{varMention, varName, {"原因", "移出原因；多次违规时是「多次违规，最近一次：……」"}}},
+		{Key: "unmute", Doc: "管理员「解除禁言 @x」", Default: "{成员}🔈 已解除禁言。",
+			Vars: []TextVar{varMention, varName}},
+		{Key: "report.thanks", Doc: "成员「举报 @x」之后的回答（回复会自动 @ 举报的人）", Default: "已转告群主，谢谢你的反馈。"},
 		{Key: "mute_reminder", Doc: "禁言期间第一次发言时的提醒（moderation.while_muted: remind）", Default: "{成员}你在禁言中，还剩 {剩余}（到 {到期}）。禁言期间的消息不计积分；再发言将{后果}。",
 			Vars: []TextVar{varMention, varName, {"剩余", "还剩多久，例如 45 分钟"}, {"到期", "禁言到几点"}, {"后果", "再发言的处罚，例如 禁言1天"}}},
+
+		// Group rules.
+		{Key: "rules", Doc: "成员发「群规」", Default: "📌「{群名}」群规：\n{群规}",
+			Vars: []TextVar{{"群名", "群的名字"}, {"群规", "配置里的 rules_text"}}},
+		{Key: "rules.none", Doc: "成员发「群规」但没有设置群规", Default: "本群还没有设置群规。"},
+
+		// Newcomers and redemption.
+		{Key: "newcomer.intro", Doc: "新人发了自我介绍（见面礼和新人任务；回复会自动 @ 新人）", Default: "欢迎欢迎～{见面礼}\n🌱 新人任务（{截止} 前）：{进度}\n全部完成再得 {奖励} 积分。",
+			Vars: []TextVar{{"见面礼", "「见面礼 N 积分已到账 🎁」（没有见面礼时为空）"}, {"截止", "新人任务的截止时间，例如 11月24日 08:00"},
+				{"进度", "任务进度，例如 ✅自我介绍 ⬜首次签到 ⬜发言 0/3"}, {"奖励", "全部完成的奖励积分（没有奖励时这一行不发）"}}},
+		{Key: "redeem.ok", Doc: "兑换成功（回复会自动 @ 兑换的人）", Default: "兑换成功 🎉「{奖品}」，扣除 {花费} 积分，余额 {余额} 分。群主会尽快为你发放。",
+			Vars: []TextVar{{"奖品", "兑换的奖品"}, {"花费", "花了多少积分"}, {"余额", "积分余额"}}},
 
 		// Check-in and points. Answers to a member start with an @ of them, added by the bot.
 		{Key: "checkin.ok", Doc: "签到成功（回复会自动 @ 签到的人）", Default: "签到成功 ✅ +{积分} 积分（连续 {连续天数} 天）\n📖 {打卡内容}\n余额 {余额} 分，排名第 {排名}\n{新人任务}",

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"qunbot/bot"
+	"qunbot/bot/config"
 	"qunbot/storage"
 )
 
@@ -51,7 +52,7 @@ func (m *Module) cmdRedeem(t *bot.Turn, a bot.Args) error {
 	if !applied {
 		return nil // the same message again: already redeemed
 	}
-	if err := t.Reply(fmt.Sprintf("兑换成功 🎉「%s」，扣除 %d 积分，余额 %d 分。群主会尽快为你发放。", item.Name, item.Cost, balance)); err != nil {
+	if err := t.Reply(t.Group.Config.Texts.Text("redeem.ok", config.Vars{"奖品": item.Name, "花费": fmt.Sprint(item.Cost), "余额": fmt.Sprint(balance)})); err != nil {
 		return err
 	}
 	return t.NotifyOwner(fmt.Sprintf("🎁 兑换请求：「%s」的 %s 兑换了「%s」（%d 积分，余额 %d）。\n请为 TA 发放。",

@@ -136,11 +136,11 @@ func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
 	}
 	t.Emit("penalty", target, map[string]any{"level": "mute", "rule": "admin", "strikes": strikes, "reason": reason})
 	if real {
-		return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。%s", bot.Mention(target), humanDuration(d), clock(t, until), reason,
-			afterRealMute(t.Group.Config.Moderation, strikes)), target)
+		return t.Say(t.Group.Config.Texts.Text("mute_real", config.Vars{"成员": bot.Mention(target), "昵称": target.ShownName(), "原因": reason,
+			"时长": humanDuration(d), "到期": clock(t, until), "后果": afterRealMute(t.Group.Config.Moderation, strikes)}), target)
 	}
-	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。%s", bot.Mention(target), humanDuration(d), clock(t, until), reason,
-		afterMute(t.Group.Config.Moderation, strikes)), target)
+	return t.Say(t.Group.Config.Texts.Text("mute", config.Vars{"成员": bot.Mention(target), "昵称": target.ShownName(), "原因": reason,
+		"时长": humanDuration(d), "到期": clock(t, until), "后果": afterMute(t.Group.Config.Moderation, strikes)}), target)
 }
 
 func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
@@ -166,7 +166,7 @@ func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
 	if err := t.Audit("unmute", target.Key, map[string]any{"platform": real}); err != nil {
 		return err
 	}
-	return t.Say(fmt.Sprintf("%s🔈 已解除禁言。", bot.Mention(target)), target)
+	return t.Say(t.Group.Config.Texts.Text("unmute", config.Vars{"成员": bot.Mention(target), "昵称": target.ShownName()}), target)
 }
 
 func (m *Module) cmdRemove(t *bot.Turn, a bot.Args) error {
@@ -386,5 +386,5 @@ func (m *Module) cmdReport(t *bot.Turn, a bot.Args) error {
 		t.Member.ShownName(), t.Group.Name, target.ShownName(), truncate(reason, 200), target.ShownName(), target.ShownName())); err != nil {
 		return err
 	}
-	return t.Reply("已转告群主，谢谢你的反馈。")
+	return t.Reply(t.Group.Config.Texts.Text("report.thanks", nil))
 }
