@@ -184,3 +184,21 @@ func TestTextsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// Whatever an owner writes, parsing a text neither panics nor loses literal text.
+func FuzzParseText(f *testing.F) {
+	for _, s := range []string{"", "{", "}", "{}", "{成员}", "{{.Mentions}}", "a{成员}b{原因", "{ 成员 }\n\n{后果}", "{\xff}"} {
+		f.Add(s)
+	}
+	vars := []TextVar{{Name: "成员"}, {Name: "原因"}, {Name: "后果"}}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, err := ParseText(src, vars)
+		if err != nil {
+			return
+		}
+		if !strings.Contains(src, "{") && p.Render(nil) != src {
+			t.Fatalf("text without placeholders changed: %q → %q", src, p.Render(nil))
+		}
+		_ = p.Render(Vars{"成员": "@a ", "原因": "x", "后果": "y"})
+	})
+}

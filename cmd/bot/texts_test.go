@@ -32,3 +32,37 @@ func indent(s string) string {
 	}
 	return strings.Join(lines, "\n") + "\n"
 }
+
+// bot check refuses a text with an unknown placeholder (listing the valid ones) and
+// command words no command has; it warns that admins: is unused on WeChat.
+func TestCheckOwnerWords(t *testing.T) {
+	bad := writeFile(t, "words.yaml", `defaults:
+  texts:
+    warn: "{昵称}注意：{理由}"
+groups:
+  读书会:
+    commands:
+      rename: {签到: 报到, 抽签: 摇号}
+`)
+	code, _, errOut := runCLI(t, "", "check", "--config", bad)
+	if code != 1 || !strings.Contains(errOut, "words.yaml:3: defaults.texts.warn") || !strings.Contains(errOut, "{理由}") ||
+		!strings.Contains(errOut, "{成员} {昵称} {原因} {后果}") {
+		t.Fatalf("a bad placeholder: code %d\n%s", code, errOut)
+	}
+	words := writeFile(t, "cmds.yaml", `groups:
+  读书会:
+    commands:
+      rename: {签到: 报到, 抽签: 摇号}
+      off: [没这个]
+`)
+	code, _, errOut = runCLI(t, "", "check", "--config", words)
+	if code != 1 || !strings.Contains(errOut, "groups.读书会.commands.rename.抽签") || !strings.Contains(errOut, "「没这个」") ||
+		strings.Contains(errOut, "rename.签到") {
+		t.Fatalf("bad command words: code %d\n%s", code, errOut)
+	}
+	admins := writeFile(t, "admins.yaml", "defaults:\n  admins: [\"123456\"]\n")
+	code, out, errOut := runCLI(t, "", "check", "--config", admins)
+	if code != 0 || !strings.Contains(out, "只在 QQ") {
+		t.Fatalf("admins on WeChat: code %d\n%s\n%s", code, out, errOut)
+	}
+}
