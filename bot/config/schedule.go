@@ -600,6 +600,9 @@ func validateReports(r Reports, path string, at reporter) {
 
 // checkTemplate runs a template on sample data and reports a failure at path.
 func checkTemplate(t Template, sample any, path string, at reporter) bool {
+	if !knownFields(t, sample, path, at) {
+		return false
+	}
 	if _, err := t.Execute(sample); err != nil {
 		at(path, "模板无法执行 / template fails: %s（可用变量 / variables: %s）", cleanTemplateError(err), sampleVars(sample))
 		return false

@@ -202,3 +202,17 @@ func FuzzParseText(f *testing.F) {
 		_ = p.Render(Vars{"成员": "@a ", "原因": "x", "后果": "y"})
 	})
 }
+
+// A Go template's unknown field is refused in every branch, not only in those the sample
+// data takes; inside with and range the dot is something else.
+func TestTemplateUnknownFieldsInEveryBranch(t *testing.T) {
+	tm := MustTemplate("t", `{{if not .Count}}{{.Foo}}{{else}}{{.Names}}{{end}}{{with .Group}}{{.Whatever}}{{end}}{{range $i, $x := .Names}}{{.Y}}{{end}}{{.Bar}}`)
+	got := unknownFields(tm, SampleSilent())
+	if strings.Join(got, ",") != "Foo,Bar" {
+		t.Fatalf("unknown fields: %v", got)
+	}
+	_, err := Parse([]byte("defaults:\n  silent:\n    remind: {template: \"{{if not .Count}}{{.Nmaes}}{{end}}你好\"}\n"), "s.yaml")
+	if err == nil || !strings.Contains(err.Error(), "{{.Nmaes}}") || !strings.Contains(err.Error(), "{{.Names}}") {
+		t.Fatalf("bot check refuses it: %v", err)
+	}
+}

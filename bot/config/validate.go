@@ -52,6 +52,7 @@ func validateGroup(g *Group, path string, at reporter, mv *moderationValidator, 
 	if w.Enabled {
 		if w.Template.IsZero() {
 			at(path+".welcome.template", "启用了欢迎语但模板为空 / welcome is enabled but the template is empty")
+		} else if !knownFields(w.Template, SampleWelcome(), path+".welcome.template", at) {
 		} else if _, err := w.Template.Execute(SampleWelcome()); err != nil {
 			at(path+".welcome.template", "模板无法执行 / template fails: %s（可用变量 / variables: %s）", cleanTemplateError(err), templateVars(SampleWelcome()))
 		}
