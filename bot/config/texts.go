@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -235,21 +236,28 @@ func (t Text) Render(v Vars) string {
 	return b.String()
 }
 
+// builtinTexts are the built-in texts parsed, once: a check-in's answer should not parse
+// its text every time. Computed on first use and never changed.
+var builtinTexts = sync.OnceValue(func() map[string]Text {
+	out := map[string]Text{}
+	for _, s := range TextSpecs() {
+		if t, err := ParseText(s.Default, s.Vars); err == nil { // TestTextDefaultsParse: never fails
+			out[s.Key] = t
+		}
+	}
+	return out
+})
+
 // Text renders the owner's text for key, or the built-in one. An unknown key is a
 // programming error: it renders as the key itself, so a test sees it.
 func (ts Texts) Text(key string, v Vars) string {
 	if t, ok := ts.set[key]; ok {
 		return t.Render(v)
 	}
-	spec, ok := TextSpecFor(key)
-	if !ok {
-		return key
+	if t, ok := builtinTexts()[key]; ok {
+		return t.Render(v)
 	}
-	t, err := ParseText(spec.Default, spec.Vars)
-	if err != nil {
-		return key
-	}
-	return t.Render(v)
+	return key
 }
 
 // Source returns the text in force for key: the owner's or the built-in one.
