@@ -78,8 +78,9 @@ type commandSet struct {
 	cooldown map[cooldownKey]time.Time
 	// perGroup holds the word tables of groups whose config renames or switches off
 	// commands (commandwords.go), by the group's config: a reload makes new pointers.
-	perGroup map[*config.Group]*wordTable
-	mu       sync.Mutex // perGroup: 帮助 and matching run on the loop, but cheap to be sure
+	perGroup  map[*config.Group]*wordTable
+	tablesFor *config.Config // the config perGroup was built from
+	mu        sync.Mutex     // perGroup: 帮助 and matching run on the loop, but cheap to be sure
 }
 
 // wordTable finds a command by its word.

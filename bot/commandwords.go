@@ -19,8 +19,8 @@ import (
 // at it), and 帮助 does not list it. The console is not a group: there every command keeps
 // its words.
 
-// maxWordTables bounds the per-group tables kept: one per group config, and a reload
-// makes new configs, so old ones are dropped wholesale now and then.
+// maxWordTables bounds the per-group tables kept (one per group config; a reload drops
+// them all, since it makes new configs).
 const maxWordTables = 256
 
 // wordsFor returns the word table for the turn's group.
@@ -34,8 +34,8 @@ func (cs *commandSet) wordsFor(t *Turn) *wordTable {
 	if w, ok := cs.perGroup[g]; ok {
 		return w
 	}
-	if cs.perGroup == nil || len(cs.perGroup) >= maxWordTables {
-		cs.perGroup = map[*config.Group]*wordTable{}
+	if cfg := t.e.Config(); cs.perGroup == nil || cs.tablesFor != cfg || len(cs.perGroup) >= maxWordTables {
+		cs.perGroup, cs.tablesFor = map[*config.Group]*wordTable{}, cfg
 	}
 	w := cs.groupTable(g.Commands)
 	cs.perGroup[g] = w
