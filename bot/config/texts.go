@@ -110,6 +110,11 @@ func TextSpecs() []TextSpec {
 			Vars: []TextVar{{"名次", "1、2、3……"}, {"昵称", "成员昵称"}, {"条数", "本周有效发言条数"}}},
 		{Key: "board.active.empty", Doc: "本周还没有人发言", Default: "本周还没有人发言，快来聊两句吧～"},
 
+		{Key: "board.invite.title", Doc: "邀请榜的第一行", Default: "📨 邀请榜"},
+		{Key: "board.invite.line", Doc: "邀请榜的每一行", Default: "{名次}. {昵称}  邀请 {人数} 人{仍在群}",
+			Vars: []TextVar{{"名次", "1、2、3……"}, {"昵称", "邀请人昵称"}, {"人数", "邀请了几个人"}, {"仍在群", "「（仍在群 N 人）」（有人退群了才写）"}}},
+		{Key: "board.invite.empty", Doc: "还没有邀请记录", Default: "还没有邀请记录。拉好朋友进群，每邀请一位可得积分～"},
+
 		// Weekly star.
 		{Key: "weekly_star.title", Doc: "每周活跃之星的第一行", Default: "🌟 过去一周活跃之星（{起始日} ~ {结束日}）",
 			Vars: []TextVar{{"起始日", "上周第一天"}, {"结束日", "上周最后一天"}}},
