@@ -475,7 +475,7 @@ func (e *Engine) cmdHelp(t *Turn, a Args) error {
 		}
 		text += "\n（管理命令已发到你的文件传输助手）"
 	case t.Admin:
-		text += "\n（你是管理员：发「管理帮助」查看管理命令）"
+		text += "\n（你是管理员：发「" + t.Word("管理帮助") + "」查看管理命令）"
 	}
 	return t.Reply(text)
 }

@@ -152,3 +152,12 @@ func CheckCommandWords(cfg *config.Config, modules []Module) ([]string, error) {
 	}
 	return cs.checkWords(cfg), nil
 }
+
+// Word is the word for the command named name in the turn's group: what a text telling
+// members to send 「抽奖」 must say where the owner renamed it.
+func (t *Turn) Word(name string) string {
+	if t.Group.Config == nil {
+		return name
+	}
+	return t.Group.Config.Commands.Renamed(name)
+}

@@ -27,15 +27,15 @@ func (m *Module) cmdRedeem(t *bot.Turn, a bot.Args) error {
 		for i, it := range cfg.Items {
 			fmt.Fprintf(&b, "\n%d. %s — %d 积分", i+1, it.Name, it.Cost)
 		}
-		b.WriteString("\n发送「兑换 编号」兑换，例如「兑换 1」。")
+		fmt.Fprintf(&b, "\n发送「%[1]s 编号」兑换，例如「%[1]s 1」。", t.Word("兑换"))
 		return t.Reply(b.String())
 	}
 	n, err := parsePositive(a.Fields[0], int64(len(cfg.Items)))
 	switch {
 	case err != nil:
-		return bot.Usagef("「%s」不是商品编号，请写商品前面的数字，发送「兑换」查看列表。", echo(a.Fields[0]))
+		return bot.Usagef("「%s」不是商品编号，请写商品前面的数字，发送「%s」查看列表。", echo(a.Fields[0]), t.Word("兑换"))
 	case n < 1 || n > int64(len(cfg.Items)):
-		return bot.Usagef("没有这个编号的商品（编号是 1 到 %d），发送「兑换」查看列表。", len(cfg.Items))
+		return bot.Usagef("没有这个编号的商品（编号是 1 到 %d），发送「%s」查看列表。", len(cfg.Items), t.Word("兑换"))
 	}
 	if t.Ambiguous {
 		return t.Reply(ambiguousText)
