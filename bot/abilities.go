@@ -22,6 +22,9 @@ func (t *Turn) Protected(m storage.Member) (bool, error) {
 	if !t.e.caps.StableIDs {
 		return false, nil // only platforms with stable ids report roles
 	}
+	if t.ListedAdmin(m) {
+		return true, nil
+	}
 	role, err := t.e.platformRole(t.Tx, m.Key)
 	return platformAdmin(role), err
 }

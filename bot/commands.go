@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"qunbot/bot/config"
 	"qunbot/storage"
 )
 
@@ -47,6 +49,10 @@ type Command struct {
 	// off in the config is not advertised). Nil: always listed.
 	Shown func(t *Turn) bool
 	Run   func(t *Turn, a Args) error
+
+	// Describe, when set, is the Summary for the turn's group (a board's size is the
+	// group's to set).
+	Describe func(t *Turn) string
 }
 
 // Args are a command's parsed arguments.
@@ -67,11 +73,25 @@ func (e *UsageError) Error() string { return e.Msg }
 func Usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
 
 type commandSet struct {
-	byName   map[string]*Command
-	names    []string // longest first, for prefix matching
-	longest  int      // runes in the longest command word
+	wordTable
 	list     []*Command
 	cooldown map[cooldownKey]time.Time
+	// perGroup holds the word tables of groups whose config renames or switches off
+	// commands (commandwords.go), by the group's config: a reload makes new pointers.
+	perGroup  map[*config.Group]*wordTable
+	tablesFor *config.Config // the config perGroup was built from
+	mu        sync.Mutex     // perGroup: 帮助 and matching run on the loop, but cheap to be sure
+}
+
+// wordTable finds a command by its word.
+type wordTable struct {
+	byName  map[string]*Command
+	names   []string // longest first, for prefix matching
+	longest int      // runes in the longest command word
+	// shown is a renamed command's word in this table (help and usage lines); off the
+	// commands switched off. Both empty in the engine-wide table.
+	shown map[*Command]string
+	off   map[*Command]bool
 }
 
 type cooldownKey struct {
@@ -80,7 +100,7 @@ type cooldownKey struct {
 }
 
 func newCommandSet(core []*Command, modules []Module) (*commandSet, error) {
-	cs := &commandSet{byName: map[string]*Command{}, cooldown: map[cooldownKey]time.Time{}}
+	cs := &commandSet{wordTable: wordTable{byName: map[string]*Command{}}, cooldown: map[cooldownKey]time.Time{}}
 	all := append([]*Command(nil), core...)
 	for _, m := range modules {
 		if src, ok := m.(CommandSource); ok {
@@ -107,21 +127,14 @@ func newCommandSet(core []*Command, modules []Module) (*commandSet, error) {
 }
 
 // Fold makes words match regardless of case and full-width typing: command words, and
-// the keywords a screening answer must contain (bot/schedule).
-func Fold(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			r -= 0xFEE0
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
+// the keywords a screening answer must contain (bot/schedule). The one implementation is
+// config.FoldWord, which the config's command words (commands.rename, commands.off) need
+// too and config cannot import bot.
+func Fold(s string) string { return config.FoldWord(s) }
 
 // match finds the command a message starts with. The word must be followed by the end, a
 // space, "@" or a digit, so that chat like "签到了吗" is not a command.
-func (cs *commandSet) match(text string) (*Command, string) {
+func (cs *wordTable) match(text string) (*Command, string) {
 	// Only the start can be a command word: folding a whole pasted essay on every message
 	// would cost the loop for nothing. The longest word plus the rune after it is enough.
 	folded := Fold(headRunes(text, cs.longest+1))
@@ -206,8 +219,8 @@ func (cs *commandSet) dispatch(t *Turn, console bool) (bool, error) {
 	var ue *UsageError
 	if errors.As(err, &ue) {
 		msg := ue.Msg
-		if cmd.Usage != "" {
-			msg += "\n用法：" + cmd.Usage
+		if usage := t.e.commands.usageIn(t, cmd); usage != "" {
+			msg += "\n用法：" + usage
 		}
 		return true, t.Answer(msg)
 	}
@@ -230,7 +243,7 @@ func (t *Turn) IsCommand() bool {
 // before the dispatcher runs it).
 func (t *Turn) matchCommand() (*Command, string) {
 	if !t.cmdKnown {
-		t.cmd, t.cmdRest = t.e.commands.match(stripLeadingMention(t.Text(), t.e.Config().Owner.Name))
+		t.cmd, t.cmdRest = t.e.commands.wordsFor(t).match(stripLeadingMention(t.Text(), t.e.Config().Owner.Name))
 		t.cmdKnown = true
 	}
 	return t.cmd, t.cmdRest
@@ -412,10 +425,11 @@ func (e *Engine) coreCommands() []*Command {
 		{
 			Name: "群规", Aliases: []string{"rules"}, Usage: "群规", Summary: "查看群规",
 			Run: func(t *Turn, a Args) error {
+				texts := t.Group.Config.Texts
 				if strings.TrimSpace(t.Group.Config.RulesText) == "" {
-					return t.Reply("本群还没有设置群规。")
+					return t.Reply(texts.Text("rules.none", nil))
 				}
-				return t.Say("📌「" + t.Group.Name + "」群规：\n" + t.Group.Config.RulesText)
+				return t.Say(texts.Text("rules", config.Vars{"群名": t.Group.Name, "群规": t.Group.Config.RulesText}))
 			},
 		},
 		{
@@ -462,7 +476,7 @@ func (e *Engine) cmdHelp(t *Turn, a Args) error {
 		}
 		text += "\n（管理命令已发到你的文件传输助手）"
 	case t.Admin:
-		text += "\n（你是管理员：发「管理帮助」查看管理命令）"
+		text += "\n（你是管理员：发「" + t.Word("管理帮助") + "」查看管理命令）"
 	}
 	return t.Reply(text)
 }
@@ -488,7 +502,14 @@ func (e *Engine) helpLines(t *Turn, where Where, keep func(*Command) bool) strin
 		if c.Shown != nil && t.Group.Config != nil && !c.Shown(t) {
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("· %s — %s", c.Usage, c.Summary))
+		if where == InGroup && e.commands.offIn(t, c) {
+			continue
+		}
+		summary := c.Summary
+		if c.Describe != nil && t.Group.Config != nil {
+			summary = c.Describe(t)
+		}
+		lines = append(lines, fmt.Sprintf("· %s — %s", e.commands.usageIn(t, c), summary))
 	}
 	if len(lines) == 0 {
 		return "（没有）"

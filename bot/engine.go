@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -184,6 +185,9 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.commands = cmds
+	if problems := cmds.checkWords(o.Config); len(problems) > 0 {
+		return nil, fmt.Errorf("配置里的命令词有 %d 处错误 / bad command words:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
 	return e, nil
 }
 
@@ -607,7 +611,7 @@ func (e *Engine) newTurn(tx *storage.Tx, ev *Event) (*Turn, error) {
 			} else if role, err = e.platformRole(tx, m.Key); err != nil {
 				return nil, err
 			}
-			t.Admin = t.Admin || platformAdmin(role)
+			t.Admin = t.Admin || platformAdmin(role) || e.Config().ListedAdmin(cfg, m.PlatformID)
 		}
 		if ev.FromOwner && m.Role != RoleOwner {
 			if err := tx.SetRole(m.Key, RoleOwner); err != nil {

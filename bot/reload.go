@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -80,8 +81,17 @@ func (e *Engine) ReloadFromLoader(ctx context.Context) string {
 // applyLoaded applies what the loader returned, on the loop (reload_async.go parses off it).
 func (e *Engine) applyLoaded(ctx context.Context, cfg *config.Config, err error) string {
 	now := e.clock.Now()
+	var words []string
+	if err == nil {
+		if words = e.commands.checkWords(cfg); len(words) > 0 {
+			err = errors.New(strings.Join(words, "\n"))
+		}
+	}
 	if err != nil {
 		problems := []string{err.Error()}
+		if len(words) > 0 {
+			problems = words
+		}
 		if ce, ok := config.AsError(err); ok {
 			problems = problems[:0]
 			for _, p := range ce.Problems {

@@ -163,7 +163,7 @@ func (m *Module) cmdStartChain(t *bot.Turn, a bot.Args) error {
 	if said {
 		text += "，" + showTime(deadline, now) + " 截止"
 	}
-	text += "）\n发送「报名」或「报名 备注」加入，「取消报名」退出。\n也可以照老习惯：复制名单，在末尾加上自己的名字发出来。"
+	text += fmt.Sprintf("）\n发送「%[1]s」或「%[1]s 备注」加入，「%[2]s」退出。\n也可以照老习惯：复制名单，在末尾加上自己的名字发出来。", t.Word("报名"), t.Word("取消报名"))
 	return t.Say(text)
 }
 
@@ -290,7 +290,7 @@ func chainText(t *bot.Turn, c storage.Chain, entries []storage.ChainEntry, final
 		b.WriteString("\n（还没有人报名）")
 	}
 	if !final {
-		b.WriteString("\n发送「报名」加入")
+		b.WriteString("\n发送「" + t.Word("报名") + "」加入")
 	}
 	return b.String()
 }
@@ -412,7 +412,7 @@ func (m *Module) chainPaste(t *bot.Turn) error {
 		if err := t.Tx.SetAutoReplyLast(t.Group.Key, key, t.Now); err != nil {
 			return err
 		}
-		return t.Reply(fmt.Sprintf("这份名单有 %d 项，超过了接龙「%s」的上限 %d 人，没有登记。发送「报名」就能加入。", pasted.count, c.Title, c.MaxEntries))
+		return t.Reply(fmt.Sprintf("这份名单有 %d 项，超过了接龙「%s」的上限 %d 人，没有登记。发送「%s」就能加入。", pasted.count, c.Title, c.MaxEntries, t.Word("报名")))
 	}
 	entries, err := t.Tx.ChainEntries(c.ID)
 	if err != nil {

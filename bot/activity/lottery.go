@@ -144,8 +144,8 @@ func (m *Module) cmdStartLottery(t *bot.Turn, a bot.Args) error {
 	if cost > 0 {
 		how = fmt.Sprintf("每人花 %d 积分", cost)
 	}
-	return t.Say(fmt.Sprintf("🎁 抽奖开始！奖品：%s（%d 名）\n参加：发送「抽奖」，%s，每人一次\n截止：%s 自动开奖\n🔒 开奖种子指纹 %s（开奖时公布种子，人人可以验算）",
-		l.Prize, winners, how, showTime(deadline, now), Fingerprint(seed)))
+	return t.Say(fmt.Sprintf("🎁 抽奖开始！奖品：%s（%d 名）\n参加：发送「%s」，%s，每人一次\n截止：%s 自动开奖\n🔒 开奖种子指纹 %s（开奖时公布种子，人人可以验算）",
+		l.Prize, winners, t.Word("抽奖"), how, showTime(deadline, now), Fingerprint(seed)))
 }
 
 func (m *Module) cmdEnterLottery(t *bot.Turn, a bot.Args) error {

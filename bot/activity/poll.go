@@ -116,7 +116,7 @@ func (m *Module) cmdStartPoll(t *bot.Turn, a bot.Args) error {
 	for i, o := range options {
 		fmt.Fprintf(&b, "\n%d. %s", i+1, o)
 	}
-	fmt.Fprintf(&b, "\n发送「投票 编号」投票（例如「投票 1」），每人一票；%s 公布结果。", showTime(deadline, now))
+	fmt.Fprintf(&b, "\n发送「%[1]s 编号」投票（例如「%[1]s 1」），每人一票；%[2]s 公布结果。", t.Word("投票"), showTime(deadline, now))
 	return t.Say(b.String())
 }
 
@@ -169,7 +169,7 @@ func (m *Module) cmdVote(t *bot.Turn, a bot.Args) error {
 				fmt.Fprintf(&b, "  %d 票", counts[i])
 			}
 		}
-		fmt.Fprintf(&b, "\n已有 %d 人投票。发送「投票 编号」投票，每人一票。", total)
+		fmt.Fprintf(&b, "\n已有 %d 人投票。发送「%s 编号」投票，每人一票。", total, t.Word("投票"))
 		return t.Reply(b.String())
 	}
 	if t.Ambiguous {
@@ -180,7 +180,7 @@ func (m *Module) cmdVote(t *bot.Turn, a bot.Args) error {
 	}
 	choice, ok := optionOf(a.Rest, p.Options)
 	if !ok {
-		return bot.Usagef("没有「%s」这个选项：请写 1 到 %d 的编号，发送「投票」查看选项。", clip(a.Rest, 12), len(p.Options))
+		return bot.Usagef("没有「%s」这个选项：请写 1 到 %d 的编号，发送「%s」查看选项。", clip(a.Rest, 12), len(p.Options), t.Word("投票"))
 	}
 	added, previous, err := t.Tx.CastVote(p.ID, t.Member.Key, choice, t.Now)
 	if err != nil {

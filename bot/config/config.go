@@ -82,6 +82,12 @@ type Group struct {
 	RulesText string   `yaml:"rules_text"`
 	Welcome   Welcome  `yaml:"welcome"`
 	Commands  Commands `yaml:"commands"`
+	// Texts are the owner's words for what members read (texts.go).
+	Texts Texts `yaml:"texts"`
+	// Boards are the sizes of 排行榜 and 发言榜 (boards.go).
+	Boards Boards `yaml:"boards"`
+	// Admins are QQ numbers made admins by the file (admins.go).
+	Admins []string `yaml:"admins"`
 
 	Blocklist Blocklist `yaml:"blocklist"` // defences.go
 
@@ -118,6 +124,9 @@ type Commands struct {
 	// Cooldown: a member gets one answer per command this often, so nobody can make the
 	// bot flood the group (every message it sends costs the owner's account ban risk).
 	Cooldown Duration `yaml:"cooldown"`
+	// Rename and Off are the owner's command words (commands.go).
+	Rename map[string]string `yaml:"rename"`
+	Off    []string          `yaml:"off"`
 }
 
 // Welcome configures the greeting for new members.

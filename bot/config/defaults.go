@@ -73,6 +73,7 @@ func Default() *Config {
 			Screening:      defaultScreening(),
 			Reports:        defaultReports(),
 			PostCap:        defaultPostCap(),
+			Boards:         defaultBoards(),
 		},
 		Groups: map[string]*Group{},
 	}

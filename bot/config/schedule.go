@@ -154,6 +154,7 @@ type SilentStep struct {
 	Enabled  bool     `yaml:"enabled"`
 	After    Duration `yaml:"after"`
 	Template Template `yaml:"template"`
+	Via      string   `yaml:"via"` // group (default) or dm: privately to the owner's friends (via.go)
 }
 
 // SilentRemove is the last step.
@@ -202,6 +203,7 @@ type Screening struct {
 	Prompt   Template `yaml:"prompt"`    // posted when newcomers join
 	Reminder Template `yaml:"reminder"`  // posted halfway to the deadline
 	Passed   Template `yaml:"passed"`    // posted when a newcomer passes
+	Via      string   `yaml:"via"`       // the reminder: group (default) or dm to the owner's friends (via.go)
 }
 
 // ScreeningData are the variables of the screening templates.
@@ -355,8 +357,8 @@ func defaultSilent() Silent {
 		Enabled:   true,
 		Check:     MustCron("0 10 * * *"),
 		MaxPerDay: 20,
-		Remind:    SilentStep{Enabled: true, After: Duration(7 * 24 * time.Hour), Template: MustTemplate("silent.remind", DefaultSilentRemind)},
-		Benefit:   SilentStep{Enabled: true, After: Duration(15 * 24 * time.Hour), Template: MustTemplate("silent.benefit", DefaultSilentBenefit)},
+		Remind:    SilentStep{Enabled: true, After: Duration(7 * 24 * time.Hour), Template: MustTemplate("silent.remind", DefaultSilentRemind), Via: ViaGroup},
+		Benefit:   SilentStep{Enabled: true, After: Duration(15 * 24 * time.Hour), Template: MustTemplate("silent.benefit", DefaultSilentBenefit), Via: ViaGroup},
 		Remove:    SilentRemove{Enabled: true, After: Duration(30 * 24 * time.Hour), Action: ActionRequest},
 	}
 }
@@ -369,6 +371,7 @@ func defaultScreening() Screening {
 		Prompt:   MustTemplate("screening.prompt", DefaultScreeningPrompt),
 		Reminder: MustTemplate("screening.reminder", DefaultScreeningReminder),
 		Passed:   MustTemplate("screening.passed", DefaultScreeningPassed),
+		Via:      ViaGroup,
 	}
 }
 
@@ -597,6 +600,9 @@ func validateReports(r Reports, path string, at reporter) {
 
 // checkTemplate runs a template on sample data and reports a failure at path.
 func checkTemplate(t Template, sample any, path string, at reporter) bool {
+	if !knownFields(t, sample, path, at) {
+		return false
+	}
 	if _, err := t.Execute(sample); err != nil {
 		at(path, "模板无法执行 / template fails: %s（可用变量 / variables: %s）", cleanTemplateError(err), sampleVars(sample))
 		return false

@@ -55,6 +55,7 @@ func validateGroup(g *Group, path string, at reporter, mv *moderationValidator, 
 	if w.Enabled {
 		if w.Template.IsZero() {
 			at(path+".welcome.template", "启用了欢迎语但模板为空 / welcome is enabled but the template is empty")
+		} else if !knownFields(w.Template, SampleWelcome(), path+".welcome.template", at) {
 		} else if _, err := w.Template.Execute(SampleWelcome()); err != nil {
 			at(path+".welcome.template", "模板无法执行 / template fails: %s（可用变量 / variables: %s）", cleanTemplateError(err), templateVars(SampleWelcome()))
 		}
@@ -64,6 +65,12 @@ func validateGroup(g *Group, path string, at reporter, mv *moderationValidator, 
 	}
 	mv.validate(g, path, at)
 	validateDefences(g, path, at)
+	validateCommandWords(g.Commands, path, at)
+	validateBoards(g.Boards, path, at)
+	validateAdmins(g.Admins, path, at)
+	validateVia(g.Silent.Remind.Via, path+".silent.remind.via", at)
+	validateVia(g.Silent.Benefit.Via, path+".silent.benefit.via", at)
+	validateVia(g.Screening.Via, path+".screening.via", at)
 	validateEngagement(g, path, at)
 	validateCommunity(g, path, at)
 	validateSchedule(g, path, at, hol)

@@ -79,7 +79,7 @@ func (m *Module) cmdCheckin(t *bot.Turn, a bot.Args) error {
 		// The ledger already paid this day although the check-in row was missing: keep the
 		// row, pay nothing, and say so.
 		t.Engine().Logger().Warn("check-in already paid in the ledger", "group", t.Group.Name, "member", t.Member.Key, "day", today)
-		return t.Reply(fmt.Sprintf("今天已经签到过了～ 余额 %d 分。", balance))
+		return t.Reply(fmt.Sprintf("今天已经签到过了～ 余额 %d 分。", balance)) // a repair path, not a member's everyday answer
 	}
 	newcomer, err := m.newcomerCheckin(t)
 	if err != nil {
@@ -95,15 +95,8 @@ func (m *Module) cmdCheckin(t *bot.Turn, a bot.Args) error {
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("签到成功 ✅ +%d 积分（连续 %d 天）", points, streak)
-	if note != "" {
-		text += "\n📖 " + note
-	}
-	text += fmt.Sprintf("\n余额 %d 分，排名第 %d", balance, rank)
-	if newcomer != "" {
-		text += "\n" + newcomer
-	}
-	return t.Reply(text)
+	return t.Reply(t.Group.Config.Texts.Text("checkin.ok", config.Vars{"积分": fmt.Sprint(points), "连续天数": fmt.Sprint(streak),
+		"打卡内容": note, "余额": fmt.Sprint(balance), "排名": fmt.Sprint(rank), "新人任务": newcomer}))
 }
 
 // maxCheckinNote bounds what a check-in keeps of the words after 打卡: a line, not an essay.
@@ -136,7 +129,7 @@ func (m *Module) repeatCheckin(t *bot.Turn, c storage.Checkin, note string) erro
 		if err := t.Tx.MarkRepeatAnswered(t.Member.Key, c.Day, t.Now); err != nil {
 			return err
 		}
-		return t.Reply("已记下今天的打卡 ✅\n📖 " + note)
+		return t.Reply(t.Group.Config.Texts.Text("checkin.note_saved", config.Vars{"打卡内容": note}))
 	}
 	if err := t.Tx.MarkRepeatAnswered(t.Member.Key, c.Day, t.Now); err != nil {
 		return err
@@ -145,7 +138,7 @@ func (m *Module) repeatCheckin(t *bot.Turn, c storage.Checkin, note string) erro
 	if err != nil {
 		return err
 	}
-	return t.Reply(fmt.Sprintf("今天已经签到过了～ 连续 %d 天，余额 %d 分，明天再来吧！", c.Streak, balance))
+	return t.Reply(t.Group.Config.Texts.Text("checkin.again", config.Vars{"连续天数": fmt.Sprint(c.Streak), "余额": fmt.Sprint(balance)}))
 }
 
 // currentStreak is the member's running streak: today's, or yesterday's while today is
@@ -182,7 +175,7 @@ func (m *Module) cmdMakeup(t *bot.Turn, a bot.Args) error {
 		return err
 	}
 	if !found {
-		return bot.Usagef("你还没有签到过，先发送「签到」吧。")
+		return bot.Usagef("你还没有签到过，先发送「%s」吧。", t.Group.Config.Commands.Renamed("签到"))
 	}
 	from, to := shiftDay(today, -cfg.Makeup.MaxDays), shiftDay(today, -1)
 	if earliest := shiftDay(first.Day, 1); from < earliest {
@@ -250,5 +243,6 @@ func (m *Module) cmdMakeup(t *bot.Turn, a bot.Args) error {
 	if err != nil {
 		return err
 	}
-	return t.Reply(fmt.Sprintf("补签成功 ✅ 补上了 %s，花费 %d 积分。\n现在连续签到 %d 天，余额 %d 分。", shortDay(missed), cost, current, balance))
+	return t.Reply(t.Group.Config.Texts.Text("checkin.makeup_ok", config.Vars{"日期": shortDay(missed), "花费": fmt.Sprint(cost),
+		"连续天数": fmt.Sprint(current), "余额": fmt.Sprint(balance)}))
 }

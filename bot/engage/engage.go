@@ -63,7 +63,8 @@ func (m *Module) Commands() []*bot.Command {
 		},
 		{
 			Name: "排行榜", Aliases: []string{"积分榜", "积分排行", "leaderboard", "rank"}, Usage: "排行榜", Summary: "积分前 10 名",
-			Run: m.cmdBoard,
+			Describe: func(t *bot.Turn) string { return fmt.Sprintf("积分前 %d 名", t.Group.Config.Boards.Points) },
+			Run:      m.cmdBoard,
 		},
 		{
 			Name: "发言榜", Aliases: []string{"活跃榜", "active"}, Usage: "发言榜", Summary: "本周发言最多的成员",

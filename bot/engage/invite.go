@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"qunbot/bot"
+	"qunbot/bot/config"
 	"qunbot/storage"
 )
 
@@ -131,24 +132,26 @@ func (m *Module) cmdInviteBoard(t *bot.Turn, a bot.Args) error {
 	if !t.Group.Config.Invite.Enabled {
 		return t.Reply("本群没有开启邀请积分。")
 	}
-	top, err := t.Tx.InviteBoard(t.Group.Key, boardSize)
+	top, err := t.Tx.InviteBoard(t.Group.Key, t.Group.Config.Boards.Invite)
 	if err != nil {
 		return err
 	}
 	if len(top) == 0 {
-		return t.Reply("还没有邀请记录。拉好朋友进群，每邀请一位可得积分～")
+		return t.Reply(t.Group.Config.Texts.Text("board.invite.empty", nil))
 	}
 	var b strings.Builder
-	b.WriteString("📨 邀请榜")
+	b.WriteString(t.Group.Config.Texts.Text("board.invite.title", nil))
 	for i, c := range top {
 		mem, err := t.Tx.Member(c.InviterKey)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "\n%d. %s  邀请 %d 人", i+1, mem.ShownName(), c.Invited)
+		staying := ""
 		if c.Staying != c.Invited {
-			fmt.Fprintf(&b, "（仍在群 %d 人）", c.Staying)
+			staying = fmt.Sprintf("（仍在群 %d 人）", c.Staying)
 		}
+		b.WriteString("\n" + t.Group.Config.Texts.Text("board.invite.line", config.Vars{"名次": fmt.Sprint(i + 1), "昵称": mem.ShownName(),
+			"人数": fmt.Sprint(c.Invited), "仍在群": staying}))
 	}
 	cfg := t.Group.Config.Invite
 	if cfg.Points > 0 {

@@ -166,16 +166,15 @@ func progressLine(t *bot.Turn, n storage.Newcomer) string {
 
 func newcomerIntroText(t *bot.Turn, n storage.Newcomer) string {
 	cfg := t.Group.Config.Newcomer
-	var b strings.Builder
-	b.WriteString("欢迎欢迎～")
+	gift, bonus := "", ""
 	if cfg.Gift > 0 {
-		fmt.Fprintf(&b, "见面礼 %d 积分已到账 🎁", cfg.Gift)
+		gift = fmt.Sprintf("见面礼 %d 积分已到账 🎁", cfg.Gift)
 	}
-	fmt.Fprintf(&b, "\n🌱 新人任务（%s 前）：%s", local(t, n.Deadline).Format("1月2日 15:04"), progressLine(t, n))
 	if cfg.Tasks.Bonus > 0 {
-		fmt.Fprintf(&b, "\n全部完成再得 %d 积分。", cfg.Tasks.Bonus)
+		bonus = fmt.Sprint(cfg.Tasks.Bonus)
 	}
-	return b.String()
+	return t.Group.Config.Texts.Text("newcomer.intro", config.Vars{"见面礼": gift, "截止": local(t, n.Deadline).Format("1月2日 15:04"),
+		"进度": progressLine(t, n), "奖励": bonus})
 }
 
 // cmdNewcomer is 新人任务: a newcomer's progress.

@@ -7,12 +7,9 @@ import (
 	"unicode"
 
 	"qunbot/bot"
+	"qunbot/bot/config"
 	"qunbot/storage"
 )
-
-// boardSize is how many members 排行榜 and 发言榜 name: enough to be a board, short enough
-// to be one screen.
-const boardSize = 10
 
 // countChars counts what makes a message worth something: letters (Chinese characters
 // included) and digits. Punctuation, spaces and emoji do not count, so "。。。。。" or a
@@ -79,78 +76,87 @@ func (m *Module) cmdPoints(t *bot.Turn, a bot.Args) error {
 	if err != nil {
 		return err
 	}
-	checkin := t.Group.Config.Checkin.Enabled
+	checkin := t.Group.Config.Checkin.Enabled && !t.Group.Config.Commands.CommandOff([]string{"签到"})
 	thanked := 0
 	if t.Group.Config.Thanks.Enabled {
 		if thanked, err = t.Tx.ThanksTotal(target.Key); err != nil {
 			return err
 		}
 	}
+	texts := t.Group.Config.Texts
+	if !checkin {
+		streak = 0
+	}
 	if !self {
-		text := fmt.Sprintf("%s 有 %d 积分，排名第 %d", target.ShownName(), balance, rank)
-		if checkin && streak > 0 {
-			text += fmt.Sprintf("，连续签到 %d 天", streak)
+		extra := ""
+		if streak > 0 {
+			extra += fmt.Sprintf("，连续签到 %d 天", streak)
 		}
 		if thanked > 0 {
-			text += fmt.Sprintf("，收到感谢 %d 次", thanked)
+			extra += fmt.Sprintf("，收到感谢 %d 次", thanked)
 		}
-		return t.Reply(text + "。")
+		return t.Reply(texts.Text("points.other", config.Vars{"昵称": target.ShownName(), "积分": fmt.Sprint(balance), "排名": fmt.Sprint(rank),
+			"连续天数": fmt.Sprint(streak), "感谢次数": fmt.Sprint(thanked), "附加": extra}))
 	}
-	text := fmt.Sprintf("你有 %d 积分，排名第 %d。", balance, rank)
-	if thanked > 0 {
-		text += fmt.Sprintf("\n收到感谢 %d 次 🙏", thanked)
-	}
+	streakLine := ""
+	days := config.Vars{"连续天数": fmt.Sprint(streak), "签到命令": t.Group.Config.Commands.Renamed("签到")}
 	switch {
 	case !checkin:
 	case streak > 0 && today:
-		text += fmt.Sprintf("\n已连续签到 %d 天。", streak)
+		streakLine = texts.Text("points.streak_today", days)
 	case streak > 0:
-		text += fmt.Sprintf("\n已连续签到 %d 天，今天还没签到哦。", streak)
+		streakLine = texts.Text("points.streak_not_today", days)
 	default:
-		text += "\n今天还没签到，发送「签到」领积分吧～"
+		streakLine = texts.Text("points.no_checkin", days)
 	}
-	return t.Reply(text)
+	thanks := ""
+	if thanked > 0 {
+		thanks = fmt.Sprint(thanked)
+	}
+	return t.Reply(texts.Text("points.self", config.Vars{"积分": fmt.Sprint(balance), "排名": fmt.Sprint(rank), "感谢次数": thanks, "签到情况": streakLine}))
 }
 
 func (m *Module) cmdBoard(t *bot.Turn, a bot.Args) error {
-	top, err := t.Tx.PointsTop(t.Group.Key, boardSize)
+	texts := t.Group.Config.Texts
+	top, err := t.Tx.PointsTop(t.Group.Key, t.Group.Config.Boards.Points)
 	if err != nil {
 		return err
 	}
 	if len(top) == 0 {
-		return t.Reply("还没有人有积分，发送「签到」拿第一笔吧～")
+		return t.Reply(texts.Text("board.points.empty", config.Vars{"签到命令": t.Group.Config.Commands.Renamed("签到")}))
 	}
 	var b strings.Builder
-	b.WriteString("🏆 积分排行榜")
+	b.WriteString(texts.Text("board.points.title", nil))
 	for i, s := range top {
 		mem, err := t.Tx.Member(s.MemberKey)
 		if err != nil {
 			return err
 		}
 		// Names only, no @: a board that pinged ten people would be noise.
-		fmt.Fprintf(&b, "\n%d. %s  %d 分", i+1, mem.ShownName(), s.Balance)
+		b.WriteString("\n" + texts.Text("board.points.line", config.Vars{"名次": fmt.Sprint(i + 1), "昵称": mem.ShownName(), "积分": fmt.Sprint(s.Balance)}))
 	}
 	return t.Say(b.String())
 }
 
 func (m *Module) cmdActive(t *bot.Turn, a bot.Args) error {
+	texts := t.Group.Config.Texts
 	today := t.Day()
 	from := weekStart(today)
-	top, err := t.Tx.TopActive(t.Group.Key, from, today, boardSize)
+	top, err := t.Tx.TopActive(t.Group.Key, from, today, t.Group.Config.Boards.Active)
 	if err != nil {
 		return err
 	}
 	if len(top) == 0 {
-		return t.Reply("本周还没有人发言，快来聊两句吧～")
+		return t.Reply(texts.Text("board.active.empty", nil))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "🔥 本周发言榜（%s 起）", shortDay(from))
+	b.WriteString(texts.Text("board.active.title", config.Vars{"起始日": shortDay(from)}))
 	for i, c := range top {
 		mem, err := t.Tx.Member(c.MemberKey)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "\n%d. %s  %d 条", i+1, mem.ShownName(), c.Valid)
+		b.WriteString("\n" + texts.Text("board.active.line", config.Vars{"名次": fmt.Sprint(i + 1), "昵称": mem.ShownName(), "条数": fmt.Sprint(c.Valid)}))
 	}
 	return t.Say(b.String())
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"qunbot/bot"
+	"qunbot/bot/config"
 	"qunbot/internal/safetext"
 	"qunbot/storage"
 )
@@ -27,15 +28,15 @@ func (m *Module) cmdRedeem(t *bot.Turn, a bot.Args) error {
 		for i, it := range cfg.Items {
 			fmt.Fprintf(&b, "\n%d. %s — %d 积分", i+1, it.Name, it.Cost)
 		}
-		b.WriteString("\n发送「兑换 编号」兑换，例如「兑换 1」。")
+		fmt.Fprintf(&b, "\n发送「%[1]s 编号」兑换，例如「%[1]s 1」。", t.Word("兑换"))
 		return t.Reply(b.String())
 	}
 	n, err := parsePositive(a.Fields[0], int64(len(cfg.Items)))
 	switch {
 	case err != nil:
-		return bot.Usagef("「%s」不是商品编号，请写商品前面的数字，发送「兑换」查看列表。", echo(a.Fields[0]))
+		return bot.Usagef("「%s」不是商品编号，请写商品前面的数字，发送「%s」查看列表。", echo(a.Fields[0]), t.Word("兑换"))
 	case n < 1 || n > int64(len(cfg.Items)):
-		return bot.Usagef("没有这个编号的商品（编号是 1 到 %d），发送「兑换」查看列表。", len(cfg.Items))
+		return bot.Usagef("没有这个编号的商品（编号是 1 到 %d），发送「%s」查看列表。", len(cfg.Items), t.Word("兑换"))
 	}
 	if t.Ambiguous {
 		return t.Reply(ambiguousText)
@@ -52,7 +53,7 @@ func (m *Module) cmdRedeem(t *bot.Turn, a bot.Args) error {
 	if !applied {
 		return nil // the same message again: already redeemed
 	}
-	if err := t.Reply(fmt.Sprintf("兑换成功 🎉「%s」，扣除 %d 积分，余额 %d 分。群主会尽快为你发放。", item.Name, item.Cost, balance)); err != nil {
+	if err := t.Reply(t.Group.Config.Texts.Text("redeem.ok", config.Vars{"奖品": item.Name, "花费": fmt.Sprint(item.Cost), "余额": fmt.Sprint(balance)})); err != nil {
 		return err
 	}
 	return t.NotifyOwner(fmt.Sprintf("🎁 兑换请求：「%s」的 %s 兑换了「%s」（%d 积分，余额 %d）。\n请为 TA 发放。",

@@ -81,7 +81,7 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 			continue // a silent week gets no post
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "🌟 过去一周活跃之星（%s ~ %s）", shortDay(from), shortDay(to))
+		b.WriteString(cfg.Texts.Text("weekly_star.title", config.Vars{"起始日": shortDay(from), "结束日": shortDay(to)}))
 		var mentioned []storage.Member
 		var names []string
 		repeat := false
@@ -94,20 +94,22 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 			if i < len(medals) {
 				place = medals[i]
 			}
-			fmt.Fprintf(&b, "\n%s %s%d 条", place, bot.Mention(mem), c.Valid)
+			thanks, award := "", ""
 			if c.Thanks > 0 {
-				fmt.Fprintf(&b, " · 获谢 %d 次", c.Thanks)
+				thanks = fmt.Sprintf(" · 获谢 %d 次", c.Thanks)
 			}
 			if i < len(w.Awards) && w.Awards[i] > 0 {
-				award := int64(w.Awards[i])
-				_, applied, err := pay(t, mem, award, storage.ReasonAward,
+				points := int64(w.Awards[i])
+				_, applied, err := pay(t, mem, points, storage.ReasonAward,
 					fmt.Sprintf("award:%s:%s:%d", job, from, mem.Key), fmt.Sprintf("活跃之星第 %d 名 %s~%s", i+1, from, to), nil)
 				if err != nil {
 					return fmt.Errorf("award member %d: %w", mem.Key, err)
 				}
 				repeat = repeat || !applied
-				fmt.Fprintf(&b, " +%d 积分", award)
+				award = fmt.Sprintf(" +%d 积分", points)
 			}
+			b.WriteString("\n" + cfg.Texts.Text("weekly_star.line", config.Vars{"名次": place, "成员": bot.Mention(mem), "昵称": mem.ShownName(),
+				"条数": fmt.Sprint(c.Valid), "获谢": thanks, "奖励": award}))
 			mentioned = append(mentioned, mem)
 			names = append(names, mem.ShownName())
 		}
@@ -115,7 +117,7 @@ func weeklyTop(t *bot.Turn, job, spec string) error {
 			e.Logger().Info("weekly top already posted", "group", g.Name, "from", from)
 			continue
 		}
-		b.WriteString("\n谢谢大家的参与，新的一周继续热聊吧！")
+		b.WriteString("\n" + cfg.Texts.Text("weekly_star.footer", nil))
 		if err := t.PostIn(g.Key, b.String(), mentioned...); err != nil {
 			return err
 		}

@@ -69,6 +69,9 @@ func oneTarget(t *bot.Turn, a bot.Args, penalty bool) (storage.Member, error) {
 		if target.Role == storage.RoleAdmin || target.Role == bot.RoleOwner {
 			return target, bot.Usagef("「%s」是管理员或群主，不会被处罚。如需处罚请先「取消管理员」。", target.ShownName())
 		}
+		if t.ListedAdmin(target) {
+			return target, bot.Usagef("「%s」是配置文件（admins）里写的管理员，不会被处罚。", target.ShownName())
+		}
 		return target, bot.Usagef("「%s」是这个群的群主或管理员，机器人不会处罚管理员。", target.ShownName())
 	}
 	return target, nil
@@ -142,11 +145,11 @@ func (m *Module) cmdMute(t *bot.Turn, a bot.Args) error {
 	}
 	t.Emit("penalty", target, map[string]any{"level": "mute", "rule": "admin", "strikes": strikes, "reason": reason})
 	if real {
-		return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。%s", bot.Mention(target), humanDuration(d), clock(t, until), reason,
-			afterRealMute(t.Group.Config.Moderation, strikes)), target)
+		return t.Say(t.Group.Config.Texts.Text("mute_real", config.Vars{"成员": bot.Mention(target), "昵称": target.ShownName(), "原因": reason,
+			"时长": humanDuration(d), "到期": clock(t, until), "后果": afterRealMute(t.Group.Config.Moderation, strikes)}), target)
 	}
-	return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。%s", bot.Mention(target), humanDuration(d), clock(t, until), reason,
-		afterMute(t.Group.Config.Moderation, strikes)), target)
+	return t.Say(t.Group.Config.Texts.Text("mute", config.Vars{"成员": bot.Mention(target), "昵称": target.ShownName(), "原因": reason,
+		"时长": humanDuration(d), "到期": clock(t, until), "后果": afterMute(t.Group.Config.Moderation, strikes)}), target)
 }
 
 func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
@@ -172,7 +175,7 @@ func (m *Module) cmdUnmute(t *bot.Turn, a bot.Args) error {
 	if err := t.Audit("unmute", target.Key, map[string]any{"platform": real}); err != nil {
 		return err
 	}
-	return t.Say(fmt.Sprintf("%s🔈 已解除禁言。", bot.Mention(target)), target)
+	return t.Say(t.Group.Config.Texts.Text("unmute", config.Vars{"成员": bot.Mention(target), "昵称": target.ShownName()}), target)
 }
 
 func (m *Module) cmdRemove(t *bot.Turn, a bot.Args) error {
@@ -359,6 +362,13 @@ func (m *Module) setAdmin(on bool) func(t *bot.Turn, a bot.Args) error {
 		if target.Role == bot.RoleOwner {
 			return bot.Usagef("群主本来就有全部权限。")
 		}
+		if t.ListedAdmin(target) {
+			// The file is the owner's standing word: chat does not undo it.
+			if on {
+				return bot.Usagef("「%s」已经是配置文件（admins）里写的管理员了。", target.ShownName())
+			}
+			return bot.Usagef("「%s」是配置文件（admins）里写的管理员：要取消，请从配置文件里删掉再「重载配置」。", target.ShownName())
+		}
 		role := storage.RoleMember
 		if on {
 			role = storage.RoleAdmin
@@ -398,5 +408,5 @@ func (m *Module) cmdReport(t *bot.Turn, a bot.Args) error {
 		target.ShownName(), target.ShownName())); err != nil {
 		return err
 	}
-	return t.Reply("已转告群主，谢谢你的反馈。")
+	return t.Reply(t.Group.Config.Texts.Text("report.thanks", nil))
 }

@@ -414,8 +414,8 @@ func remindMuted(t *bot.Turn, m storage.Member, mute storage.Mute) error {
 		return err
 	}
 	next := describe(mc.LadderSteps().StepFor(strikes + 1))
-	return t.Say(fmt.Sprintf("%s你在禁言中，还剩 %s（到 %s）。禁言期间的消息不计积分；再发言将%s。", bot.Mention(m),
-		remaining(mute.Until.Sub(t.Now)), clock(t, mute.Until), next), m)
+	return t.Say(t.Group.Config.Texts.Text("mute_reminder", config.Vars{"成员": bot.Mention(m), "昵称": m.ShownName(),
+		"剩余": remaining(mute.Until.Sub(t.Now)), "到期": clock(t, mute.Until), "后果": next}), m)
 }
 
 // remaining says how long a mute has left the way the reminder promises it: 「N 分钟」, or
@@ -543,7 +543,7 @@ func (m *Module) OnJoin(t *bot.Turn, joined []storage.Member) error {
 		return c.err
 	}
 	for _, member := range joined {
-		if member.Role == storage.RoleAdmin || member.Role == bot.RoleOwner {
+		if member.Role == storage.RoleAdmin || member.Role == bot.RoleOwner || t.ListedAdmin(member) {
 			continue
 		}
 		fired := c.rs.CheckNickname(strings.TrimSpace(member.Nickname + " " + member.DisplayName))

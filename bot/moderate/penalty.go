@@ -155,6 +155,7 @@ const LevelHeld = "held"
 // cannot, the mute is the bot's own (soft) and a removal a request to the owner.
 func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config.Moderation) error {
 	ladder := cfg.LadderSteps()
+	texts := t.Group.Config.Texts
 	if cfg.Recall && v.MessageID != "" {
 		if _, err := t.Recall(m, v.MessageID); err != nil {
 			return err
@@ -162,7 +163,8 @@ func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config
 	}
 	switch d.Step.Action {
 	case rules.ActionWarn:
-		return t.Say(fmt.Sprintf("%s⚠️ 警告：%s。%s", bot.Mention(m), v.Reason, nextSteps(ladder, d.Strikes)), m)
+		return t.Say(texts.Text("warn", config.Vars{"成员": bot.Mention(m), "昵称": m.ShownName(), "原因": v.Reason,
+			"后果": nextSteps(ladder, d.Strikes)}), m)
 	case rules.ActionMute:
 		until := t.Now.Add(d.Step.Mute)
 		if err := t.Tx.SetMute(storage.Mute{MemberKey: m.Key, GroupKey: m.GroupKey, Since: t.Now, Until: until, Reason: v.Reason}); err != nil {
@@ -174,11 +176,11 @@ func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config
 		}
 		if real {
 			// A real mute: the member cannot speak until it ends, so only what follows it matters.
-			return t.Say(fmt.Sprintf("%s🔇 已禁言%s（到 %s）：%s。%s", bot.Mention(m), humanDuration(d.Step.Mute),
-				clock(t, until), v.Reason, afterRealMute(cfg, d.Strikes)), m)
+			return t.Say(texts.Text("mute_real", config.Vars{"成员": bot.Mention(m), "昵称": m.ShownName(), "原因": v.Reason,
+				"时长": humanDuration(d.Step.Mute), "到期": clock(t, until), "后果": afterRealMute(cfg, d.Strikes)}), m)
 		}
-		return t.Say(fmt.Sprintf("%s🔇 禁言%s（到 %s）：%s。%s", bot.Mention(m), humanDuration(d.Step.Mute),
-			clock(t, until), v.Reason, afterMute(cfg, d.Strikes)), m)
+		return t.Say(texts.Text("mute", config.Vars{"成员": bot.Mention(m), "昵称": m.ShownName(), "原因": v.Reason,
+			"时长": humanDuration(d.Step.Mute), "到期": clock(t, until), "后果": afterMute(cfg, d.Strikes)}), m)
 	case rules.ActionRemove:
 		removed, err := t.RemoveOrRequest(m, bot.RemovalReason{Source: "moderation:" + v.Rule, Reason: v.Reason, Evidence: v.Evidence})
 		if err != nil {
@@ -188,9 +190,9 @@ func carryOut(t *bot.Turn, m storage.Member, d Decision, v Violation, cfg config
 			if err := rememberRemoval(t, m, v); err != nil { // blocklist.go; a request: on leaving
 				return err
 			}
-			return t.Say(fmt.Sprintf("🚫 %s 已被移出群：%s。", m.ShownName(), removalWhy(d, v)))
+			return t.Say(texts.Text("removed", config.Vars{"成员": bot.Mention(m), "昵称": m.ShownName(), "原因": removalWhy(d, v)}))
 		}
-		return t.Say(fmt.Sprintf("%s🚫 %s，已通知群主将你移出群。", bot.Mention(m), removalWhy(d, v)), m)
+		return t.Say(texts.Text("remove_requested", config.Vars{"成员": bot.Mention(m), "昵称": m.ShownName(), "原因": removalWhy(d, v)}), m)
 	}
 	return fmt.Errorf("unknown ladder step %q", d.Step.Action)
 }

@@ -17,6 +17,7 @@ type state struct {
 	groups  map[string]*groupRec
 	seen    *ring
 	recalls *ring
+	friends map[string]bool // the bot's friends' QQ numbers (friends.go)
 
 	waitMu  sync.Mutex
 	waiters map[waitKey][]chan struct{}

@@ -245,6 +245,10 @@ func (s *session) login(selfHint string) error {
 		// Not fatal: groups are then named by their numbers until the next reading.
 		s.a.log.Warn("读群列表失败，先用群号代替群名 / could not read the group list", "err", err)
 	}
+	if err := s.a.friendsOn(s); err != nil {
+		// Not fatal: private reminders go to the group instead.
+		s.a.log.Info("could not read the friend list; reminders go to the group", "err", err)
+	}
 	return nil
 }
 
@@ -259,6 +263,9 @@ func (s *session) refreshGroups() {
 		case <-t.C:
 			if _, err := s.a.groupsOn(s); err != nil {
 				s.a.log.Warn("refresh the group list", "err", err)
+			}
+			if err := s.a.friendsOn(s); err != nil {
+				s.a.log.Info("refresh the friend list", "err", err)
 			}
 		}
 	}

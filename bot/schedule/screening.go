@@ -163,6 +163,11 @@ func screeningRemind(t *bot.Turn, member int64) error {
 		ms = append(ms, d.m)
 	}
 	cfg := t.Group.Config.Screening
+	if config.ByDM(cfg.Via) {
+		if ms, err = screeningDMs(t, ms, deadline); err != nil || len(ms) == 0 {
+			return err
+		}
+	}
 	return t.Say(screeningText(t, "screening.reminder", cfg.Reminder, config.DefaultScreeningReminder, ms, deadline), ms...)
 }
 

@@ -170,11 +170,19 @@ func checkSilent(t *bot.Turn) error {
 		for i, d := range s.list {
 			ms[i] = d.m
 		}
-		mentions, names := mentionsOf(ms)
-		data := config.SilentData{Mentions: mentions, Names: names, Count: len(ms), Days: days(s.step.After), Group: t.Group.Name}
-		parts = append(parts, render(t.Engine().Logger(), "silent."+stepName(s.n), s.step.Template, data,
-			config.MustTemplate("silent", s.def), ""))
-		named = append(named, ms...)
+		if config.ByDM(s.step.Via) {
+			var err error
+			if ms, err = silentDMs(t, s.step, s.def, stepName(s.n), ms); err != nil {
+				return err
+			}
+		}
+		if len(ms) > 0 {
+			mentions, names := mentionsOf(ms)
+			data := config.SilentData{Mentions: mentions, Names: names, Count: len(ms), Days: days(s.step.After), Group: t.Group.Name}
+			parts = append(parts, render(t.Engine().Logger(), "silent."+stepName(s.n), s.step.Template, data,
+				config.MustTemplate("silent", s.def), ""))
+			named = append(named, ms...)
+		}
 		for _, d := range s.list {
 			if err := recordStep(t, d, s.n, days(s.step.After)); err != nil {
 				return err

@@ -30,6 +30,7 @@ type Platform struct {
 	// session counts @relogin lines: in session n > 0 every member's id is "name:n", as
 	// WeChat gives everyone a new id at every login. Script names cannot hold a colon.
 	session int
+	friends map[string]bool // script names of the owner's friends (@friend)
 }
 
 type removal struct{ group, member string }
@@ -37,7 +38,8 @@ type removal struct{ group, member string }
 // NewPlatform makes a simulated platform that prints what the bot does.
 func NewPlatform(caps bot.Capabilities, out *Printer, clock bot.Clock) *Platform {
 	return &Platform{caps: caps, out: out, clock: clock, groups: map[string]map[string]bool{}, kicked: map[removal]bool{},
-		muted: map[removal]time.Time{}, seeded: map[string]map[string]bool{}}
+		muted: map[removal]time.Time{}, seeded: map[string]map[string]bool{},
+		friends: map[string]bool{}}
 }
 
 // Capabilities are what the simulation was started with.

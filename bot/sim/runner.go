@@ -53,6 +53,9 @@ func (r *Runner) Step(ctx context.Context, s Step) error {
 	switch s.Kind {
 	case StepNone:
 		return nil
+	case StepFriend:
+		r.platform.addFriend(s.Member)
+		return nil
 	case StepGroup:
 		r.group = s.Group
 		r.platform.ensureGroup(s.Group)
@@ -238,8 +241,9 @@ func (r *Runner) RunScript(ctx context.Context, src io.Reader) error {
 				flush()
 			}
 			continue
-		case StepGroup, StepNone:
-			// Events carry their group: switching groups does not end a batch.
+		case StepGroup, StepNone, StepFriend:
+			// Events carry their group: switching groups does not end a batch. A friend
+			// matters only to reminders, which timers send, after the batch.
 			if err := r.Step(ctx, s); err != nil {
 				return err
 			}

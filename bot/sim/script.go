@@ -26,6 +26,7 @@ const (
 	StepMessage                 // 张三: text   /  me: text
 	StepConsole                 // > text (the owner in the file helper)
 	StepRelogin                 // @relogin: a new session, every member gets a new id
+	StepFriend                  // @friend 张三: 张三 is the owner's friend (private messages reach them)
 )
 
 // Step is one parsed script line.
@@ -44,7 +45,7 @@ type Step struct {
 	Group   string        // StepGroup
 	// Member is the script name for join/leave/message ("me" is the owner). A #tag makes
 	// another person with the same nickname: 老张#2 shows the nickname 老张.
-	Member  string
+	Member  string // join/leave/message/friend
 	Inviter string // StepJoin
 	MsgKind bot.MessageKind
 	Text    string
@@ -109,8 +110,13 @@ func ParseLine(lineNo int, raw string, loc *time.Location) (Step, error) {
 				return fail("@group 后面要写群名，例如 @group 读书会 / @group needs a group name")
 			}
 			s.Kind, s.Group = StepGroup, arg
+		case "friend":
+			if err := checkName(arg); err != "" {
+				return fail("@friend 后面的成员%s，例如 @friend 张三 / bad member name", err)
+			}
+			s.Kind, s.Member = StepFriend, arg
 		default:
-			return fail("不认识的指令「@%s」，可用的有 @time、@advance、@group、@relogin / unknown directive; use @time, @advance, @group or @relogin", word)
+			return fail("不认识的指令「@%s」，可用的有 @time、@advance、@group、@relogin、@friend / unknown directive; use @time, @advance, @group, @relogin or @friend", word)
 		}
 		return s, nil
 	case strings.HasPrefix(trimmed, ">"):
@@ -142,7 +148,7 @@ func ParseLine(lineNo int, raw string, loc *time.Location) (Step, error) {
 	// "张三: text" — ASCII or full-width colon, whichever comes first.
 	i := strings.IndexAny(trimmed, ":：")
 	if i <= 0 {
-		return fail("看不懂这一行。消息要写成「张三: 大家好」，其它可用写法：@time、@advance、@group、+张三、-张三、> 命令 / cannot parse; a message is 'name: text'")
+		return fail("看不懂这一行。消息要写成「张三: 大家好」，其它可用写法：@time、@advance、@group、@friend、+张三、-张三、> 命令 / cannot parse; a message is 'name: text'")
 	}
 	name := strings.TrimSpace(trimmed[:i])
 	_, colonLen := utf8.DecodeRuneInString(trimmed[i:])

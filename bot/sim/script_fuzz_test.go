@@ -16,7 +16,7 @@ func FuzzParseLine(f *testing.F) {
 	for _, seed := range []string{
 		"# comment", "", "   ", "@time 2026-11-21 08:00", "@time 2026-11-21T08:00:00+08:00", "@time 2026-11-21",
 		"@time tomorrow", "@advance 90m", "@advance 3d", "@advance 1d12h", "@advance -1h", "@advance 0s", "@advance 99999999d",
-		"@group 读书会", "@group", "@groups x", "@", "+张三", "+张三 by 李四", "+张三 by ", "+", "-张三", "-", "- ",
+		"@group 读书会", "@group", "@friend 张三", "@friend", "@friend @x", "@groups x", "@", "+张三", "+张三 by 李四", "+张三 by ", "+", "-张三", "-", "- ",
 		"张三: 大家好", "张三：大家好", "张三: [link] https://x.cn/a", "张三: [nope] x", "张三: [image]", "张三: [", "张三: []",
 		"me: 警告 @张三 广告", "> 统计", ">", ":", "：x", "张三:", "a:b:c", "{{.Group}}: {{.Rules}}", "\u202e张三: hi",
 		"张\u200b三: hi", "'; DROP TABLE members;--: x", strings.Repeat("长", 65) + ": x", "\xff\xfe: x", "张三: \x00",
@@ -59,7 +59,7 @@ func FuzzParseLine(f *testing.F) {
 				if s.Group == "" {
 					t.Fatalf("%q: empty group", line)
 				}
-			case StepJoin, StepLeave, StepMessage:
+			case StepJoin, StepLeave, StepMessage, StepFriend:
 				if s.Member == "" || utf8.RuneCountInString(s.Member) > 64 || strings.ContainsAny(s.Member, ":：\n") {
 					t.Fatalf("%q: bad member name %q", line, s.Member)
 				}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"qunbot"
+	"qunbot/bot"
+	"qunbot/bot/app"
 	"qunbot/bot/config"
 	"qunbot/storage"
 )
@@ -41,9 +44,18 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	modules, err := app.Modules(cfg)
+	if err != nil {
+		return err
+	}
+	if problems, err := bot.CheckCommandWords(cfg, modules); err != nil {
+		return err
+	} else if len(problems) > 0 {
+		return fmt.Errorf("配置文件 %s 的命令词有 %d 处错误 / bad command words:\n  %s", cfg.Source, len(problems), strings.Join(problems, "\n  "))
+	}
 	groups := len(cfg.Groups)
 	fmt.Fprintf(stdout, "✓ 配置没有问题 / config OK: %s（平台 %s，时区 %s，单独设置的群 %d 个）\n", cfg.Source, platformLine(cfg), cfg.Timezone, groups)
-	for _, w := range cfg.Warnings(time.Now(), false) {
+	for _, w := range append(cfg.AdminWarnings(), cfg.Warnings(time.Now(), false)...) {
 		fmt.Fprintf(stdout, "⚠️ %s\n", w)
 	}
 	if *dbPath != "" {

@@ -32,6 +32,8 @@ const usage = `qunbot — QQ 群 / 微信群管理机器人 / group moderation b
               分类器：交叉验证内置数据，或从你的样本学习 / cross-validate the classifier, or learn from your samples
   bot backup  [--db FILE] [--force] OUT
               在线备份数据库（运行中也可以）/ back up the database, safe while the bot runs
+  bot texts   [--config FILE] [--group 群名]
+              打印机器人对成员说的每一段话（可改的文字、变量和默认值）/ print the configurable texts
   bot version 显示版本 / print the version
 
 每个子命令都支持 --help / every subcommand takes --help.
@@ -62,6 +64,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdTrain(ctx, args[1:], stdout, stderr)
 	case "backup":
 		err = cmdBackup(ctx, args[1:], stdout, stderr)
+	case "texts":
+		err = cmdTexts(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "qunbot %s\n", Version)
 	case "help", "--help", "-h":

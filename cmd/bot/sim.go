@@ -18,7 +18,7 @@ func cmdSim(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	fs := newFlags("sim [--config FILE] [--db FILE] [--script FILE] [--json] [--can-remove] [--can-mute] [--web ADDR]",
 		"在模拟的群里运行真正的机器人引擎，不需要微信号。不加 --script 时从标准输入逐行读取（时间跟随真实时间）；\n"+
 			"加 --script 时按脚本运行，时间只由 @time / @advance 推动。也可以用它在上线前试验你的规则。\n"+
-			"Runs the real engine on a simulated platform. Script lines: @time, @advance, @group, +name, -name, name: text, me: text, > console.", stderr)
+			"Runs the real engine on a simulated platform. Script lines: @time, @advance, @group, @friend name, +name, -name, name: text, me: text, > console.", stderr)
 	cfgPath := fs.String("config", "", "配置文件 / config file (默认内置示例 / default: embedded example)")
 	dbPath := fs.String("db", ":memory:", "数据库文件；默认只在内存里，结束即丢弃 / database file (default: in memory)")
 	script := fs.String("script", "", "脚本文件；不给则交互输入 / script file (default: interactive stdin)")

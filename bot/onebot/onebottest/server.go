@@ -35,6 +35,8 @@ type Options struct {
 	StringFormat bool
 	// Heartbeat sends a heartbeat meta event this often (0: none).
 	Heartbeat time.Duration
+	// Friends are the bot's friends from the start (QQ number → nickname): get_friend_list.
+	Friends map[int64]string
 }
 
 // Call is one API call the fake received.
@@ -100,6 +102,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	groups   map[int64]*group
+	friends  map[int64]string // the bot's friends: QQ number → nickname
 	msgs     map[int64]message
 	nextMsg  int64
 	conns    map[*websocket.Conn]context.CancelFunc
@@ -130,7 +133,11 @@ func newFake(o Options) *Server {
 	if o.Nickname == "" {
 		o.Nickname = "机器人"
 	}
-	return &Server{opts: o, groups: map[int64]*group{}, msgs: map[int64]message{}, nextMsg: 1000,
+	friends := map[int64]string{}
+	for id, nick := range o.Friends {
+		friends[id] = nick
+	}
+	return &Server{opts: o, groups: map[int64]*group{}, friends: friends, msgs: map[int64]message{}, nextMsg: 1000,
 		conns: map[*websocket.Conn]context.CancelFunc{}, changed: make(chan struct{}),
 		okButNothing: map[string]bool{}, silent: map[string]bool{}, unsupported: map[string]bool{}}
 }

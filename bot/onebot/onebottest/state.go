@@ -14,6 +14,13 @@ func (s *Server) AddGroup(id int64, name, botRole string) {
 	s.groups[id] = &group{name: name, members: map[int64]*Member{s.opts.SelfID: {Nickname: s.opts.Nickname, Role: botRole}}}
 }
 
+// AddFriend makes a user a friend of the bot's account (get_friend_list lists them).
+func (s *Server) AddFriend(userID int64, nickname string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.friends[userID] = nickname
+}
+
 // RenameGroup changes a group's name (the next get_group_list shows it).
 func (s *Server) RenameGroup(id int64, name string) {
 	s.mu.Lock()
@@ -208,6 +215,12 @@ func (s *Server) act(c Call) (data any, events []any, status string, retcode int
 	switch c.Action {
 	case "get_login_info":
 		return map[string]any{"user_id": self, "nickname": s.opts.Nickname}, nil, "ok", 0, ""
+	case "get_friend_list":
+		list := make([]map[string]any, 0, len(s.friends))
+		for id, nick := range s.friends {
+			list = append(list, map[string]any{"user_id": id, "nickname": nick, "remark": ""})
+		}
+		return list, nil, "ok", 0, ""
 	case "get_group_list":
 		ids := make([]int64, 0, len(s.groups))
 		for id := range s.groups {
