@@ -148,7 +148,7 @@ func ParseLine(lineNo int, raw string, loc *time.Location) (Step, error) {
 	// "张三: text" — ASCII or full-width colon, whichever comes first.
 	i := strings.IndexAny(trimmed, ":：")
 	if i <= 0 {
-		return fail("看不懂这一行。消息要写成「张三: 大家好」，其它可用写法：@time、@advance、@group、@friend、+张三、-张三、> 命令 / cannot parse; a message is 'name: text'")
+		return fail("看不懂这一行。消息要写成「张三: 大家好」，其它可用写法：@time、@advance、@group、@relogin、@friend、+张三、-张三、> 命令 / cannot parse; a message is 'name: text'")
 	}
 	name := strings.TrimSpace(trimmed[:i])
 	_, colonLen := utf8.DecodeRuneInString(trimmed[i:])
