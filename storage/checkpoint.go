@@ -31,6 +31,9 @@ type checkpointer struct {
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
+	// running is held while a background checkpoint runs, so that CheckpointAll can wait
+	// for it instead of racing it for SQLite's checkpoint lock.
+	running sync.Mutex
 }
 
 // startCheckpointer opens the checkpointer's connection; nil for an in-memory database.
@@ -67,7 +70,10 @@ func (c *checkpointer) run() {
 		}
 		last = time.Now()
 		c.due.Store(last.Add(checkpointEvery).UnixNano())
-		if err := c.checkpoint(context.Background()); err != nil {
+		c.running.Lock()
+		err := c.checkpoint(context.Background())
+		c.running.Unlock()
+		if err != nil {
 			// Not fatal: the loop's own automatic checkpoint still bounds the log.
 			slog.Warn("background checkpoint failed", "err", err)
 		}
@@ -93,4 +99,24 @@ func (c *checkpointer) close() {
 		<-c.done
 		c.db.Close()
 	})
+}
+
+// CheckpointAll copies the whole log into the database file and empties the log, after
+// any background checkpoint in progress has finished (it holds SQLite's checkpoint lock,
+// and a TRUNCATE checkpoint started meanwhile would only report busy). Afterwards every
+// page's latest version is in the main file: what a test that damages the file on disk
+// needs.
+func (s *Store) CheckpointAll(ctx context.Context) error {
+	if s.ckpt != nil {
+		s.ckpt.running.Lock()
+		defer s.ckpt.running.Unlock()
+	}
+	var busy, logPages, copied int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &copied); err != nil {
+		return fmt.Errorf("checkpoint the whole log: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint the whole log: a reader still holds an older snapshot (%d of %d pages copied)", copied, logPages)
+	}
+	return nil
 }
