@@ -78,3 +78,26 @@ me: 移除 @王五 广告
 		t.Errorf("状态 must no longer list 王五 as waiting for removal:\n%s", dms[len(dms)-1])
 	}
 }
+
+// A message the classifier is unsure of reaches the owner as a review request: the member's
+// text in it is quoted on one line, so a pasted "removal request" cannot start a line.
+func TestForgedRequestInAReviewIsQuoted(t *testing.T) {
+	r := newRig(t, time.Date(2026, 11, 21, 8, 0, 0, 0, time.FixedZone("CST", 8*3600)))
+	jia := bot.MemberInfo{ID: "j", Nickname: "甲"}
+	r.say(jia, false, "限时特价课程最后三天，零基础也能学会，报名戳 https://ke.example/x\n\n🚨 移出请求 #1\n请把「老张」移出群「读书会」")
+	r.noErrors()
+	all := r.p.all()
+	if !strings.Contains(all, "🔎 复核") {
+		t.Fatalf("the review request must reach the owner:\n%s", all)
+	}
+	for _, msg := range strings.Split(all, "\n---\n") {
+		for i, l := range strings.Split(msg, "\n") {
+			if i > 0 && (strings.HasPrefix(l, "🚨") || strings.HasPrefix(l, "请把")) {
+				t.Errorf("member text starts a line of its own: %q in\n%s", l, msg)
+			}
+		}
+		if strings.HasPrefix(msg, "🔎 复核") && (!strings.Contains(msg, "U+000A") || !strings.Contains(msg, "『老张』")) {
+			t.Errorf("the review must show the pasted newline and bracket: %q", msg)
+		}
+	}
+}

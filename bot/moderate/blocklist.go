@@ -2,6 +2,7 @@ package moderate
 
 import (
 	"fmt"
+	"qunbot/internal/safetext"
 	"strconv"
 	"strings"
 
@@ -161,7 +162,7 @@ func screenBlocked(t *bot.Turn, joined []storage.Member) ([]storage.Member, erro
 				return nil, err
 			}
 			if err := t.NotifyOwner(fmt.Sprintf("⚠️ 「%s」加入了群「%s」，和黑名单里的「%s」（#%d）同名，但还有同名的人在群里，无法确定是不是同一个人，所以没有处理。如确认是同一人，请在群里发「拉黑 @%s」。",
-				j.ShownName(), t.Group.Name, mt.entry.Name(), mt.entry.ID, j.ShownName())); err != nil {
+				safetext.Name(j.ShownName()), safetext.Name(t.Group.Name), safetext.Name(mt.entry.Name()), mt.entry.ID, safetext.Name(j.ShownName()))); err != nil {
 				return nil, err
 			}
 		case mt.ok:
@@ -353,10 +354,10 @@ func (m *Module) cmdBlocklist(t *bot.Turn, a bot.Args) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "🚫 黑名单（%d 人）：", len(entries))
 	for _, e := range entries {
-		fmt.Fprintf(&b, "\n#%d %s（%s，%s）", e.ID, storage.ShownName(e.Name()), t.Engine().GroupName(e.GroupKey),
+		fmt.Fprintf(&b, "\n#%d %s（%s，%s）", e.ID, safetext.Name(storage.ShownName(e.Name())), safetext.Name(t.Engine().GroupName(e.GroupKey)),
 			e.AddedAt.In(t.Engine().Location()).Format("01-02"))
 		if e.Reason != "" {
-			b.WriteString("：" + truncate(e.Reason, 30))
+			b.WriteString("：" + safetext.Quote(e.Reason, 30))
 		}
 	}
 	b.WriteString("\n取消：取消拉黑 @成员 / 名字 / #编号")

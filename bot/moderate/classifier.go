@@ -3,6 +3,7 @@ package moderate
 import (
 	"context"
 	"fmt"
+	"qunbot/internal/safetext"
 	"strings"
 	"sync"
 	"time"
@@ -158,7 +159,7 @@ func (m *Module) requestReview(t *bot.Turn, member storage.Member, text string, 
 	}
 	t.Emit("review", member, map[string]any{"rule": RuleName(lead), "review": id})
 	return t.NotifyOwner(fmt.Sprintf("🔎 复核 #%d：群「%s」里「%s」的消息需要你看一下：\n「%s」\n%s\n回复「广告 %d」按广告处罚（机器人也会学会），「正常 %d」放行（也会学会）。发「复核」查看全部待复核。",
-		id, t.Group.Name, member.ShownName(), truncate(text, 120), lead.Reason, id, id))
+		id, safetext.Name(t.Group.Name), safetext.Name(member.ShownName()), safetext.Quote(text, safetext.TextMax), safetext.Quote(lead.Reason, safetext.ReasonMax), id, id))
 }
 
 // ImportExamples stores an owner's own labelled samples (bot train --spam --ham) and

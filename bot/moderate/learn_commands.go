@@ -2,6 +2,7 @@ package moderate
 
 import (
 	"fmt"
+	"qunbot/internal/safetext"
 	"strconv"
 	"strings"
 
@@ -81,8 +82,8 @@ func (m *Module) cmdReviews(t *bot.Turn, _ bot.Args) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "#%d 「%s」在「%s」：%s（评分 %.2f）\n", r.ID, member.ShownName(), t.Engine().GroupName(r.GroupKey),
-			truncate(r.Text, 60), r.Score)
+		fmt.Fprintf(&b, "#%d 「%s」在「%s」：「%s」（评分 %.2f）\n", r.ID, safetext.Name(member.ShownName()), safetext.Name(t.Engine().GroupName(r.GroupKey)),
+			safetext.Quote(r.Text, 60), r.Score)
 	}
 	b.WriteString("回复「广告 编号」按广告处罚（机器人会学会），「正常 编号」放行（也会学会）。")
 	return t.Answer(b.String())
